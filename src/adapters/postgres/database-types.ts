@@ -1,0 +1,98 @@
+import type { Assume } from 'drizzle-orm'
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
+import type * as schema from './schema.js'
+
+// Types and small helpers shared by database.ts and the two driver modules.
+
+/** The Drizzle schema object (all tables and relations). */
+export type Schema = typeof schema
+
+/**
+ * Query-result kind shared by both drivers: node-postgres and PGlite both answer raw
+ * `db.execute(sql)` with an object holding `rows`.
+ */
+export interface DbQueryResultHKT extends PgQueryResultHKT {
+  type: RawResult<Assume<this['row'], Record<string, unknown>>>
+}
+
+/** What `db.execute(sql)` resolves to on either driver. */
+export interface RawResult<TRow> {
+  rows: TRow[]
+}
+
+/**
+ * A Drizzle database over either driver; a transaction (`db.transaction(async (tx) => …)`) is
+ * one too. Repositories take a `Db` and are written once for PGlite and PostgreSQL.
+ */
+export type Db = PgDatabase<DbQueryResultHKT, Schema>
+
+/** The narrow logger `openDatabase` needs; a pino logger fits. */
+export interface LoggerLike {
+  info(obj: object, msg?: string): void
+  warn(obj: object, msg?: string): void
+  error(obj: object, msg?: string): void
+}
+
+/** Value of `dataDir` for a throw-away in-memory PGlite (tests). */
+export const IN_MEMORY = 'memory://'
+
+export interface OpenDatabaseOptions {
+  /** PostgreSQL URL; unset means the embedded PGlite in `dataDir`. */
+  databaseUrl?: string
+  /** Bozor's data directory (`DATA_DIR`); PGlite keeps its files in `<dataDir>/pglite`. */
+  dataDir: string
+  logger?: LoggerLike
+  /** PostgreSQL pool size [10]. */
+  poolMax?: number
+  /** PostgreSQL connect timeout [5000]. */
+  connectTimeoutMs?: number
+  /** Where the SQL migrations are [the repository's `migrations/`]. */
+  migrationsFolder?: string
+}
+
+/** An open database: the Drizzle instance and its lifecycle. */
+export interface Database {
+  readonly kind: 'pglite' | 'postgres'
+  readonly db: Db
+  /** `true` when a trivial query answers within a couple of seconds; never throws or hangs. */
+  ping(): Promise<boolean>
+  /** Applies pending migrations; a no-op when none are pending; safe across instances. */
+  migrate(): Promise<void>
+  /** Closes connections (and releases the data-dir lock); idempotent. */
+  close(): Promise<void>
+}
+
+/** Resolved options handed to a driver module. */
+export interface DriverOptions extends Required<Pick<OpenDatabaseOptions, 'dataDir' | 'migrationsFolder'>> {
+  databaseUrl?: string
+  logger: LoggerLike
+  poolMax: number
+  connectTimeoutMs: number
+  schema: Schema
+}
+
+export const PING_TIMEOUT_MS = 2000
+
+export const silentLogger: LoggerLike = { info () {}, warn () {}, error () {} }
+
+/** Resolves `work()`'s result, or `fallback` after `ms`; a late rejection is swallowed. */
+export async function withTimeout<T> (work: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<T>((resolve) => { timer = setTimeout(() => resolve(fallback), ms) })
+  work.catch(() => {})
+  try {
+    return await Promise.race([work.catch(() => fallback), late])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** Serialises calls of `fn` in this process (two `migrate()` calls at once run one after the other). */
+export function serialised (fn: () => Promise<void>): () => Promise<void> {
+  let tail: Promise<void> = Promise.resolve()
+  return () => {
+    const run = tail.then(fn)
+    tail = run.catch(() => {})
+    return run
+  }
+}

@@ -1,0 +1,66 @@
+import { drizzle } from 'drizzle-orm/node-postgres'
+import { migrate } from 'drizzle-orm/node-postgres/migrator'
+import pg from 'pg'
+import {
+  type Database, type Db, type DriverOptions, PING_TIMEOUT_MS, serialised, withTimeout
+} from './database-types.js'
+
+// Session-level advisory lock key held while migrating: instances starting at once migrate one
+// after the other, and the later ones find nothing to do.
+const MIGRATION_LOCK_SQL = "select pg_advisory_lock(hashtext('bozor:migrate'))"
+const MIGRATION_UNLOCK_SQL = "select pg_advisory_unlock(hashtext('bozor:migrate'))"
+
+/** Opens a node-postgres pool on `options.databaseUrl`. Connects lazily; use `ping()` to check. */
+export async function openPostgres (options: DriverOptions): Promise<Database> {
+  const pool = new pg.Pool({
+    connectionString: options.databaseUrl,
+    max: options.poolMax,
+    connectionTimeoutMillis: options.connectTimeoutMs,
+    application_name: 'bozor'
+  })
+  // An idle client whose server went away emits 'error' on the pool; unhandled it would crash
+  // the process. The next query gets a fresh connection.
+  pool.on('error', (err) => {
+    options.logger.error({ module: 'database', err }, 'PostgreSQL connection lost while idle')
+  })
+  const db = drizzle({ client: pool, schema: options.schema })
+  let closing: Promise<void> | undefined
+
+  return {
+    kind: 'postgres',
+    db: db satisfies Db,
+    async ping () {
+      if (closing !== undefined) return false
+      return await withTimeout(pool.query('select 1').then(() => true), PING_TIMEOUT_MS, false)
+    },
+    migrate: serialised(async () => {
+      // The lock is per session, so take it, migrate and release it on one dedicated connection.
+      const client = await pool.connect()
+      const onError = (err: Error): void => {
+        options.logger.error({ module: 'database', err }, 'PostgreSQL connection lost while migrating')
+      }
+      client.on('error', onError)
+      let broken: Error | undefined
+      try {
+        await client.query(MIGRATION_LOCK_SQL)
+        try {
+          await migrate(drizzle({ client, schema: options.schema }), { migrationsFolder: options.migrationsFolder })
+        } finally {
+          await client.query(MIGRATION_UNLOCK_SQL)
+        }
+      } catch (err) {
+        broken = err as Error
+        throw new Error(`Database migration failed: ${broken.message}`, { cause: err })
+      } finally {
+        client.removeListener('error', onError)
+        // a failed connection is discarded, not returned to the pool (and so is its lock)
+        client.release(broken)
+      }
+      options.logger.info({ module: 'database' }, 'migrations applied')
+    }),
+    close () {
+      closing ??= pool.end()
+      return closing
+    }
+  }
+}

@@ -1,0 +1,43 @@
+import { sql } from 'drizzle-orm'
+import { bigint, boolean, check, index, integer, jsonb, pgTable, text } from 'drizzle-orm/pg-core'
+import { currencyCheck, type LocalizedText, timestamptz } from './columns.js'
+
+/** Catalog sections shown by the bot; `id` is `cat_…`. */
+export const category = pgTable('category', {
+  id: text('id').primaryKey(),
+  title: jsonb('title').$type<LocalizedText>().notNull(),
+  position: integer('position').notNull().default(0),
+  createdAt: timestamptz('created_at').notNull().defaultNow()
+}, (t) => [
+  index('category_position_idx').on(t.position, t.id)
+])
+
+/**
+ * Products; `id` is `prd_…`. Price in minor units. `stock` null means unlimited; `reserved`
+ * counts units held by pending orders.
+ */
+export const product = pgTable('product', {
+  id: text('id').primaryKey(),
+  categoryId: text('category_id').references(() => category.id, { onDelete: 'set null' }),
+  title: jsonb('title').$type<LocalizedText>().notNull(),
+  description: jsonb('description').$type<LocalizedText>(),
+  priceAmount: bigint('price_amount', { mode: 'number' }).notNull(),
+  currency: text('currency').notNull(),
+  kind: text('kind', { enum: ['digital', 'physical'] }).notNull(),
+  payload: text('payload'),
+  photoUrl: text('photo_url'),
+  stock: integer('stock'),
+  reserved: integer('reserved').notNull().default(0),
+  active: boolean('active').notNull().default(true),
+  refundable: boolean('refundable').notNull().default(true),
+  createdAt: timestamptz('created_at').notNull().defaultNow(),
+  updatedAt: timestamptz('updated_at').notNull().defaultNow()
+}, (t) => [
+  check('product_kind_check', sql`${t.kind} in ('digital', 'physical')`),
+  check('product_price_amount_check', sql`${t.priceAmount} >= 0`),
+  currencyCheck('product', t.currency),
+  check('product_stock_check', sql`${t.stock} is null or ${t.stock} >= 0`),
+  check('product_reserved_check', sql`${t.reserved} >= 0`),
+  index('product_category_idx').on(t.categoryId),
+  index('product_active_created_idx').on(t.active, t.createdAt, t.id)
+])

@@ -1,0 +1,76 @@
+import { sql } from 'drizzle-orm'
+import {
+  bigint, bigserial, check, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex
+} from 'drizzle-orm/pg-core'
+import { bigintString, timestamptz } from './columns.js'
+
+/**
+ * Durable side effects (deliver goods, notify, broadcast), written in the same transaction as
+ * the state change and claimed by workers with `FOR UPDATE SKIP LOCKED`. A row is done when
+ * `done_at` is set; a failed attempt moves `available_at` forward.
+ */
+export const outbox = pgTable('outbox', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  topic: text('topic').notNull(),
+  payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+  availableAt: timestamptz('available_at').notNull().defaultNow(),
+  attempts: integer('attempts').notNull().default(0),
+  lastError: text('last_error'),
+  createdAt: timestamptz('created_at').notNull().defaultNow(),
+  doneAt: timestamptz('done_at')
+}, (t) => [
+  // workers scan only the rows still to do
+  index('outbox_pending_idx').on(t.availableAt, t.id).where(sql`${t.doneAt} is null`)
+])
+
+/** Analytics events, named dotted and past tense (`order.placed`, `payment.captured`). */
+export const analyticsEvent = pgTable('analytics_event', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  name: text('name').notNull(),
+  customerTelegramId: bigint('customer_telegram_id', { mode: 'number' }),
+  orderId: bigintString('order_id'),
+  properties: jsonb('properties').$type<Record<string, unknown>>().notNull().default({}),
+  at: timestamptz('at').notNull().defaultNow()
+}, (t) => [
+  index('analytics_event_name_at_idx').on(t.name, t.at),
+  index('analytics_event_customer_at_idx').on(t.customerTelegramId, t.at),
+  index('analytics_event_at_idx').on(t.at)
+])
+
+/** A message sent to every customer; `id` is `brd_…`. */
+export const broadcast = pgTable('broadcast', {
+  id: text('id').primaryKey(),
+  text: text('text').notNull(),
+  state: text('state').notNull().default('pending'),
+  createdAt: timestamptz('created_at').notNull().defaultNow(),
+  startedAt: timestamptz('started_at'),
+  finishedAt: timestamptz('finished_at')
+}, (t) => [
+  index('broadcast_created_idx').on(t.createdAt)
+])
+
+/** One customer of a broadcast; `state` moves from `pending` to `sent` or `failed`. */
+export const broadcastRecipient = pgTable('broadcast_recipient', {
+  broadcastId: text('broadcast_id').notNull().references(() => broadcast.id, { onDelete: 'cascade' }),
+  telegramId: bigint('telegram_id', { mode: 'number' }).notNull(),
+  state: text('state').notNull().default('pending'),
+  sentAt: timestamptz('sent_at'),
+  error: text('error')
+}, (t) => [
+  primaryKey({ name: 'broadcast_recipient_pkey', columns: [t.broadcastId, t.telegramId] }),
+  index('broadcast_recipient_state_idx').on(t.broadcastId, t.state)
+])
+
+/** Admin API tokens; `id` is `tok_…`, only the SHA-256 hex of the token is stored. */
+export const adminToken = pgTable('admin_token', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  scope: text('scope', { enum: ['read', 'write'] }).notNull(),
+  tokenHash: text('token_hash').notNull(),
+  createdAt: timestamptz('created_at').notNull().defaultNow(),
+  lastUsedAt: timestamptz('last_used_at'),
+  revokedAt: timestamptz('revoked_at')
+}, (t) => [
+  uniqueIndex('admin_token_hash_key').on(t.tokenHash),
+  check('admin_token_scope_check', sql`${t.scope} in ('read', 'write')`)
+])

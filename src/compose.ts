@@ -1,0 +1,69 @@
+/**
+ * Composition root: the only module that picks concrete adapters, following Config.mode
+ * (DESIGN.md "Runtime modes"): PGlite or PostgreSQL, the memory store or Redis (single node or
+ * Cluster), the sandbox emulators or the real services.
+ */
+import type { Config } from './config.js'
+import { createLogger, type Logger } from './logger.js'
+import { createMetrics, type Metrics } from './metrics.js'
+import { openDatabase, type Database } from './adapters/postgres/database.js'
+import type { KvStore } from './adapters/redis/kv-store.js'
+import { createMemoryKv } from './adapters/redis/memory-kv.js'
+import { createRedisKv } from './adapters/redis/redis-kv.js'
+import { systemClock, type Clock } from './domain/shared/clock.js'
+
+export interface Deps {
+  config: Config
+  logger: Logger
+  metrics: Metrics
+  clock: Clock
+  database: Database
+  kv: KvStore
+  /** Closes what compose opened, in reverse order. Idempotent. */
+  close(): Promise<void>
+}
+
+export interface ComposeOptions {
+  logger?: Logger
+  clock?: Clock
+}
+
+/** Opens storage and runs migrations; the returned deps are ready for buildApp. */
+export async function compose (config: Config, options: ComposeOptions = {}): Promise<Deps> {
+  const logger = options.logger ?? createLogger({ level: config.server.logLevel, secrets: config.secrets })
+  const clock = options.clock ?? systemClock
+  const metrics = createMetrics()
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger: logger.child({ module: 'database' }) })
+  let kv: KvStore | undefined
+  try {
+    await database.migrate()
+    kv = createKv(config, logger, clock)
+  } catch (error) {
+    await database.close()
+    throw error
+  }
+  let closing: Promise<void> | undefined
+  return {
+    config,
+    logger,
+    metrics,
+    clock,
+    database,
+    kv,
+    close () {
+      closing ??= (async () => {
+        await kv.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the key-value store failed'))
+        await database.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the database failed'))
+      })()
+      return closing
+    }
+  }
+}
+
+function createKv (config: Config, logger: Logger, clock: Clock): KvStore {
+  const kvLogger = logger.child({ module: 'kv' })
+  if (config.redis === undefined) return createMemoryKv({ clock })
+  return config.redis.cluster
+    ? createRedisKv({ cluster: true, nodes: config.redis.nodes, logger: kvLogger })
+    : createRedisKv({ cluster: false, url: config.redis.url, logger: kvLogger })
+}

@@ -1,0 +1,54 @@
+/**
+ * Process entry for `bozor start`: load config, start, trap signals, exit. A bad configuration
+ * exits 1 before anything listens; SIGTERM/SIGINT drain within SHUTDOWN_DEADLINE_MS and exit 0.
+ */
+import { loadConfig, ConfigError, type Config } from './config.js'
+import { startServer, type StartOptions } from './server.js'
+
+export const SHUTDOWN_DEADLINE_MS = 10_000
+
+/** Reads the environment or exits 1 with every problem listed. */
+export function loadConfigOrExit (env: NodeJS.ProcessEnv = process.env): Config {
+  try {
+    return loadConfig(env)
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`bozor: ${error.message}\n`)
+      process.exit(1)
+    }
+    throw error
+  }
+}
+
+export async function main (options: StartOptions = {}): Promise<void> {
+  const config = loadConfigOrExit()
+  let server
+  try {
+    server = await startServer(config, options)
+  } catch (error) {
+    process.stderr.write(`bozor: could not start: ${error instanceof Error ? error.message : String(error)}\n`)
+    process.exit(1)
+  }
+  const running = server
+  let signalled = false
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (signalled) return
+    signalled = true
+    running.deps.logger.info({ signal }, 'shutting down')
+    const deadline = setTimeout(() => {
+      running.deps.logger.error({ deadlineMs: SHUTDOWN_DEADLINE_MS }, 'shutdown deadline passed; exiting')
+      process.exit(1)
+    }, SHUTDOWN_DEADLINE_MS)
+    deadline.unref()
+    running.stop().then(() => {
+      running.deps.logger.info('stopped')
+      running.deps.logger.flush?.()
+      process.exit(0)
+    }, (error: unknown) => {
+      running.deps.logger.error({ err: error }, 'shutdown failed')
+      process.exit(1)
+    })
+  }
+  process.once('SIGTERM', onSignal)
+  process.once('SIGINT', onSignal)
+}

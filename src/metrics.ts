@@ -1,0 +1,30 @@
+/**
+ * One prom-client registry per app (tests build many apps in one process): process metrics,
+ * the HTTP request histogram and the `bozor_*` counters other modules register on it.
+ */
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+export interface Metrics {
+  registry: Registry
+  httpDuration: Histogram<'method' | 'route' | 'status_code'>
+  kvFallbacks: Counter<'area'>
+}
+
+export function createMetrics (): Metrics {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry })
+  const httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by route and status',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry]
+  })
+  const kvFallbacks = new Counter({
+    name: 'bozor_kv_fallback_total',
+    help: 'Operations answered by an in-process fallback because the key-value store was unavailable',
+    labelNames: ['area'] as const,
+    registers: [registry]
+  })
+  return { registry, httpDuration, kvFallbacks }
+}

@@ -1,0 +1,65 @@
+/**
+ * The demo catalog (`bozor seed --demo`, and sandbox mode's first start): a few products in
+ * every currency the providers take, digital and physical, titled in en, ru and uz. Fixed ids
+ * make it idempotent: seeding twice adds nothing.
+ */
+import type { Db } from '../adapters/postgres/database.js'
+import { category, product } from '../adapters/postgres/schema.js'
+
+export const DEMO_CATEGORIES = [
+  { id: 'cat_demo_digital', title: { en: 'Digital goods', ru: 'Цифровые товары', uz: 'Raqamli mahsulotlar' }, position: 1 },
+  { id: 'cat_demo_merch', title: { en: 'Merch', ru: 'Мерч', uz: 'Merch' }, position: 2 }
+]
+
+export const DEMO_PRODUCTS = [
+  {
+    id: 'prd_demo_ebook',
+    categoryId: 'cat_demo_digital',
+    title: { en: 'Uzbek cookbook (e-book)', ru: 'Узбекская кухня (эл. книга)', uz: 'O\'zbek oshxonasi (e-kitob)' },
+    description: { en: 'A PDF with 40 recipes.', ru: 'PDF с 40 рецептами.', uz: '40 ta retseptli PDF.' },
+    priceAmount: 4_900_000,
+    currency: 'UZS',
+    kind: 'digital' as const,
+    payload: 'Your download: https://example.com/demo/cookbook.pdf (demo link)',
+    stock: null
+  },
+  {
+    id: 'prd_demo_course',
+    categoryId: 'cat_demo_digital',
+    title: { en: 'Photo course', ru: 'Курс фотографии', uz: 'Fotografiya kursi' },
+    description: { en: 'Ten video lessons.', ru: 'Десять видеоуроков.', uz: 'O\'nta video dars.' },
+    priceAmount: 1500,
+    currency: 'USD',
+    kind: 'digital' as const,
+    payload: 'Course access code: DEMO-COURSE-0001',
+    stock: null
+  },
+  {
+    id: 'prd_demo_sticker',
+    categoryId: 'cat_demo_digital',
+    title: { en: 'Sticker pack', ru: 'Набор стикеров', uz: 'Stikerlar to\'plami' },
+    description: { en: 'Paid in Telegram Stars.', ru: 'Оплата в Telegram Stars.', uz: 'Telegram Stars bilan to\'lanadi.' },
+    priceAmount: 50,
+    currency: 'XTR',
+    kind: 'digital' as const,
+    payload: 'Sticker pack: https://t.me/addstickers/BozorDemo',
+    stock: null
+  },
+  {
+    id: 'prd_demo_tshirt',
+    categoryId: 'cat_demo_merch',
+    title: { en: 'Bozor T-shirt', ru: 'Футболка Bozor', uz: 'Bozor futbolkasi' },
+    description: { en: 'Cotton, size M.', ru: 'Хлопок, размер M.', uz: 'Paxta, M o\'lcham.' },
+    priceAmount: 12_000_000,
+    currency: 'UZS',
+    kind: 'physical' as const,
+    payload: null,
+    stock: 25
+  }
+]
+
+export async function seedDemoCatalog (db: Db): Promise<{ categories: number, products: number }> {
+  const categories = await db.insert(category).values(DEMO_CATEGORIES).onConflictDoNothing().returning({ id: category.id })
+  const products = await db.insert(product).values(DEMO_PRODUCTS).onConflictDoNothing().returning({ id: product.id })
+  return { categories: categories.length, products: products.length }
+}

@@ -1,0 +1,50 @@
+/**
+ * Runs Bozor as a network service: compose, build, listen, and stop gracefully. `stop()` stops
+ * accepting connections, lets in-flight requests finish, then closes workers and pools; it is
+ * idempotent and safe to call concurrently (STYLE R14).
+ */
+import type { Config } from './config.js'
+import { compose, type ComposeOptions, type Deps } from './compose.js'
+import { buildApp, type App } from './app.js'
+
+export interface RunningServer {
+  app: App
+  deps: Deps
+  /** The address the server listens on, e.g. http://127.0.0.1:3000. */
+  address: string
+  stop(): Promise<void>
+}
+
+export interface StartOptions extends ComposeOptions {
+  /** Registers extra routes before listening (tests and the sandbox use it). */
+  extend?: (app: App, deps: Deps) => Promise<void> | void
+}
+
+export async function startServer (config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  const deps = await compose(config, options)
+  let app: App
+  try {
+    app = await buildApp(deps)
+    app.addHook('onClose', async () => { await deps.close() })
+    if (options.extend !== undefined) await options.extend(app, deps)
+    await app.listen({ port: config.server.port, host: config.server.host })
+  } catch (error) {
+    await deps.close()
+    throw error
+  }
+  const addressInfo = app.server.address()
+  const address = typeof addressInfo === 'object' && addressInfo !== null
+    ? `http://${addressInfo.family === 'IPv6' ? `[${addressInfo.address}]` : addressInfo.address}:${addressInfo.port}`
+    : String(addressInfo)
+  deps.logger.info({ address, mode: config.mode }, 'Bozor is listening')
+  let stopping: Promise<void> | undefined
+  return {
+    app,
+    deps,
+    address,
+    stop () {
+      stopping ??= app.close()
+      return stopping
+    }
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * buildTestApp(t): the whole app over this leg's storage (a database of its own, a key prefix of
+ * its own), closed in t.after. Options replace single dependencies for a test.
+ */
+import type { TestContext } from 'node:test'
+import { Writable } from 'node:stream'
+import { loadConfig, type Config } from '../../src/config.js'
+import { buildApp, type App, type AppDeps } from '../../src/app.js'
+import { createLogger } from '../../src/logger.js'
+import { createMetrics } from '../../src/metrics.js'
+import { createTestDb } from './db.js'
+import { createTestKv } from './kv.js'
+
+export interface TestAppOptions {
+  env?: Record<string, string>
+  database?: AppDeps['database']
+  kv?: AppDeps['kv']
+}
+
+export interface TestApp {
+  app: App
+  config: Config
+  /** Every log line the app wrote, as text. */
+  logs: string[]
+}
+
+export function captureStream (lines: string[]): Writable {
+  return new Writable({
+    write (chunk: Buffer, _encoding, callback) {
+      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean))
+      callback()
+    }
+  })
+}
+
+export async function buildTestApp (t: TestContext, options: TestAppOptions = {}): Promise<TestApp> {
+  const config = loadConfig({ LOG_LEVEL: 'info', ...options.env })
+  const logs: string[] = []
+  const logger = createLogger({ level: config.server.logLevel, secrets: config.secrets, destination: captureStream(logs) })
+  const database = options.database ?? await createTestDb(t)
+  const kv = options.kv ?? await createTestKv(t)
+  const app = await buildApp({ config, logger, metrics: createMetrics(), database, kv })
+  t.after(() => app.close())
+  return { app, config, logs }
+}

@@ -1,0 +1,71 @@
+/** Spawns Bozor (or a fixture) as a child process and reads its JSON log lines. */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import type { TestContext } from 'node:test'
+
+export const ROOT = join(import.meta.dirname, '..', '..')
+
+export interface Spawned {
+  child: ChildProcess
+  stdout: string[]
+  stderr: string[]
+  /** Resolves with the exit code. */
+  exited: Promise<number | null>
+  /** Resolves with the first stdout JSON line whose msg matches. */
+  waitForLog(msg: string | RegExp, timeoutMs?: number): Promise<Record<string, unknown>>
+}
+
+export async function freePort (): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address !== null ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+export function spawnBozor (t: TestContext, script: string, args: string[], options: { env: Record<string, string>, cwd?: string }): Spawned {
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...options.env }
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, script), ...args], { cwd: options.cwd ?? ROOT, env })
+  const stdout: string[] = []
+  const stderr: string[] = []
+  const listeners: Array<() => void> = []
+  let buffer = ''
+  child.stdout.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString('utf8')
+    const lines = buffer.split('\n')
+    buffer = lines.pop() ?? ''
+    stdout.push(...lines.filter(Boolean))
+    for (const l of listeners.slice()) l()
+  })
+  child.stderr.on('data', (chunk: Buffer) => { stderr.push(chunk.toString('utf8')) })
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  t.after(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
+
+  function waitForLog (msg: string | RegExp, timeoutMs = 20_000): Promise<Record<string, unknown>> {
+    return new Promise((resolve, reject) => {
+      const find = (): boolean => {
+        for (const line of stdout) {
+          try {
+            const entry = JSON.parse(line) as Record<string, unknown>
+            const text = String(entry.msg ?? '')
+            if (typeof msg === 'string' ? text === msg : msg.test(text)) { resolve(entry); return true }
+          } catch {}
+        }
+        return false
+      }
+      if (find()) return
+      const timer = setTimeout(() => reject(new Error(`no log "${String(msg)}" within ${timeoutMs} ms; stderr: ${stderr.join('')}`)), timeoutMs)
+      const listener = (): void => {
+        if (find()) { clearTimeout(timer); listeners.splice(listeners.indexOf(listener), 1) }
+      }
+      listeners.push(listener)
+      void exited.then((code) => { clearTimeout(timer); if (!find()) reject(new Error(`exited with ${code} before "${String(msg)}"; stderr: ${stderr.join('')}`)) })
+    })
+  }
+  return { child, stdout, stderr, exited, waitForLog }
+}
