@@ -45,7 +45,7 @@ interface Summary { passed: number, failed: number, skipped: number, failures: s
 async function runLeg (leg: string, files: string[]): Promise<Summary> {
   const summaryFile = join(tmpdir(), `bozor-summary-${process.pid}-${leg}.json`)
   rmSync(summaryFile, { force: true })
-  const env = { ...process.env, BOZOR_TEST_LEG: leg, BOZOR_SUMMARY_FILE: summaryFile }
+  const env: NodeJS.ProcessEnv = { ...process.env, BOZOR_TEST_LEG: leg, BOZOR_SUMMARY_FILE: summaryFile }
   if (leg === 'services') {
     env.TEST_DATABASE_URL ??= 'postgres://root@127.0.0.1:5432/postgres'
     env.TEST_REDIS_URL ??= 'redis://127.0.0.1:6379'

@@ -62,8 +62,8 @@ export async function compose (config: Config, options: ComposeOptions = {}): Pr
 
 function createKv (config: Config, logger: Logger, clock: Clock): KvStore {
   const kvLogger = logger.child({ module: 'kv' })
-  if (config.redis === undefined) return createMemoryKv({ clock })
+  if (config.redis === undefined) return createMemoryKv({ clock, prefix: config.kvPrefix })
   return config.redis.cluster
-    ? createRedisKv({ cluster: true, nodes: config.redis.nodes, logger: kvLogger })
-    : createRedisKv({ cluster: false, url: config.redis.url, logger: kvLogger })
+    ? createRedisKv({ cluster: true, nodes: config.redis.nodes, prefix: config.kvPrefix, logger: kvLogger })
+    : createRedisKv({ cluster: false, url: config.redis.url, prefix: config.kvPrefix, logger: kvLogger })
 }

@@ -64,7 +64,7 @@ export function spawnBozor (t: TestContext, script: string, args: string[], opti
         if (find()) { clearTimeout(timer); listeners.splice(listeners.indexOf(listener), 1) }
       }
       listeners.push(listener)
-      void exited.then((code) => { clearTimeout(timer); if (!find()) reject(new Error(`exited with ${code} before "${String(msg)}"; stderr: ${stderr.join('')}`)) })
+      exited.then((code) => { clearTimeout(timer); if (!find()) reject(new Error(`exited with ${code} before "${String(msg)}"; stderr: ${stderr.join('')}`)) })
     })
   }
   return { child, stdout, stderr, exited, waitForLog }

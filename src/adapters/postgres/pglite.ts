@@ -5,7 +5,8 @@ import { drizzle } from 'drizzle-orm/pglite'
 import { migrate } from 'drizzle-orm/pglite/migrator'
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js'
 import {
-  type Database, type Db, type DriverOptions, IN_MEMORY, PING_TIMEOUT_MS, serialised, withTimeout
+  type Database, type Db, type DriverOptions, IN_MEMORY, type LoggerLike, PING_TIMEOUT_MS, type Schema,
+  serialised, withTimeout
 } from './database-types.js'
 
 /**
@@ -13,29 +14,36 @@ import {
  * by the lock file `<dataDir>/pglite.lock` (one process per data directory).
  */
 export async function openPglite (options: DriverOptions): Promise<Database> {
-  const inMemory = options.dataDir === IN_MEMORY
-  let lock: DataDirLock | undefined
-  let client: PGlite
-  if (inMemory) {
-    client = new PGlite()
-  } else {
-    mkdirSync(options.dataDir, { recursive: true })
-    lock = acquireDataDirLock(options.dataDir, join(options.dataDir, 'pglite.lock'))
-    try {
-      client = new PGlite(join(options.dataDir, 'pglite'))
-    } catch (err) {
-      lock.release()
-      throw err
-    }
-  }
+  if (options.dataDir === IN_MEMORY) return await fromPglite(new PGlite(), options)
+  mkdirSync(options.dataDir, { recursive: true })
+  const lock = acquireDataDirLock(options.dataDir, join(options.dataDir, 'pglite.lock'))
   try {
-    await client.waitReady
+    const database = await fromPglite(new PGlite(join(options.dataDir, 'pglite')), { ...options, lock })
+    options.logger.info({ module: 'database', kind: 'pglite', dataDir: options.dataDir }, 'embedded database open')
+    return database
   } catch (err) {
-    lock?.release()
+    lock.release()
     throw new Error(`Could not open the embedded database in ${options.dataDir}: ${(err as Error).message}`, { cause: err })
   }
-  options.logger.info({ module: 'database', kind: 'pglite', dataDir: inMemory ? 'memory' : options.dataDir }, 'embedded database open')
+}
 
+export interface FromPgliteOptions {
+  schema: Schema
+  migrationsFolder: string
+  logger?: LoggerLike
+  /** Released by `close()`. */
+  lock?: DataDirLock
+}
+
+/**
+ * Wraps an existing PGlite client (for example one loaded from a dump) as a `Database`.
+ * `close()` closes the client.
+ *
+ * @example
+ * const database = await fromPglite(new PGlite({ loadDataDir: dump }), { schema, migrationsFolder })
+ */
+export async function fromPglite (client: PGlite, options: FromPgliteOptions): Promise<Database> {
+  await client.waitReady
   const db = drizzle({ client, schema: options.schema })
   let closing: Promise<void> | undefined
 
@@ -43,7 +51,7 @@ export async function openPglite (options: DriverOptions): Promise<Database> {
     kind: 'pglite',
     db: db satisfies Db,
     async ping () {
-      if (closing !== undefined) return false
+      if (closing !== undefined || client.closed) return false
       return await withTimeout(client.query('select 1').then(() => true), PING_TIMEOUT_MS, false)
     },
     migrate: serialised(async () => {
@@ -54,7 +62,7 @@ export async function openPglite (options: DriverOptions): Promise<Database> {
         try {
           if (!client.closed) await client.close()
         } finally {
-          lock?.release()
+          options.lock?.release()
         }
       })()
       return closing

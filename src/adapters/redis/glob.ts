@@ -1,10 +1,16 @@
 // Redis glob-style matching (the MATCH of SCAN) for the memory store: `*`, `?`, `[abc]`,
 // `[^a]`, `[a-z]` and `\x` escapes, case-sensitive, over the whole key.
 
-const REGEXP_SPECIAL = /[.*+?^${}()|[\]\\/-]/g
+// Escapes valid in a `u` RegExp: outside a class, and inside one (where `-` and `^` matter).
+const SPECIAL = /[.*+?^${}()|[\]\\/]/g
+const CLASS_SPECIAL = /[\\\][^-]/g
 
 function literal (ch: string): string {
-  return ch.replace(REGEXP_SPECIAL, '\\$&')
+  return ch.replace(SPECIAL, '\\$&')
+}
+
+function classLiteral (ch: string): string {
+  return ch.replace(CLASS_SPECIAL, '\\$&')
 }
 
 /**
@@ -62,9 +68,9 @@ function bracketClass (body: readonly string[]): string {
       i += 2
       if (to === '\\' && i + 1 < body.length) to = body[++i]!
       const [lo, hi] = ch <= to ? [ch, to] : [to, ch]
-      out += `${literal(lo)}-${literal(hi)}`
+      out += `${classLiteral(lo)}-${classLiteral(hi)}`
     } else {
-      out += literal(ch)
+      out += classLiteral(ch)
     }
   }
   if (out === '') return negate ? '[\\s\\S]' : '(?!)'

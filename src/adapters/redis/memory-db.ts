@@ -11,6 +11,7 @@ type Value =
   | { t: 'set', v: Set<string> }
   | { t: 'hll', v: Set<string> } // exact distinct set standing in for a HyperLogLog
 
+interface Collections { hash: Map<string, string>, list: string[], set: Set<string> }
 interface Entry { value: Value, expiresAt: number | undefined }
 
 const SWEEP_STEP = 20
@@ -63,14 +64,17 @@ export class MemoryDb implements MemoryScriptApi {
     return entry.value as Extract<Value, { t: K }>
   }
 
-  /** Gets or creates a collection entry of type `t` (TTL kept when it exists). */
-  #make<K extends 'hash' | 'list' | 'set'> (key: string, t: K): Extract<Value, { t: K }>['v'] {
+  /** Gets or creates a collection of type `t` (an existing key keeps its TTL). */
+  #make<K extends keyof Collections> (key: string, t: K): Collections[K] {
     this.#step()
-    const found = this.#of(key, t)
-    if (found !== undefined) return found.v
-    const value = { t, v: t === 'hash' ? new Map() : t === 'list' ? [] : new Set() } as Value
-    this.#map.set(key, { value, expiresAt: undefined })
-    return value.v as Extract<Value, { t: K }>['v']
+    const entry = this.#live(key)
+    if (entry !== undefined) {
+      if (entry.value.t !== t) throw wrongType()
+      return entry.value.v as Collections[K]
+    }
+    const v = (t === 'hash' ? new Map() : t === 'list' ? [] : new Set()) as Collections[K]
+    this.#map.set(key, { value: { t, v } as Value, expiresAt: undefined })
+    return v
   }
 
   /** Empty collections vanish, as in Redis. */
@@ -101,6 +105,7 @@ export class MemoryDb implements MemoryScriptApi {
     const t = this.#live(key)?.value.t ?? 'none'
     return t === 'hll' ? 'string' : t // Redis stores a HyperLogLog as a string
   }
+
   exists (key: string): boolean { return this.#live(key) !== undefined }
   get (key: string): string | null { return this.#of(key, 'string')?.v ?? null }
 

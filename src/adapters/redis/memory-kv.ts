@@ -62,7 +62,8 @@ export function createMemoryKv (options: MemoryKvOptions = {}): KvStore {
       return op('setJson', () => set(key, text, o))
     },
     setManyJson: async (entries) => {
-      const texts = entries.map((e) => ({ key: e.key, text: encodeJson(e.value), ttlMs: e.ttlMs }))
+      // Serialize and validate everything first: a bad entry must not leave a partial write.
+      const texts = entries.map((e) => ({ key: e.key, text: encodeJson(e.value), ttlMs: e.ttlMs === undefined ? undefined : ttlArg(e.ttlMs) }))
       await op('setManyJson', () => { for (const e of texts) set(e.key, e.text, { ttlMs: e.ttlMs }) })
     },
     getString: async (key) => op('getString', () => db.get(key) ?? undefined),

@@ -3,8 +3,9 @@
  * answers with and a short title for `application/problem+json`. `docs/errors.md` documents
  * every code; `test/unit/domain/shared/errors.test.ts` fails when one is missing there.
  *
- * Generic codes come from DESIGN.md; domain-specific codes (`ERR_<AREA>_<REASON>`) each map to
- * one of the generic statuses.
+ * Generic codes come from DESIGN.md (plus the HTTP-level 400/413/415 codes the problems plugin
+ * gives Fastify's own errors); domain-specific codes (`ERR_<AREA>_<REASON>`) each map to one
+ * of the generic statuses.
  */
 export const ERROR_CATALOG = {
   ERR_VALIDATION: { status: 400, title: 'Invalid request' },
@@ -16,6 +17,9 @@ export const ERROR_CATALOG = {
   ERR_RATE_LIMITED: { status: 429, title: 'Too many requests' },
   ERR_INTERNAL: { status: 500, title: 'Internal error' },
   ERR_UNAVAILABLE: { status: 503, title: 'Service unavailable' },
+  ERR_BAD_REQUEST: { status: 400, title: 'Bad request' },
+  ERR_PAYLOAD_TOO_LARGE: { status: 413, title: 'Body too large' },
+  ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported content type' },
 
   ERR_MONEY_AMOUNT: { status: 400, title: 'Amount is not a valid integer of minor units' },
   ERR_MONEY_CURRENCY: { status: 400, title: 'Unknown currency' },
@@ -41,7 +45,7 @@ export const ERROR_CATALOG = {
   ERR_PAYMENT_STATE: { status: 409, title: 'Payment state does not allow this' },
   ERR_PAYMENT_PROVIDER_NOT_OFFERED: { status: 409, title: 'Provider is not offered for this order' },
   ERR_PAYMENT_PROVIDER: { status: 503, title: 'Payment provider failed' }
-} as const satisfies Record<string, { status: 400 | 401 | 403 | 404 | 409 | 429 | 500 | 503, title: string }>
+} as const satisfies Record<string, { status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 503, title: string }>
 
 /** Every error code Bozor can answer with. */
 export type ErrorCode = keyof typeof ERROR_CATALOG

@@ -38,13 +38,19 @@ export class DomainError extends Error {
     this.status = ERROR_CATALOG[code].status
     this.details = details
   }
+
+  /** Field problems, also read by the HTTP problems plugin as `error.errors`. */
+  get errors (): FieldError[] | undefined {
+    return this.details.errors
+  }
 }
 
 /** True when `error` is a {@link DomainError} (also across realms: checks the shape). */
 export function isDomainError (error: unknown): error is DomainError {
-  return error instanceof DomainError ||
-    (error instanceof Error && typeof (error as { code?: unknown }).code === 'string' &&
-      (error as { code: string }).code in ERROR_CATALOG && 'details' in error)
+  if (error instanceof DomainError) return true
+  if (!(error instanceof Error) || !('details' in error)) return false
+  const code: unknown = (error as unknown as { code?: unknown }).code
+  return typeof code === 'string' && Object.prototype.hasOwnProperty.call(ERROR_CATALOG, code)
 }
 
 /** A 400 `ERR_VALIDATION` for one or more fields. */

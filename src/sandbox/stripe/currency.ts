@@ -7,9 +7,31 @@ export const THREE_DECIMAL = new Set(['bhd', 'jod', 'kwd', 'omr', 'tnd'])
 
 /** Published minimum charge amounts in minor units; UZS is an approximation of $0.50. */
 export const DEFAULT_MINIMUM_AMOUNTS: Readonly<Record<string, number>> = {
-  usd: 50, eur: 50, gbp: 30, jpy: 50, aud: 50, cad: 50, chf: 50, sgd: 50, nzd: 50, brl: 50, inr: 50,
-  hkd: 400, mxn: 1000, thb: 1000, myr: 200, pln: 200, ron: 200, aed: 200, bgn: 100, dkk: 250,
-  nok: 300, sek: 300, czk: 1500, huf: 17500, uzs: 650000
+  usd: 50,
+  eur: 50,
+  gbp: 30,
+  jpy: 50,
+  aud: 50,
+  cad: 50,
+  chf: 50,
+  sgd: 50,
+  nzd: 50,
+  brl: 50,
+  inr: 50,
+  hkd: 400,
+  mxn: 1000,
+  thb: 1000,
+  myr: 200,
+  pln: 200,
+  ron: 200,
+  aed: 200,
+  bgn: 100,
+  dkk: 250,
+  nok: 300,
+  sek: 300,
+  czk: 1500,
+  huf: 17500,
+  uzs: 650000
 }
 
 /** The maximum of Stripe's eight-digit amount field. */

@@ -40,8 +40,12 @@ export const CANCEL_INTENT_FIELDS: Record<string, FieldSpec> = {
 
 /** Builds a PaymentIntent in `requires_payment_method` (or `requires_confirmation` with a method). */
 export function newPaymentIntent (state: EmulatorState, input: {
-  amount: number, currency: string, metadata: Record<string, string>, description: string | null,
-  automaticPaymentMethods?: Record<string, unknown> | null, receiptEmail?: string | null
+  amount: number,
+  currency: string,
+  metadata: Record<string, string>,
+  description: string | null,
+  automaticPaymentMethods?: Record<string, unknown> | null,
+  receiptEmail?: string | null
 }): StripeObject {
   const id = state.ids.next('pi_')
   const intent: StripeObject = {
@@ -85,6 +89,9 @@ export function createPaymentIntent (state: EmulatorState, params: Record<string
     }
   }
   if (params.payment_method !== undefined) findPaymentMethod(params.payment_method as string)
+  else if (params.confirm === true) {
+    throw invalidRequest('You cannot confirm this PaymentIntent because it\'s missing a payment method. You can either update the PaymentIntent with a payment method and then confirm it again, or confirm it again directly with a payment method.', 'payment_method', 'payment_intent_unexpected_state')
+  }
   const intent = newPaymentIntent(state, {
     amount: params.amount as number,
     currency,
@@ -109,8 +116,12 @@ const CONFIRMABLE = ['requires_payment_method', 'requires_confirmation', 'requir
 function succeed (state: EmulatorState, intent: StripeObject, pm: TestPaymentMethod, request: RequestRef): void {
   const charge = createCharge(state, intent, pm, null)
   Object.assign(intent, {
-    status: 'succeeded', amount_received: intent.amount, latest_charge: charge.id, payment_method: pm.id,
-    last_payment_error: null, next_action: null
+    status: 'succeeded',
+    amount_received: intent.amount,
+    latest_charge: charge.id,
+    payment_method: pm.id,
+    last_payment_error: null,
+    next_action: null
   })
   state.emit('charge.succeeded', charge, request)
   state.emit('payment_intent.succeeded', intent, request)
@@ -120,8 +131,13 @@ function fail (state: EmulatorState, intent: StripeObject, pm: TestPaymentMethod
   const charge = createCharge(state, intent, pm, failure)
   const docUrl = `https://stripe.com/docs/error-codes/${failure.code.replaceAll('_', '-')}`
   const lastError: StripeErrorBody = {
-    type: 'card_error', code: failure.code, ...(failure.declineCode !== undefined && { decline_code: failure.declineCode }),
-    message: failure.message, charge: charge.id, doc_url: docUrl, payment_method: paymentMethodObject(pm, nowSeconds(state))
+    type: 'card_error',
+    code: failure.code,
+    ...(failure.declineCode !== undefined && { decline_code: failure.declineCode }),
+    message: failure.message,
+    charge: charge.id,
+    doc_url: docUrl,
+    payment_method: paymentMethodObject(pm, nowSeconds(state))
   }
   Object.assign(intent, { status: 'requires_payment_method', latest_charge: charge.id, payment_method: null, last_payment_error: lastError, next_action: null })
   state.emit('charge.failed', charge, request)
@@ -157,7 +173,9 @@ export function attemptPayment (state: EmulatorState, intent: StripeObject, inpu
         return { ok: false, intent, error: fail(state, intent, pm, failure, request) }
       }
       Object.assign(intent, {
-        status: 'requires_action', payment_method: pm.id, last_payment_error: null,
+        status: 'requires_action',
+        payment_method: pm.id,
+        last_payment_error: null,
         next_action: { type: 'redirect_to_url', redirect_to_url: { url: state.hostedUrl(`/3ds/${intent.id}`), return_url: input.returnUrl ?? null } }
       })
       state.emit('payment_intent.requires_action', intent, request)

@@ -25,6 +25,8 @@ export interface StripeEvent {
 
 export interface LineItem {
   id: string
+  priceId: string
+  productId: string
   name: string
   description: string | null
   unitAmount: number
@@ -37,7 +39,6 @@ export interface SessionExtras {
   lineItems: LineItem[]
   intentMetadata: Record<string, string>
   intentDescription: string | null
-  delayedSettle?: 'succeeded' | 'failed'
 }
 
 /**

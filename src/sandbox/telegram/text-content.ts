@@ -1,5 +1,6 @@
 import { badRequest } from './api-error.js'
 import { EntityParseError, parseHtml } from './html-parser.js'
+import { parseMarkdownV2 } from './markdown-parser.js'
 import { optJson, optString, type Params } from './params.js'
 import type { TgEntity } from './types.js'
 
@@ -44,8 +45,15 @@ export function resolveText (params: Params, field: 'text' | 'caption', entities
       if (err instanceof EntityParseError) throw badRequest(`can't parse entities: ${err.message}`)
       throw err
     }
-  } else if (parseMode === '' || /^markdown(v2)?$/i.test(parseMode)) {
-    // Markdown modes are accepted but not parsed by the emulator (documented gap).
+  } else if (parseMode.toLowerCase() === 'markdownv2') {
+    try {
+      parsed = parseMarkdownV2(raw)
+    } catch (err) {
+      if (err instanceof EntityParseError) throw badRequest(`can't parse entities: ${err.message}`)
+      throw err
+    }
+  } else if (parseMode === '' || parseMode.toLowerCase() === 'markdown') {
+    // Legacy Markdown is accepted but not parsed by the emulator (documented gap).
     parsed = { text: raw, entities: [] }
   } else {
     throw badRequest(`unsupported parse_mode "${parseMode}"`)

@@ -1,0 +1,73 @@
+// Run by scripts/run-tests.ts before the services leg: makes sure TEST_DATABASE_URL's server has
+// the migrated template database every test database is cloned from (test/helpers/db.ts).
+//
+// The template carries a hash of migrations/ as its comment and is rebuilt only when that hash
+// changes: several test runs may share one server, and dropping the template under a run that is
+// cloning it would fail that run. A rebuild migrates a new database, then swaps it in (dropping
+// the old template, terminating any session on it), all under an advisory lock.
+import { createHash } from 'node:crypto'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import { findMigrationsFolder, IN_MEMORY, openDatabase } from '../../src/adapters/postgres/database.js'
+import { databaseUrlFor, TEMPLATE_DATABASE, testDatabaseUrl, withAdminClient } from './db.js'
+
+function listFiles (dir: string): string[] {
+  return readdirSync(dir).sort().flatMap((name) => {
+    const path = join(dir, name)
+    return statSync(path).isDirectory() ? listFiles(path) : [path]
+  })
+}
+
+/** sha256 over the path and content of every file under migrations/. */
+export function migrationsHash (folder = findMigrationsFolder()): string {
+  const hash = createHash('sha256')
+  for (const file of listFiles(folder)) {
+    hash.update(relative(folder, file)).update('\0').update(readFileSync(file)).update('\0')
+  }
+  return hash.digest('hex')
+}
+
+async function migrateInto (name: string): Promise<void> {
+  const database = await openDatabase({ databaseUrl: databaseUrlFor(name), dataDir: IN_MEMORY, poolMax: 1 })
+  try {
+    await database.migrate()
+  } finally {
+    await database.close()
+  }
+}
+
+/** Creates or refreshes the template; resolves to what it did. */
+export async function prepareTemplate (): Promise<'up to date' | 'rebuilt'> {
+  const hash = migrationsHash()
+  return await withAdminClient(async (client) => {
+    await client.query("select pg_advisory_lock(hashtext('bozor:test-template'))")
+    try {
+      const current = await client.query<{ comment: string | null }>(
+        "select shobj_description(oid, 'pg_database') as comment from pg_database where datname = $1",
+        [TEMPLATE_DATABASE]
+      )
+      if (current.rows[0]?.comment === hash) return 'up to date'
+      const building = `${TEMPLATE_DATABASE}_build`
+      await client.query(`DROP DATABASE IF EXISTS ${building} WITH (FORCE)`)
+      await client.query(`CREATE DATABASE ${building}`)
+      await migrateInto(building)
+      await client.query(`COMMENT ON DATABASE ${building} IS '${hash}'`)
+      await client.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE} WITH (FORCE)`)
+      await client.query(`ALTER DATABASE ${building} RENAME TO ${TEMPLATE_DATABASE}`)
+      return 'rebuilt'
+    } finally {
+      await client.query("select pg_advisory_unlock(hashtext('bozor:test-template'))")
+    }
+  })
+}
+
+if (process.argv[1] !== undefined && import.meta.filename === process.argv[1]) {
+  try {
+    const outcome = await prepareTemplate()
+    console.log(`template database ${TEMPLATE_DATABASE}: ${outcome}`)
+    process.exit(0)
+  } catch (err) {
+    console.error(`could not prepare ${TEMPLATE_DATABASE} on ${new URL(testDatabaseUrl()).host}:`, err)
+    process.exit(1)
+  }
+}
