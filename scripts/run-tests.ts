@@ -60,7 +60,7 @@ async function runLeg (leg: string, files: string[]): Promise<Summary> {
     '--import', 'tsx',
     '--test',
     '--test-concurrency=2',
-    '--test-timeout=120000',
+    '--test-timeout=300000',
     '--test-reporter=spec', '--test-reporter-destination=stdout',
     '--test-reporter=./scripts/summary-reporter.mjs', '--test-reporter-destination=stdout',
     ...files

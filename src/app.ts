@@ -13,7 +13,15 @@ import type { Logger } from './logger.js'
 import type { Metrics } from './metrics.js'
 import { problemsPlugin } from './http/plugins/problems.js'
 import { metricsPlugin } from './http/plugins/metrics.js'
-import { healthRoutes, type Pingable } from './http/routes/health.js'
+import { healthRoutes } from './http/routes/health.js'
+import { paymeRoutes } from './http/routes/payme.js'
+import { clickRoutes } from './http/routes/click.js'
+import { payRoutes } from './http/routes/pay.js'
+import { rateLimitPlugin } from './http/plugins/rate-limit.js'
+import { createRateLimiter, type RateLimiter } from './adapters/redis/rate-limiter.js'
+import type { Database } from './adapters/postgres/database.js'
+import type { KvStore } from './adapters/redis/kv-store.js'
+import type { Clock } from './domain/shared/clock.js'
 
 /** Largest body any route accepts; provider callbacks and admin calls are far smaller. */
 export const BODY_LIMIT_BYTES = 256 * 1024
@@ -22,8 +30,11 @@ export interface AppDeps {
   config: Config
   logger: Logger
   metrics: Metrics
-  database: Pingable
-  kv: Pingable
+  database: Database
+  kv: KvStore
+  clock: Clock
+  /** Shared sliding-window limiter; when absent, one is created over `kv` with the configured policies. */
+  rateLimiter?: RateLimiter
 }
 
 export type App = FastifyInstance
@@ -43,7 +54,12 @@ export async function buildApp (deps: AppDeps): Promise<App> {
 
   await app.register(problemsPlugin)
   await app.register(metricsPlugin, { metrics: deps.metrics })
+  const limiter = deps.rateLimiter ?? createRateLimiter({ kv: deps.kv, policies: deps.config.orders.rateLimits, logger: deps.logger, metrics: deps.metrics, clock: deps.clock })
+  await app.register(rateLimitPlugin, { limiter })
   await app.register(healthRoutes, { database: deps.database, kv: deps.kv, metrics: deps.metrics })
+  if (deps.config.payme !== undefined) await app.register(paymeRoutes, { payme: deps.config.payme, database: deps.database, clock: deps.clock })
+  if (deps.config.click !== undefined) await app.register(clickRoutes, { click: deps.config.click, database: deps.database, clock: deps.clock })
+  await app.register(payRoutes, { config: deps.config, database: deps.database, clock: deps.clock })
   return app as unknown as App
 }
 

@@ -10,6 +10,7 @@ import { openDatabase, type Database } from './adapters/postgres/database.js'
 import type { KvStore } from './adapters/redis/kv-store.js'
 import { createMemoryKv } from './adapters/redis/memory-kv.js'
 import { createRedisKv } from './adapters/redis/redis-kv.js'
+import { createRateLimiter, type RateLimiter } from './adapters/redis/rate-limiter.js'
 import { systemClock, type Clock } from './domain/shared/clock.js'
 
 export interface Deps {
@@ -19,6 +20,7 @@ export interface Deps {
   clock: Clock
   database: Database
   kv: KvStore
+  rateLimiter: RateLimiter
   /** Closes what compose opened, in reverse order. Idempotent. */
   close(): Promise<void>
 }
@@ -42,6 +44,7 @@ export async function compose (config: Config, options: ComposeOptions = {}): Pr
     await database.close()
     throw error
   }
+  const rateLimiter = createRateLimiter({ kv, policies: config.orders.rateLimits, logger: logger.child({ module: 'rate-limit' }), metrics, clock })
   let closing: Promise<void> | undefined
   return {
     config,
@@ -50,6 +53,7 @@ export async function compose (config: Config, options: ComposeOptions = {}): Pr
     clock,
     database,
     kv,
+    rateLimiter,
     close () {
       closing ??= (async () => {
         await kv.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the key-value store failed'))

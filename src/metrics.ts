@@ -8,6 +8,7 @@ export interface Metrics {
   registry: Registry
   httpDuration: Histogram<'method' | 'route' | 'status_code'>
   kvFallbacks: Counter<'area'>
+  rateLimitFallbacks: Counter<'policy'>
 }
 
 export function createMetrics (): Metrics {
@@ -26,5 +27,11 @@ export function createMetrics (): Metrics {
     labelNames: ['area'] as const,
     registers: [registry]
   })
-  return { registry, httpDuration, kvFallbacks }
+  const rateLimitFallbacks = new Counter({
+    name: 'bozor_rate_limit_fallback_total',
+    help: 'Rate-limit checks answered by the in-process limiter because the key-value store was unavailable',
+    labelNames: ['policy'] as const,
+    registers: [registry]
+  })
+  return { registry, httpDuration, kvFallbacks, rateLimitFallbacks }
 }

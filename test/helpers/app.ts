@@ -10,11 +10,15 @@ import { createLogger } from '../../src/logger.js'
 import { createMetrics } from '../../src/metrics.js'
 import { createTestDb } from './db.js'
 import { createTestKv } from './kv.js'
+import { systemClock, type Clock } from '../../src/domain/shared/clock.js'
+import { createRateLimiter } from '../../src/adapters/redis/rate-limiter.js'
 
 export interface TestAppOptions {
   env?: Record<string, string>
   database?: AppDeps['database']
   kv?: AppDeps['kv']
+  clock?: Clock
+  rateLimiter?: AppDeps['rateLimiter']
 }
 
 export interface TestApp {
@@ -39,7 +43,10 @@ export async function buildTestApp (t: TestContext, options: TestAppOptions = {}
   const logger = createLogger({ level: config.server.logLevel, secrets: config.secrets, destination: captureStream(logs) })
   const database = options.database ?? await createTestDb(t)
   const kv = options.kv ?? await createTestKv(t)
-  const app = await buildApp({ config, logger, metrics: createMetrics(), database, kv })
+  const metrics = createMetrics()
+  const clock = options.clock ?? systemClock
+  const rateLimiter = options.rateLimiter ?? createRateLimiter({ kv, policies: config.orders.rateLimits, logger, metrics, clock })
+  const app = await buildApp({ config, logger, metrics, database, kv, clock, rateLimiter })
   t.after(() => app.close())
   return { app, config, logs }
 }

@@ -30,7 +30,7 @@ export async function freePort (): Promise<number> {
 
 export function spawnBozor (t: TestContext, script: string, args: string[], options: { env: Record<string, string>, cwd?: string }): Spawned {
   const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...options.env }
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, script), ...args], { cwd: options.cwd ?? ROOT, env })
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(ROOT, script), ...args], { cwd: options.cwd ?? ROOT, env })
   const stdout: string[] = []
   const stderr: string[] = []
   const listeners: Array<() => void> = []
@@ -46,7 +46,7 @@ export function spawnBozor (t: TestContext, script: string, args: string[], opti
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
   t.after(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
 
-  function waitForLog (msg: string | RegExp, timeoutMs = 20_000): Promise<Record<string, unknown>> {
+  function waitForLog (msg: string | RegExp, timeoutMs = 90_000): Promise<Record<string, unknown>> {
     return new Promise((resolve, reject) => {
       const find = (): boolean => {
         for (const line of stdout) {

@@ -12,7 +12,10 @@ export const PAYMENT_STATES = ['pending', 'succeeded', 'failed', 'cancelled', 'r
  * One attempt to pay an order through one provider; `id` is `pay_…`. The provider's own id is
  * unique per provider, which makes every provider callback idempotent (STYLE.md R6).
  * `provider_state` and `provider_created_at` keep Payme's state (1, 2, -1, -2) and its
- * millisecond `create_time`; `reason` is Payme's cancel reason.
+ * millisecond `create_time`; `reason` is Payme's cancel reason; `payme_time` is Payme's own
+ * `time` (the 12-hour timeout and GetStatement use it). `seq` is a small integer per row: Payme's
+ * `transaction` and Click's `merchant_prepare_id`. A Click attempt's provider id is
+ * `<click_trans_id>:<order_id>` (specs/click.md §6.2 keys attempts on the pair).
  */
 export const paymentTransaction = pgTable('payment_transaction', {
   id: text('id').primaryKey(),
@@ -30,8 +33,21 @@ export const paymentTransaction = pgTable('payment_transaction', {
   cancelledAt: timestamptz('cancelled_at'),
   providerCreatedAt: bigint('provider_created_at', { mode: 'number' }),
   raw: jsonb('raw').$type<unknown>(),
-  updatedAt: timestamptz('updated_at').notNull().defaultNow()
+  updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+  seq: bigserial('seq', { mode: 'number' }).notNull(),
+  paymeTime: bigint('payme_time', { mode: 'number' }),
+  fiscalPerform: jsonb('fiscal_perform').$type<Record<string, unknown>>(),
+  fiscalCancel: jsonb('fiscal_cancel').$type<Record<string, unknown>>(),
+  clickPaydocId: text('click_paydoc_id'),
+  rawAmount: text('raw_amount'),
+  cancelledAfterConfirmAt: timestamptz('cancelled_after_confirm_at')
 }, (t) => [
+  uniqueIndex('payment_transaction_seq_key').on(t.seq),
+  // one live (state 1 or 2) Payme transaction per order (specs/payme.md §7, §11)
+  uniqueIndex('payment_transaction_payme_live_key').on(t.orderId)
+    .where(sql`${t.provider} = 'payme' and ${t.providerState} in (1, 2)`),
+  // Payme GetStatement selects by Payme's time
+  index('payment_transaction_payme_time_idx').on(t.provider, t.paymeTime),
   uniqueIndex('payment_transaction_provider_id_key').on(t.provider, t.providerTransactionId),
   check('payment_transaction_state_check', sql`${t.state} in ('pending', 'succeeded', 'failed', 'cancelled', 'refunded')`),
   check('payment_transaction_amount_check', sql`${t.amount} >= 0`),

@@ -1,0 +1,79 @@
+/**
+ * The use cases' {@link ShopStore} over PostgreSQL/PGlite.
+ *
+ * @example
+ * const store = createPostgresShop(database.db)
+ * const order = await placeOrder({ store, now, orderTtlS }, input)
+ */
+import { and, asc, eq, inArray, lte, notInArray, sql } from 'drizzle-orm'
+import type { HoldCandidate } from '../../domain/orders/hold.js'
+import type { PaymeState } from '../../domain/payments/payme-transaction.js'
+import type { ShopStore, ShopTx } from '../../usecases/ports.js'
+import { insertProduct, listProductRows, lockProductRows } from './catalog-store.js'
+import type { Db } from './database.js'
+import { applyTransition, insertHistory, lockOrder } from './order-ledger.js'
+import { getOrderView } from './orders-view.js'
+import { loadOrderItems, toOrder } from './orders-rows.js'
+import { moveStock } from './orders-stock.js'
+import { analyticsEvent, customer, orderItem, paymentTransaction, shopOrder } from './schema.js'
+
+/** Hold candidates of an order from `payment_transaction` (Payme state 1, Click `pending` = prepared). */
+export async function loadHoldCandidates (db: Db, orderId: string): Promise<HoldCandidate[]> {
+  const rows = await db.select().from(paymentTransaction)
+    .where(and(eq(paymentTransaction.orderId, orderId), inArray(paymentTransaction.provider, ['payme', 'click']), eq(paymentTransaction.state, 'pending')))
+  return rows.map((r): HoldCandidate => r.provider === 'payme'
+    ? { provider: 'payme', id: r.id, state: (r.providerState ?? 1) as PaymeState, paymeTime: r.providerCreatedAt ?? r.createdAt.getTime() }
+    : { provider: 'click', id: r.id, status: 'prepared', preparedAt: r.createdAt.getTime() })
+}
+
+function shopTx (tx: Db): ShopTx {
+  return {
+    lockProducts: (ids) => lockProductRows(tx, ids),
+    reserveStock: (items, now) => moveStock(tx, items, 'reserve', now),
+    async upsertCustomer (telegramId, now) {
+      await tx.insert(customer).values({ telegramId, firstSeenAt: new Date(now), lastSeenAt: new Date(now) })
+        .onConflictDoUpdate({ target: customer.telegramId, set: { lastSeenAt: sql`greatest(${customer.lastSeenAt}, excluded.last_seen_at)` } })
+    },
+    async insertOrder (input) {
+      const total = input.total
+      const [row] = await tx.insert(shopOrder).values({
+        customerTelegramId: input.telegramId,
+        state: 'pending',
+        currency: total.currency,
+        totalAmount: total.amount,
+        expiresAt: new Date(input.expiresAt),
+        createdAt: new Date(input.now),
+        updatedAt: new Date(input.now)
+      }).returning()
+      const order = row!
+      await tx.insert(orderItem).values(input.items.map((i) => ({
+        orderId: order.id, productId: i.productId, quantity: i.quantity, unitAmount: i.price.amount, currency: i.price.currency, title: input.titles.get(i.productId) ?? { en: i.productId }
+      })))
+      await insertHistory(tx, order.id, { from: null, to: 'pending', at: input.now, reason: 'placed', actor: input.actor })
+      await tx.insert(analyticsEvent).values({
+        name: 'order.placed', customerTelegramId: input.telegramId, orderId: order.id, properties: { amount: total.amount, currency: total.currency }, at: new Date(input.now)
+      })
+      return toOrder(order, await loadOrderItems(tx, order.id))
+    },
+    lockOrder: (orderId) => lockOrder(tx, orderId),
+    applyTransition: (order, to, ctx) => applyTransition(tx, order, to, ctx),
+    holdCandidates: (orderId) => loadHoldCandidates(tx, orderId),
+    async lockDueOrders (now, limit, excludeIds) {
+      const conditions = [eq(shopOrder.state, 'pending'), lte(shopOrder.expiresAt, new Date(now))]
+      if (excludeIds.length > 0) conditions.push(notInArray(shopOrder.id, [...excludeIds]))
+      const rows = await tx.select().from(shopOrder).where(and(...conditions))
+        .orderBy(asc(shopOrder.expiresAt), asc(shopOrder.id)).limit(limit).for('update', { skipLocked: true })
+      return await Promise.all(rows.map(async (r) => toOrder(r, await loadOrderItems(tx, r.id))))
+    }
+  }
+}
+
+/** A {@link ShopStore} over `db`. */
+export function createPostgresShop (db: Db): ShopStore {
+  return {
+    transaction: (work) => db.transaction((tx) => work(shopTx(tx as unknown as Db))),
+    insertProduct: (p) => insertProduct(db, p),
+    listProducts: (input) => listProductRows(db, input),
+    orderView: (orderId, options) => getOrderView(db, orderId, options)
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The admin API's `order` JSON (DESIGN.md external contract), read from the ledger tables.
+ */
+import { asc, eq } from 'drizzle-orm'
+import { offeredProviders } from '../../domain/orders/offered-providers.js'
+import type { ProviderName } from '../../domain/payments/payment.js'
+import type { OrderView, OrderViewOptions } from '../../usecases/ports.js'
+import type { Db } from './database.js'
+import { readOrder } from './orders-rows.js'
+import { orderTransition, paymentTransaction } from './schema.js'
+
+export type { OrderView, OrderViewOptions }
+
+/** The order as DESIGN.md's `order` shape, or undefined when there is no such order. */
+export async function getOrderView (db: Db, orderId: string, options: OrderViewOptions): Promise<OrderView | undefined> {
+  if (!/^\d{1,18}$/.test(orderId)) return undefined
+  const order = await readOrder(db, orderId)
+  if (order === undefined) return undefined
+  const [transactions, history] = await Promise.all([
+    db.select().from(paymentTransaction).where(eq(paymentTransaction.orderId, orderId)).orderBy(asc(paymentTransaction.createdAt), asc(paymentTransaction.id)),
+    db.select().from(orderTransition).where(eq(orderTransition.orderId, orderId)).orderBy(asc(orderTransition.id))
+  ])
+  const payUrls: Partial<Record<ProviderName, string>> = {}
+  if (order.state === 'pending') {
+    const offered = offeredProviders({ total: order.total, hasDigital: order.items.some((i) => i.kind === 'digital') }, options.offer)
+    for (const provider of offered) payUrls[provider] = `${options.publicUrl}/pay/${order.id}/${provider}`
+  }
+  return {
+    id: order.id,
+    state: order.state,
+    customer: { telegramId: order.customer.telegramId },
+    items: order.items.map((i) => ({ productId: i.productId, quantity: i.quantity, price: { amount: i.price.amount, currency: i.price.currency } })),
+    total: { amount: order.total.amount, currency: order.total.currency },
+    refunded: { amount: order.refunded.amount, currency: order.refunded.currency },
+    flags: [...order.flags],
+    payUrls,
+    transactions: transactions.map((t) => ({
+      provider: t.provider,
+      id: t.id,
+      providerId: t.providerTransactionId,
+      state: t.state,
+      amount: { amount: t.amount, currency: t.currency },
+      createdAt: t.createdAt.toISOString()
+    })),
+    history: history.map((h) => ({ from: h.fromState, to: h.toState, at: h.at.toISOString(), reason: h.reason })),
+    expiresAt: new Date(order.expiresAt).toISOString(),
+    createdAt: new Date(order.createdAt).toISOString()
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * `GET /pay/:orderId/:provider`: the link Bozor gives a customer. A payable order redirects
+ * (302) to the provider's checkout; otherwise a small HTML page in the customer's language
+ * says why (DESIGN.md: 404 unknown, 409 paid or being paid through another provider, 410
+ * expired or cancelled, 503 provider unavailable). Providers live in a table so Stripe and
+ * Stars can add an entry later.
+ */
+import { eq } from 'drizzle-orm'
+import { Type } from 'typebox'
+import type { FastifyInstance } from 'fastify'
+import { buildClickCheckoutUrl } from '../../adapters/click/click-checkout-url.js'
+import { buildPaymeCheckoutUrl } from '../../adapters/payme/payme-checkout-url.js'
+import { loadHoldCandidates } from '../../adapters/postgres/click-ledger.js'
+import type { Database } from '../../adapters/postgres/database.js'
+import { readOrder } from '../../adapters/postgres/orders-rows.js'
+import { customer } from '../../adapters/postgres/schema.js'
+import { LANGUAGES, type Config, type Language } from '../../config.js'
+import { findHold, payStatus } from '../../domain/orders/hold.js'
+import type { Order } from '../../domain/orders/order.js'
+import { PROVIDER_NAMES, type ProviderName } from '../../domain/payments/payment.js'
+import type { Clock } from '../../domain/shared/clock.js'
+import { isOrderId } from '../../domain/shared/ids.js'
+import { rateLimit } from '../plugins/rate-limit.js'
+import { PAY_PAGE_STATUS, renderPayPage, type PayPageReason } from '../views/pay-page.js'
+
+/** One provider the pay link can send a customer to. */
+export interface PayProvider {
+  /** False when the order cannot go to this provider (e.g. Payme and Click take UZS only). */
+  accepts(order: Order): boolean
+  /** The provider's checkout URL for a payable order. */
+  checkoutUrl(order: Order, language: Language): Promise<string> | string
+}
+
+/** The configured providers of `config` (Payme and Click so far; Stripe and Stars add theirs). */
+export function payProvidersOf (config: Config): Partial<Record<ProviderName, PayProvider>> {
+  const table: Partial<Record<ProviderName, PayProvider>> = {}
+  const payme = config.payme
+  if (payme !== undefined) {
+    table.payme = {
+      accepts: (order) => order.total.currency === 'UZS',
+      checkoutUrl: (order, language) => buildPaymeCheckoutUrl({ checkoutUrl: payme.checkoutUrl, merchantId: payme.merchantId, orderId: order.id, amount: order.total, language })
+    }
+  }
+  const click = config.click
+  if (click !== undefined) {
+    table.click = {
+      accepts: (order) => order.total.currency === 'UZS',
+      checkoutUrl: (order) => buildClickCheckoutUrl({ checkoutUrl: click.checkoutUrl, serviceId: click.serviceId, merchantId: click.merchantId, orderId: order.id, amount: order.total, merchantUserId: click.merchantUserId })
+    }
+  }
+  return table
+}
+
+export interface PayRoutesOptions {
+  config: Config
+  database: Database
+  clock: Clock
+  /** Overrides {@link payProvidersOf} (tests, sandbox simulators). */
+  providers?: Partial<Record<ProviderName, PayProvider>>
+}
+
+const Params = Type.Object({ orderId: Type.String({ maxLength: 40 }), provider: Type.String({ maxLength: 40 }) })
+
+async function languageOf (database: Database, telegramId: number, fallback: Language): Promise<Language> {
+  const rows = await database.db.select({ language: customer.language }).from(customer).where(eq(customer.telegramId, telegramId)).limit(1)
+  const language = rows[0]?.language
+  return (LANGUAGES as readonly string[]).includes(language ?? '') ? language as Language : fallback
+}
+
+/**
+ * Registers `GET /pay/:orderId/:provider`.
+ *
+ * @example
+ * await app.register(payRoutes, { config, database, clock })
+ */
+export async function payRoutes (app: FastifyInstance, opts: PayRoutesOptions): Promise<void> {
+  const providers = opts.providers ?? payProvidersOf(opts.config)
+  const fallback = opts.config.bot.defaultLanguage
+
+  app.get('/pay/:orderId/:provider', {
+    schema: { params: Params },
+    preHandler: rateLimit('pay.open', (request) => ['ip', request.ip])
+  }, async (request, reply) => {
+    const { orderId, provider } = request.params as { orderId: string, provider: string }
+    const page = (reason: PayPageReason, language: Language, other?: string): unknown =>
+      reply.code(PAY_PAGE_STATUS[reason]).type('text/html; charset=utf-8').send(renderPayPage({ reason, language, orderId, provider, other }))
+
+    const order = isOrderId(orderId) ? await readOrder(opts.database.db, orderId) : undefined
+    if (order === undefined || !(PROVIDER_NAMES as readonly string[]).includes(provider)) return page('not_found', fallback)
+    const language = await languageOf(opts.database, order.customer.telegramId, fallback)
+    const entry = providers[provider as ProviderName]
+    if (entry === undefined || !entry.accepts(order)) return page('unavailable', language)
+
+    const now = opts.clock.now()
+    const candidates = await loadHoldCandidates(opts.database.db, order.id)
+    const status = payStatus(order, candidates, now)
+    if (status === 'held') {
+      const hold = findHold(candidates, now)
+      // a customer reopening the link of the provider already holding the order goes back to it
+      if (hold !== undefined && hold.provider !== provider) return page('being_paid', language, hold.provider)
+    } else if (status !== 'payable') {
+      return page(status, language)
+    }
+    return reply.redirect(await entry.checkoutUrl(order, language), 302)
+  })
+}

@@ -1,0 +1,81 @@
+/**
+ * `POST /payments/payme`: Payme's Merchant API (JSON-RPC 2.0, specs/payme.md). Always HTTP 200;
+ * the body is read raw whatever its content type (Payme sends `text/json`), so the protocol
+ * handler decides between −32700 and the rest. Every call and its answer go to
+ * `provider_audit` without the Authorization header and with the key scrubbed.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { handlePaymeRequest } from '../../adapters/payme/handle-payme-request.js'
+import type { Database } from '../../adapters/postgres/database.js'
+import { createPaymeLedger } from '../../adapters/postgres/payme-ledger.js'
+import { writeProviderAudit } from '../../adapters/postgres/provider-audit.js'
+import type { PaymeConfig } from '../../config.js'
+import type { Clock } from '../../domain/shared/clock.js'
+
+export interface PaymeRoutesOptions {
+  payme: PaymeConfig
+  database: Database
+  clock: Clock
+}
+
+export const PAYME_PATH = '/payments/payme'
+
+function auditBody (raw: string): unknown {
+  try {
+    return JSON.parse(raw)
+  } catch {
+    return raw.slice(0, 10_000)
+  }
+}
+
+function orderIdOf (body: unknown): string | null {
+  const params = (body as { params?: { account?: { order_id?: unknown } } } | null)?.params
+  const id = params?.account?.order_id
+  return typeof id === 'string' || typeof id === 'number' ? String(id) : null
+}
+
+/**
+ * Registers the Payme endpoint (only call it when Payme is configured).
+ *
+ * @example
+ * if (config.payme !== undefined) await app.register(paymeRoutes, { payme: config.payme, database, clock })
+ */
+export async function paymeRoutes (app: FastifyInstance, opts: PaymeRoutesOptions): Promise<void> {
+  const ledger = createPaymeLedger(opts.database.db)
+  // scoped to this plugin: every content type arrives as the raw text
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => { done(null, body) })
+
+  const handler = async (request: FastifyRequest): Promise<unknown> => {
+    const raw = typeof request.body === 'string' ? request.body : ''
+    const log = request.log.child({ module: 'payme' })
+    const response = await handlePaymeRequest(raw, request.headers.authorization, {
+      ledger,
+      key: opts.payme.key,
+      clock: opts.clock,
+      onError: (err, context) => { log.error({ err, ...context }, 'Payme call failed inside Bozor; answered -32400') }
+    }, request.method)
+    const body = auditBody(raw)
+    try {
+      await writeProviderAudit(opts.database.db, {
+        provider: 'payme',
+        endpoint: `${request.method} ${PAYME_PATH}`,
+        orderId: orderIdOf(body),
+        headers: request.headers,
+        ip: request.ip,
+        body,
+        response,
+        status: 200,
+        now: opts.clock.now()
+      }, [opts.payme.key])
+    } catch (err) {
+      log.warn({ err }, 'could not write the Payme audit row')
+    }
+    return response
+  }
+
+  app.route({ method: ['GET', 'PUT', 'PATCH', 'DELETE', 'POST'], url: PAYME_PATH, handler: async (request, reply) => {
+    const response = await handler(request)
+    return await reply.code(200).type('application/json; charset=utf-8').send(JSON.stringify(response))
+  } })
+}

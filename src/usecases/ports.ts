@@ -1,0 +1,82 @@
+/**
+ * Ports the use cases need from storage. The PostgreSQL/PGlite adapter implements them
+ * (`createPostgresShop` in src/adapters/postgres/shop-store.ts); the use cases hold the rules.
+ */
+import type { HoldCandidate } from '../domain/orders/hold.js'
+import type { Actor, Order, OrderFlag, OrderItem, OrderState, ProductKind } from '../domain/orders/order.js'
+import type { ProductSnapshot } from '../domain/orders/price-order.js'
+import type { ProviderName, TransactionState } from '../domain/payments/payment.js'
+import type { Money } from '../domain/shared/money.js'
+import type { OfferConfig } from '../domain/orders/offered-providers.js'
+
+/** Localized text; `en` is always present. */
+export interface LocalizedText { en: string, ru?: string, uz?: string }
+
+/** A catalog product (DESIGN.md `product`). */
+export interface Product {
+  id: string
+  title: LocalizedText
+  description?: LocalizedText
+  price: Money
+  kind: ProductKind
+  /** null = unlimited. */
+  stock: number | null
+  payload?: string
+  active: boolean
+  refundable: boolean
+  createdAt: number
+}
+
+/** A product locked for checkout, with what pending orders hold. */
+export interface LockedProduct extends ProductSnapshot {
+  title: LocalizedText
+  reserved: number
+}
+
+/** DESIGN.md `order` JSON. */
+export interface OrderView {
+  id: string
+  state: OrderState
+  customer: { telegramId: number }
+  items: Array<{ productId: string, quantity: number, price: Money }>
+  total: Money
+  refunded: Money
+  flags: OrderFlag[]
+  payUrls: Partial<Record<ProviderName, string>>
+  transactions: Array<{ provider: string, id: string, providerId: string, state: TransactionState, amount: Money, createdAt: string }>
+  history: Array<{ from: OrderState | null, to: OrderState, at: string, reason: string | null }>
+  expiresAt: string
+  createdAt: string
+}
+
+export interface OrderViewOptions {
+  /** `PUBLIC_URL` without a trailing slash. */
+  publicUrl: string
+  /** Configured providers and offer rules; pay URLs are listed while the order is pending. */
+  offer: OfferConfig
+}
+
+/** Work inside one database transaction. */
+export interface ShopTx {
+  /** Locks the products (FOR UPDATE, in id order); unknown ids are missing from the result. */
+  lockProducts(ids: readonly string[]): Promise<LockedProduct[]>
+  reserveStock(items: readonly OrderItem[], now: number): Promise<void>
+  upsertCustomer(telegramId: number, now: number): Promise<void>
+  /** Inserts the order, its items (with title snapshots), the null → pending history row and an `order.placed` event. */
+  insertOrder(input: { telegramId: number, items: readonly OrderItem[], titles: ReadonlyMap<string, LocalizedText>, total: Money, expiresAt: number, now: number, actor: Actor }): Promise<Order>
+  lockOrder(orderId: string): Promise<Order | undefined>
+  applyTransition(order: Order, to: OrderState, ctx: { reason: string, actor: Actor, now: number }): Promise<Order>
+  /** Payments of the order that might hold it (Payme state 1, Click prepared). */
+  holdCandidates(orderId: string): Promise<HoldCandidate[]>
+  /** Locks up to `limit` pending orders with `expires_at ≤ now`, skipping rows other instances hold. */
+  lockDueOrders(now: number, limit: number, excludeIds: readonly string[]): Promise<Order[]>
+}
+
+/** The shop's storage. */
+export interface ShopStore {
+  transaction<T>(work: (tx: ShopTx) => Promise<T>): Promise<T>
+  insertProduct(product: Product): Promise<void>
+  /** Products after `cursor` (created_at, id order), at most `limit`. */
+  listProducts(input: { limit: number, after?: { createdAt: number, id: string } }): Promise<Product[]>
+  orderView(orderId: string, options: OrderViewOptions): Promise<OrderView | undefined>
+}

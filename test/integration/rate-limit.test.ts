@@ -1,0 +1,151 @@
+// Sliding-window limiter contract (specs/redis.md §5, checklist 19–28) on the memory store and
+// on Redis. Time is driven by a FakeClock: the memory store's clock, or the Redis script's
+// test-only "now" (`__test__now`).
+import { describe, test, type TestContext } from 'node:test'
+import assert from 'node:assert/strict'
+import { FakeClock } from '../../src/domain/shared/clock.js'
+import { keySlot, type KvStore } from '../../src/adapters/redis/kv-store.js'
+import { createMemoryKv } from '../../src/adapters/redis/memory-kv.js'
+import { createRedisKv } from '../../src/adapters/redis/redis-kv.js'
+import { createRateLimiter, type RateLimiter } from '../../src/adapters/redis/rate-limiter.js'
+import { RATE_LIMIT_TTL_MARGIN_MS } from '../../src/adapters/redis/rate-limit-script.js'
+import { createMetrics } from '../../src/metrics.js'
+import { createTestKvFor, freePort, testRedisUrl, type TestKvKind } from '../helpers/kv.js'
+
+const POLICIES = {
+  five: [{ limit: 5, windowS: 1 }],
+  pair: [{ limit: 3, windowS: 1 }, { limit: 10, windowS: 60 }],
+  twoWindows: [{ limit: 2, windowS: 1 }, { limit: 3, windowS: 10 }],
+  ten: [{ limit: 10, windowS: 1 }],
+  fifty: [{ limit: 50, windowS: 60 }],
+  hourly: [{ limit: 1, windowS: 3600 }]
+}
+
+interface Harness { kv: KvStore, limiter: RateLimiter, clock: FakeClock }
+
+function limiterContract (kind: TestKvKind): void {
+  const setup = (t: TestContext): Harness => {
+    const clock = new FakeClock()
+    const kv = createTestKvFor(t, kind, { clock })
+    const limiter = createRateLimiter({ kv, policies: POLICIES, ...(kind === 'redis' ? { __test__now: () => clock.now() } : {}) })
+    return { kv, limiter, clock }
+  }
+
+  describe(`rate limiter (${kind})`, () => {
+    test('5 per second: five calls pass, the sixth waits at most a second', async (t) => {
+      const { limiter, clock } = setup(t)
+      clock.advance(500) // mid-bucket; at a bucket start the §5 wait is w + w·k/c = 1200 ms
+      for (let i = 0; i < 5; i++) assert.equal((await limiter.check('five', ['u', 1])).allowed, true)
+      const denied = await limiter.check('five', ['u', 1])
+      assert.equal(denied.allowed, false)
+      assert.deepEqual(denied.violatedRule, { limit: 5, windowS: 1 })
+      assert.ok(denied.retryAfterMs > 0 && denied.retryAfterMs <= 1000, `retryAfterMs ${denied.retryAfterMs}`)
+      assert.equal(denied.remaining, 0)
+      assert.equal((await limiter.check('five', ['u', 2])).allowed, true, 'another subject has its own quota')
+    })
+
+    test('a denial by the short rule consumes nothing from the long rule', async (t) => {
+      const { kv, limiter } = setup(t)
+      for (let i = 0; i < 3; i++) assert.equal((await limiter.check('pair', ['u', 7])).allowed, true)
+      const denied = await limiter.check('pair', ['u', 7])
+      assert.equal(denied.allowed, false)
+      assert.deepEqual(denied.violatedRule, { limit: 3, windowS: 1 })
+      const [, longKey] = limiter.keysOf('pair', ['u', 7])
+      assert.equal((await kv.hgetall(longKey!)).c, '3')
+    })
+
+    test('retryAfterMs is the longest wait among violated rules and a call then passes', async (t) => {
+      const { limiter, clock } = setup(t)
+      assert.equal((await limiter.check('twoWindows', 's')).allowed, true)
+      clock.advance(2000)
+      assert.equal((await limiter.check('twoWindows', 's')).allowed, true)
+      assert.equal((await limiter.check('twoWindows', 's')).allowed, true)
+      const denied = await limiter.check('twoWindows', 's')
+      assert.equal(denied.allowed, false)
+      assert.deepEqual(denied.violatedRule, { limit: 3, windowS: 10 })
+      assert.equal(denied.retryAfterMs, 8000 + 3334, 'the 10 s rule waits longer than the 1 s rule (1500 ms)')
+      clock.advance(denied.retryAfterMs - 1)
+      assert.equal((await limiter.check('twoWindows', 's')).allowed, false, 'one ms early is still denied')
+      clock.advance(1)
+      assert.equal((await limiter.check('twoWindows', 's')).allowed, true)
+    })
+
+    test('boundary smoothing: a full bucket denies the next bucket start, half passes at mid-bucket', async (t) => {
+      const { limiter, clock } = setup(t)
+      for (let i = 0; i < 10; i++) assert.equal((await limiter.check('ten', 'b')).allowed, true)
+      clock.advance(1000)
+      assert.equal((await limiter.check('ten', 'b')).allowed, false)
+      clock.advance(500)
+      let passed = 0
+      for (let i = 0; i < 10; i++) if ((await limiter.check('ten', 'b')).allowed) passed++
+      assert.equal(passed, 5)
+    })
+
+    test('a cost above the limit is denied forever and changes no counter', async (t) => {
+      const { kv, limiter } = setup(t)
+      assert.equal((await limiter.check('ten', 'c', 4)).remaining, 6)
+      const denied = await limiter.check('ten', 'c', 11)
+      assert.equal(denied.allowed, false)
+      assert.equal(denied.retryAfterMs, -1)
+      assert.equal((await kv.hgetall(limiter.keysOf('ten', 'c')[0]!)).c, '4')
+      await assert.rejects(limiter.check('ten', 'c', 0), RangeError)
+    })
+
+    test('200 parallel calls against a limit of 50 allow exactly 50', async (t) => {
+      const { limiter } = setup(t)
+      const results = await Promise.all(Array.from({ length: 200 }, () => limiter.check('fifty', ['ip', '10.0.0.1'])))
+      assert.equal(results.filter((r) => r.allowed).length, 50)
+    })
+
+    test('rule keys have a TTL of at most two windows plus the margin and share one slot', async (t) => {
+      const { kv, limiter } = setup(t)
+      await limiter.check('pair', ['u', 'x y*'])
+      const keys = limiter.keysOf('pair', ['u', 'x y*'])
+      assert.equal(new Set(keys.map(keySlot)).size, 1)
+      for (const [i, key] of keys.entries()) {
+        const pttl = await kv.pttl(key)
+        const max = 2 * POLICIES.pair[i]!.windowS * 1000 + RATE_LIMIT_TTL_MARGIN_MS
+        assert.ok(pttl > 0 && pttl <= max, `pttl ${pttl} of ${key}`)
+      }
+    })
+  })
+}
+
+limiterContract('memory')
+if (testRedisUrl() !== undefined) {
+  limiterContract('redis')
+
+  test('Redis decisions follow the server clock, not the app clock', async (t) => {
+    const kv = createTestKvFor(t, 'redis')
+    const limiter = createRateLimiter({ kv, policies: POLICIES })
+    const realNow = Date.now
+    t.after(() => { Date.now = realNow })
+    assert.equal((await limiter.check('hourly', 'h')).allowed, true)
+    Date.now = () => realNow() + 3_600_000
+    const later = await limiter.check('hourly', 'h')
+    Date.now = () => realNow() - 3_600_000
+    const earlier = await limiter.check('hourly', 'h')
+    assert.equal(later.allowed, false)
+    assert.equal(earlier.allowed, false)
+    assert.ok(later.retryAfterMs > 3_500_000 && earlier.retryAfterMs > 3_500_000, `${later.retryAfterMs} ${earlier.retryAfterMs}`)
+  })
+}
+
+test('an unavailable store falls back to an in-process limiter with the same rules, logged and counted', async (t) => {
+  const port = await freePort()
+  const stores = [createMemoryKv({ prefix: 't-closed' }), createRedisKv({ url: `redis://127.0.0.1:${port}`, commandTimeoutMs: 200, prefix: 't-down' })]
+  await stores[0]!.close()
+  t.after(() => stores[1]!.close())
+  for (const kv of stores) {
+    const warnings: string[] = []
+    const metrics = createMetrics()
+    const logger = { warn: (_o: object, msg: string) => warnings.push(msg), info: () => {} }
+    const limiter = createRateLimiter({ kv, policies: POLICIES, logger, metrics, clock: new FakeClock() })
+    const results = []
+    for (let i = 0; i < 6; i++) results.push(await limiter.check('five', ['u', 9]))
+    assert.deepEqual(results.map((r) => r.allowed), [true, true, true, true, true, false])
+    assert.ok(results.every((r) => r.degraded))
+    assert.equal(warnings.length, 1)
+    assert.match(await metrics.registry.metrics(), /bozor_rate_limit_fallback_total\{policy="five"\} 6/)
+  }
+})
