@@ -14,6 +14,9 @@ import type { Metrics } from './metrics.js'
 import { problemsPlugin } from './http/plugins/problems.js'
 import { metricsPlugin } from './http/plugins/metrics.js'
 import { healthRoutes } from './http/routes/health.js'
+import { adminRoutes } from './http/routes/admin/index.js'
+import { createPostgresShop } from './adapters/postgres/orders-store.js'
+import { verifyAdminToken } from './adapters/postgres/admin-tokens.js'
 import { paymeRoutes } from './http/routes/payme.js'
 import { clickRoutes } from './http/routes/click.js'
 import { payRoutes } from './http/routes/pay.js'
@@ -60,6 +63,7 @@ export async function buildApp (deps: AppDeps): Promise<App> {
   if (deps.config.payme !== undefined) await app.register(paymeRoutes, { payme: deps.config.payme, database: deps.database, clock: deps.clock })
   if (deps.config.click !== undefined) await app.register(clickRoutes, { click: deps.config.click, database: deps.database, clock: deps.clock })
   await app.register(payRoutes, { config: deps.config, database: deps.database, clock: deps.clock })
+  await app.register(adminRoutes, { prefix: '/api/v1', config: deps.config, clock: deps.clock, store: createPostgresShop(deps.database.db), verifyToken: (token) => verifyAdminToken(deps.database.db, token) })
   return app as unknown as App
 }
 

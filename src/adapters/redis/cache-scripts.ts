@@ -88,7 +88,7 @@ return 0`,
 export const tagPopScript = defineScript<string[]>({
   name: 'cacheTagPop',
   numberOfKeys: 1,
-  lua: `return redis.call('SPOP', KEYS[1], ARGV[1])`,
+  lua: 'return redis.call(\'SPOP\', KEYS[1], ARGV[1])',
   memory: (db, [set], [count]) => {
     const members = db.smembers(set!).slice(0, Number(count))
     db.srem(set!, members)

@@ -1,0 +1,183 @@
+// The shared cache (specs/redis.md §2–4, §8): `{"v": …}` envelopes with a TTL, single-flight
+// loading per process, tag invalidation (version + reverse-index set, stale-write guard; on a
+// Cluster write-then-verify), dependency cascades, and SCAN-based pattern clearing. A store
+// outage behaves as a miss: the loader runs and the write is skipped.
+import { randomBytes } from 'node:crypto'
+import { encodeJson } from './kv-json.js'
+import { ANY_SEGMENT, KvUnavailableError, UNLINK_BATCH, type KeySegment, type KvStore } from './kv-store.js'
+import { tagAddScript, taggedWriteScript, tagInvalidateScript, tagPopScript } from './cache-scripts.js'
+
+/** Options of a cache write. */
+export interface CacheWriteOptions {
+  ttlMs: number
+  /** Tags to invalidate this entry by (e.g. `product:42`, `category:7`, `catalog`). */
+  tags?: readonly string[]
+  /** Cache keys this entry was computed from: invalidating one of them drops this entry. */
+  dependsOn?: readonly string[]
+  /** Written in bulk: the TTL is shortened by a random 0–10 % so entries do not expire together. */
+  bulk?: boolean
+}
+
+/** A read: a hit (the value may be `null`) or a miss. */
+export type CacheRead<T> = { hit: true, value: T } | { hit: false }
+
+/** The cache port; see {@link createCache}. */
+export interface Cache {
+  /** The cache key of some segments: `<prefix>:c:<seg>…`. */
+  key (...segments: KeySegment[]): string
+  get<T> (key: string): Promise<CacheRead<T>>
+  /** Writes an entry; false when a tag was invalidated since `versions` were read (nothing cached) or the store is down. */
+  set (key: string, value: unknown, options: CacheWriteOptions, versions?: readonly string[]): Promise<boolean>
+  /** The cached value, or the loader's (one loader call per key per process at a time; errors are never cached). */
+  getOrLoad<T> (key: string, loader: () => Promise<T>, options: CacheWriteOptions): Promise<T>
+  /** Drops every entry carrying `tag`; returns how many entry keys it removed. */
+  invalidateTag (tag: string): Promise<number>
+  /** Drops `key` and, transitively, every entry depending on it; returns the keys removed. */
+  invalidateKey (key: string): Promise<string[]>
+  /** Deletes entries matching segments (ANY_SEGMENT = `*`; other segments match literally); returns the count. */
+  clear (...segments: Array<KeySegment | typeof ANY_SEGMENT>): Promise<number>
+}
+
+/** Options of {@link createCache}. */
+export interface CacheOptions {
+  kv: KvStore
+  /** The store is a Redis Cluster: tagged writes use write-then-verify instead of one script. */
+  cluster?: boolean
+  logger?: { warn (obj: object, msg: string): void }
+  /** Largest number of keys one dependency cascade removes before stopping (logged); default 10 000. */
+  maxCascade?: number
+  /** Source of jitter in [0, 1); default Math.random. */
+  random?: () => number
+}
+
+const depTag = (key: string): string => `dep:${key}`
+
+/**
+ * Creates the cache over a store.
+ *
+ * @example
+ * const cache = createCache({ kv, cluster: config.redis?.cluster === true, logger })
+ * const card = await cache.getOrLoad(cache.key('product', 42), () => loadCard(42),
+ *   { ttlMs: 60_000, tags: ['product:42', 'category:7', 'catalog'] })
+ * await cache.invalidateTag('category:7')
+ */
+export function createCache (options: CacheOptions): Cache {
+  const { kv, logger } = options
+  const random = options.random ?? Math.random
+  const maxCascade = options.maxCascade ?? 10_000
+  const flights = new Map<string, Promise<unknown>>()
+  const tagSet = (tag: string): string => kv.keys.taggedKey('tag', tag, 'k')
+  const tagVersion = (tag: string): string => kv.keys.taggedKey('tag', tag, 'v')
+  const down = (error: unknown, what: string): void => {
+    if (!(error instanceof KvUnavailableError)) throw error
+    logger?.warn({ module: 'cache', err: error }, `cache ${what} skipped: key-value store unavailable`)
+  }
+  const allTags = (o: CacheWriteOptions): string[] => [...new Set([...(o.tags ?? []), ...(o.dependsOn ?? []).map(depTag)])]
+  const readVersions = async (tags: readonly string[]): Promise<string[]> =>
+    Promise.all(tags.map(async (t) => (await kv.getString(tagVersion(t))) ?? '0'))
+
+  const write = async (key: string, value: unknown, o: CacheWriteOptions, versions?: readonly string[]): Promise<boolean> => {
+    if (value === undefined) throw new TypeError('cache: cannot cache undefined (use null)')
+    const text = encodeJson({ v: value })
+    const ttl = Math.max(1, Math.floor(o.bulk === true ? o.ttlMs * (1 - 0.1 * random()) : o.ttlMs))
+    const tags = allTags(o)
+    try {
+      if (tags.length === 0) return await kv.setString(key, text, { ttlMs: ttl })
+      const expected = versions ?? await readVersions(tags)
+      if (options.cluster !== true) {
+        const keys = [key, ...tags.flatMap((t) => [tagSet(t), tagVersion(t)])]
+        return (await kv.runScript(taggedWriteScript(tags.length), keys, [text, ttl, ...expected])) === 1
+      }
+      // Cluster: entry and tag keys live in different slots — write, then verify the versions.
+      await kv.setString(key, text, { ttlMs: ttl })
+      await Promise.all(tags.map((t) => kv.runScript(tagAddScript, [tagSet(t)], [key, ttl])))
+      const now = await readVersions(tags)
+      if (now.every((v, i) => v === expected[i])) return true
+      await kv.del([key])
+      return false
+    } catch (error) {
+      down(error, 'write')
+      return false
+    }
+  }
+
+  const invalidateTagKeys = async (tag: string): Promise<string[]> => {
+    const dying = kv.keys.taggedKey('tag', tag, 'dying', randomBytes(8).toString('hex'))
+    if ((await kv.runScript(tagInvalidateScript, [tagSet(tag), tagVersion(tag), dying])) === 0) return []
+    const removed: string[] = []
+    for (;;) {
+      const batch = await kv.runScript(tagPopScript, [dying], [UNLINK_BATCH])
+      if (batch.length === 0) break
+      await kv.del(batch)
+      removed.push(...batch)
+    }
+    await kv.del([dying])
+    return removed
+  }
+
+  const cache: Cache = {
+    key: (...segments) => kv.keys.key('c', ...segments),
+    async get<T> (key: string): Promise<CacheRead<T>> {
+      try {
+        const envelope = await kv.getJson<{ v?: T }>(key)
+        if (typeof envelope !== 'object' || envelope === null || !('v' in envelope)) return { hit: false }
+        return { hit: true, value: envelope.v as T }
+      } catch (error) {
+        down(error, 'read')
+        return { hit: false }
+      }
+    },
+    set: write,
+    async getOrLoad<T> (key: string, loader: () => Promise<T>, o: CacheWriteOptions): Promise<T> {
+      const pending = flights.get(key)
+      if (pending !== undefined) return await (pending as Promise<T>)
+      const flight = (async () => {
+        const cached = await cache.get<T>(key)
+        if (cached.hit) return cached.value
+        const tags = allTags(o)
+        let versions: string[] | undefined
+        try {
+          versions = tags.length === 0 ? [] : await readVersions(tags)
+        } catch (error) {
+          down(error, 'version read')
+        }
+        const value = await loader()
+        if (versions !== undefined) await write(key, value, o, versions)
+        return value
+      })()
+      flights.set(key, flight)
+      try {
+        return await flight
+      } finally {
+        flights.delete(key)
+      }
+    },
+    invalidateTag: async (tag) => (await invalidateTagKeys(tag)).length,
+    async invalidateKey (key) {
+      const visited = new Set<string>([key])
+      const queue = [key]
+      const removed: string[] = []
+      while (queue.length > 0) {
+        if (removed.length >= maxCascade) {
+          logger?.warn({ module: 'cache', key, removed: removed.length }, 'cache dependency cascade stopped at its cap')
+          break
+        }
+        const next = queue.shift()!
+        await kv.del([next])
+        removed.push(next)
+        for (const dependent of await invalidateTagKeys(depTag(next))) {
+          if (!visited.has(dependent)) {
+            visited.add(dependent)
+            queue.push(dependent)
+          }
+        }
+      }
+      return removed
+    },
+    async clear (...segments) {
+      if (!segments.some((s) => s !== ANY_SEGMENT)) throw new RangeError('cache: a clear pattern needs at least one literal segment')
+      return await kv.deleteByPattern(kv.keys.pattern('c', ...segments))
+    }
+  }
+  return cache
+}

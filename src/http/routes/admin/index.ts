@@ -1,0 +1,68 @@
+/**
+ * The admin API under `/api/v1` (DESIGN.md): its own scope with Bearer auth, a strict body
+ * validator (money must be integers: no string coercion) and a mapping of domain error codes
+ * to the contract's generic problem codes (ERR_VALIDATION, ERR_NOT_FOUND, ERR_CONFLICT, …).
+ *
+ * @example
+ * await app.register(adminRoutes, { prefix: '/api/v1', config, clock, store: createPostgresShop(db), verifyToken })
+ */
+import type { FastifyInstance, FastifySchemaValidationError } from 'fastify'
+import { Compile } from 'typebox/compile'
+import { Value } from 'typebox/value'
+import type { TSchema } from 'typebox'
+import type { Config } from '../../../config.js'
+import type { Clock } from '../../../domain/shared/clock.js'
+import { isDomainError } from '../../../domain/shared/errors.js'
+import type { ShopStore } from '../../../usecases/ports.js'
+import { adminAuth, type AdminAuthOptions } from '../../plugins/admin-auth.js'
+import { productRoutes } from './products.js'
+import { orderRoutes } from './orders.js'
+
+export interface AdminRoutesOptions {
+  config: Config
+  clock: Clock
+  store: ShopStore
+  verifyToken: AdminAuthOptions['verifyToken']
+}
+
+const GENERIC_CODES: Record<number, string> = {
+  400: 'ERR_VALIDATION', 401: 'ERR_AUTH', 403: 'ERR_SCOPE', 404: 'ERR_NOT_FOUND', 409: 'ERR_CONFLICT', 429: 'ERR_RATE_LIMITED'
+}
+
+interface MappedError extends Error { code: string, statusCode: number, errors?: Array<{ field: string, message: string }> }
+
+/** A domain error with the contract's generic code for its status (details keep the specific one). */
+export function toAdminError (error: unknown): unknown {
+  if (!isDomainError(error) || error.status >= 500) return error
+  const code = error.code === 'ERR_REFUND_UNSUPPORTED' ? error.code : GENERIC_CODES[error.status] ?? error.code
+  const mapped = new Error(error.message) as MappedError
+  mapped.code = code
+  mapped.statusCode = error.status
+  const errors = error.errors ?? (error.status === 400 ? [{ field: String(error.details.field ?? 'items'), message: error.message }] : undefined)
+  if (errors !== undefined) mapped.errors = errors
+  return mapped
+}
+
+type ValidationFn = ((data: unknown) => boolean | { value: unknown }) & { errors?: FastifySchemaValidationError[] }
+
+function compileValidator ({ schema, httpPart }: { schema: unknown, httpPart?: string }): ValidationFn {
+  const check = Compile(schema as TSchema)
+  const convert = httpPart === 'querystring' || httpPart === 'params'
+  const fn: ValidationFn = (data) => {
+    const value = convert ? Value.Convert(schema as TSchema, Value.Default(schema as TSchema, data ?? {})) : data
+    if (check.Check(value)) return { value }
+    fn.errors = [...check.Errors(value)].filter((e) => e.keyword !== 'boolean')
+      .map((e) => ({ keyword: e.keyword, instancePath: e.instancePath, schemaPath: e.schemaPath, params: e.params as Record<string, unknown>, message: e.message }))
+    return false
+  }
+  return fn
+}
+
+export async function adminRoutes (app: FastifyInstance, options: AdminRoutesOptions): Promise<void> {
+  app.setValidatorCompiler(compileValidator)
+  // hand the mapped error to the problems plugin's handler (the parent scope)
+  app.setErrorHandler((error) => { throw toAdminError(error) })
+  adminAuth(app, { adminToken: options.config.adminToken, verifyToken: options.verifyToken })
+  await app.register(productRoutes, options)
+  await app.register(orderRoutes, options)
+}
