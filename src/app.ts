@@ -15,6 +15,7 @@ import { problemsPlugin } from './http/plugins/problems.js'
 import { metricsPlugin } from './http/plugins/metrics.js'
 import { healthRoutes } from './http/routes/health.js'
 import { adminRoutes } from './http/routes/admin/index.js'
+import { backgroundJobs } from './jobs/background-jobs.js'
 import { createPostgresShop } from './adapters/postgres/orders-store.js'
 import { verifyAdminToken } from './adapters/postgres/admin-tokens.js'
 import { paymeRoutes } from './http/routes/payme.js'
@@ -64,6 +65,7 @@ export async function buildApp (deps: AppDeps): Promise<App> {
   if (deps.config.click !== undefined) await app.register(clickRoutes, { click: deps.config.click, database: deps.database, clock: deps.clock })
   await app.register(payRoutes, { config: deps.config, database: deps.database, clock: deps.clock })
   await app.register(adminRoutes, { prefix: '/api/v1', config: deps.config, clock: deps.clock, store: createPostgresShop(deps.database.db), verifyToken: (token) => verifyAdminToken(deps.database.db, token) })
+  await app.register(backgroundJobs, { db: deps.database.db, clock: deps.clock, logger: deps.logger })
   return app as unknown as App
 }
 

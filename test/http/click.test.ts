@@ -2,7 +2,7 @@
 // specs/click.md §13–14 as Click would drive them.
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { clickSignString } from '../../src/adapters/click/click-sign.js'
+import { clickSignString, type ClickSignFields } from '../../src/adapters/click/click-sign.js'
 import { FakeClock } from '../../src/domain/shared/clock.js'
 import { buildTestApp } from '../helpers/app.js'
 import { createTestDb } from '../helpers/db.js'
@@ -31,7 +31,7 @@ async function setup (t: TestContext) {
   const database = await createTestDb(t)
   const { app } = await buildTestApp(t, { env: ENV, database, clock })
   const send = async (route: 'prepare' | 'complete', c: ClickCall): Promise<{ answer: ClickAnswer, raw: string }> => {
-    const fields: Record<string, string> = {
+    const fields = {
       click_trans_id: c.clickTransId ?? '2387417364',
       service_id: '12345',
       click_paydoc_id: '3112459087',
@@ -41,10 +41,10 @@ async function setup (t: TestContext) {
       error: c.error ?? '0',
       error_note: 'Success',
       sign_time: '2026-01-01 15:00:00'
-    }
+    } as Record<string, string> & ClickSignFields
     if (c.prepareId !== undefined) fields.merchant_prepare_id = String(c.prepareId)
-    fields.sign_string = clickSignString({ ...fields, merchant_prepare_id: fields.merchant_prepare_id }, c.signWith ?? SECRET)
-    if (c.omit !== undefined) delete fields[c.omit]
+    fields.sign_string = clickSignString(fields, c.signWith ?? SECRET)
+    if (c.omit !== undefined) Reflect.deleteProperty(fields, c.omit)
     const res = await app.inject({
       method: 'POST',
       url: `/payments/click/${route}`,

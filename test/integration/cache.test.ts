@@ -7,6 +7,8 @@ import { createMemoryKv } from '../../src/adapters/redis/memory-kv.js'
 import { createCache, type Cache } from '../../src/adapters/redis/cache.js'
 import { createTestKvFor, testRedisUrl, type TestKvKind } from '../helpers/kv.js'
 
+const cacheKeyOf = (kv: KvStore, name: string): string => kv.keys.key('c', name)
+
 interface Harness { kv: KvStore, cache: Cache, clock: FakeClock, batches: number[] }
 
 function cacheContract (kind: TestKvKind): void {
@@ -135,6 +137,22 @@ function cacheContract (kind: TestKvKind): void {
       assert.equal(await kv.exists(cache.key('q', 'ab')), true)
       await assert.rejects(cache.clear(), RangeError)
       await assert.rejects(cache.clear(ANY_SEGMENT), RangeError)
+    })
+
+    test('two instances with first-tier caches both see a tag and a key invalidation', async (t) => {
+      const { kv } = setup(t)
+      const [a, b] = [createCache({ kv, localTier: { maxEntries: 100, ttlMs: 60_000 } }), createCache({ kv, localTier: { maxEntries: 100, ttlMs: 60_000 } })]
+      const card = cacheKeyOf(kv, 'card')
+      await a.getOrLoad(card, async () => 'v1', { ...ttl, tags: ['category:1'] })
+      assert.equal(await b.getOrLoad(card, async () => 'unused', { ...ttl, tags: ['category:1'] }), 'v1')
+      await kv.del([card]) // not an invalidation: B answers from its first tier
+      assert.deepEqual(await b.get(card), { hit: true, value: 'v1' })
+      await a.set(card, 'v2', { ...ttl, tags: ['category:1'] })
+      await a.invalidateTag('category:1')
+      assert.equal(await b.getOrLoad(card, async () => 'v3', { ...ttl, tags: ['category:1'] }), 'v3')
+      assert.equal(await a.getOrLoad(card, async () => 'unused', { ...ttl, tags: ['category:1'] }), 'v3')
+      await b.invalidateKey(card)
+      assert.deepEqual(await a.get(card), { hit: false })
     })
 
     if (kind === 'redis') {

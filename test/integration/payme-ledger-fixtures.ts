@@ -32,8 +32,16 @@ export async function seedOrder (db: Db, input: SeedOrder): Promise<{ orderId: s
   const productId = createId('prd')
   const stock = input.stock === undefined ? 5 : input.stock
   await db.insert(product).values({
-    id: productId, title: { en: 'Tea' }, priceAmount: amount, currency, kind: 'digital', payload: 'code-123',
-    stock, reserved: input.state === undefined || input.state === 'pending' ? 1 : 0, createdAt: at, updatedAt: at
+    id: productId,
+    title: { en: 'Tea' },
+    priceAmount: amount,
+    currency,
+    kind: 'digital',
+    payload: 'code-123',
+    stock,
+    reserved: input.state === undefined || input.state === 'pending' ? 1 : 0,
+    createdAt: at,
+    updatedAt: at
   })
   if (input.language !== undefined) {
     await db.insert(customer).values({ telegramId, language: input.language }).onConflictDoUpdate({ target: customer.telegramId, set: { language: input.language } })

@@ -3,8 +3,9 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createPaymeLedger } from '../../src/adapters/postgres/payme-ledger.js'
+import { pruneProviderAudit, writeProviderAudit } from '../../src/adapters/postgres/provider-audit.js'
 import { createTestDb } from '../helpers/db.js'
-import { historyOf, orderRow, outboxRows, paymentsOf, seedOrder } from './payme-ledger-fixtures.js'
+import { auditRows, historyOf, orderRow, outboxRows, paymentsOf, seedOrder } from './payme-ledger-fixtures.js'
 
 const T = 12_500_000
 const NOW = Date.UTC(2026, 0, 1, 10)
@@ -35,4 +36,16 @@ test('concurrent CreateTransaction calls with different ids for one order: exact
   assert.equal((await paymentsOf(db, orderId)).length, 1)
   const repeats = await Promise.all(Array.from({ length: 5 }, async () => await ledger.create({ paymeId: 'c'.repeat(24), paymeTime: NOW, amount: T, orderId, now: NOW })))
   assert.ok(repeats.every((a) => !a.ok && a.refusal === 'state_conflict'))
+})
+
+test('pruneProviderAudit removes audit rows older than 90 days and keeps newer ones', async (t) => {
+  const { db } = await createTestDb(t)
+  const day = 24 * 3600_000
+  const entry = { provider: 'payme', endpoint: 'POST /payments/payme', body: { method: 'CheckTransaction' }, response: { result: {} }, status: 200 }
+  await writeProviderAudit(db, { ...entry, now: NOW - 91 * day }, [])
+  await writeProviderAudit(db, { ...entry, now: NOW - 89 * day, headers: { authorization: 'Basic secret', 'content-type': 'text/json' } }, [])
+  assert.equal(await pruneProviderAudit(db, NOW), 1)
+  const rows = await auditRows(db)
+  assert.equal(rows.length, 1)
+  assert.deepEqual((rows[0]?.request as { headers: unknown }).headers, { 'content-type': 'text/json' })
 })

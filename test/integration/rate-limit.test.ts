@@ -10,7 +10,8 @@ import { createRedisKv } from '../../src/adapters/redis/redis-kv.js'
 import { createRateLimiter, type RateLimiter } from '../../src/adapters/redis/rate-limiter.js'
 import { RATE_LIMIT_TTL_MARGIN_MS } from '../../src/adapters/redis/rate-limit-script.js'
 import { createMetrics } from '../../src/metrics.js'
-import { createTestKvFor, freePort, testRedisUrl, type TestKvKind } from '../helpers/kv.js'
+import fc from 'fast-check'
+import { createTestKvFor, freePort, hasRedisServer, startPrivateRedis, testRedisUrl, type TestKvKind } from '../helpers/kv.js'
 
 const POLICIES = {
   five: [{ limit: 5, windowS: 1 }],
@@ -128,6 +129,38 @@ if (testRedisUrl() !== undefined) {
     assert.equal(later.allowed, false)
     assert.equal(earlier.allowed, false)
     assert.ok(later.retryAfterMs > 3_500_000 && earlier.retryAfterMs > 3_500_000, `${later.retryAfterMs} ${earlier.retryAfterMs}`)
+  })
+
+  test('the Lua script and the memory twin make identical decisions on random traffic', async (t) => {
+    const policies = { mix: [{ limit: 3, windowS: 1 }, { limit: 5, windowS: 4 }] }
+    const ops = fc.array(fc.record({ advance: fc.integer({ min: 0, max: 1500 }), cost: fc.integer({ min: 1, max: 6 }) }), { minLength: 1, maxLength: 30 })
+    let run = 0
+    await fc.assert(fc.asyncProperty(ops, async (steps) => {
+      run++
+      const clock = new FakeClock(Date.UTC(2026, 0, 1) + 137)
+      const memory = createRateLimiter({ kv: createMemoryKv({ clock, prefix: `t-twin-${run}` }), policies })
+      const redis = createRateLimiter({ kv: createTestKvFor(t, 'redis'), policies, __test__now: () => clock.now() })
+      for (const step of steps) {
+        clock.advance(step.advance)
+        assert.deepEqual(await redis.check('mix', 's', step.cost), await memory.check('mix', 's', step.cost))
+      }
+    }), { numRuns: 25 })
+  })
+
+  test('Redis stopped mid-test: the limiter answers from the in-process fallback', { skip: hasRedisServer() ? undefined : 'redis-server is not installed' }, async (t) => {
+    const server = await startPrivateRedis(t, await freePort())
+    const kv = createRedisKv({ url: server.url, commandTimeoutMs: 300, prefix: 't-stop' })
+    t.after(() => kv.close())
+    const metrics = createMetrics()
+    const warnings: string[] = []
+    const limiter = createRateLimiter({ kv, policies: POLICIES, metrics, clock: new FakeClock(), logger: { warn: (_o, msg) => warnings.push(msg), info: () => {} } })
+    const before = await limiter.check('five', 'z')
+    assert.deepEqual([before.allowed, before.degraded], [true, false])
+    await server.kill()
+    const during = await limiter.check('five', 'z')
+    assert.deepEqual([during.allowed, during.degraded], [true, true])
+    assert.equal(warnings.length, 1)
+    assert.match(await metrics.registry.metrics(), /bozor_rate_limit_fallback_total\{policy="five"\} 1/)
   })
 }
 

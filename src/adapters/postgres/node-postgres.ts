@@ -21,7 +21,7 @@ export async function openPostgres (options: DriverOptions): Promise<Database> {
   // An idle client whose server went away emits 'error' on the pool; unhandled it would crash
   // the process. The next query gets a fresh connection.
   pool.on('error', (err) => {
-    options.logger.error({ module: 'database', err }, 'PostgreSQL connection lost while idle')
+    options.logger.error({ err }, 'PostgreSQL connection lost while idle')
   })
   const db = drizzle({ client: pool, schema: options.schema })
   let closing: Promise<void> | undefined
@@ -37,7 +37,7 @@ export async function openPostgres (options: DriverOptions): Promise<Database> {
       // The lock is per session, so take it, migrate and release it on one dedicated connection.
       const client = await pool.connect()
       const onError = (err: Error): void => {
-        options.logger.error({ module: 'database', err }, 'PostgreSQL connection lost while migrating')
+        options.logger.error({ err }, 'PostgreSQL connection lost while migrating')
       }
       client.on('error', onError)
       let broken: Error | undefined
@@ -56,7 +56,7 @@ export async function openPostgres (options: DriverOptions): Promise<Database> {
         // a failed connection is discarded, not returned to the pool (and so is its lock)
         client.release(broken)
       }
-      options.logger.info({ module: 'database' }, 'migrations applied')
+      options.logger.info({}, 'migrations applied')
     }),
     close () {
       closing ??= pool.end()

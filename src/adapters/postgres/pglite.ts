@@ -19,7 +19,7 @@ export async function openPglite (options: DriverOptions): Promise<Database> {
   const lock = acquireDataDirLock(options.dataDir, join(options.dataDir, 'pglite.lock'))
   try {
     const database = await fromPglite(new PGlite(join(options.dataDir, 'pglite')), { ...options, lock })
-    options.logger.info({ module: 'database', kind: 'pglite', dataDir: options.dataDir }, 'embedded database open')
+    options.logger.info({ kind: 'pglite', dataDir: options.dataDir }, 'embedded database open')
     return database
   } catch (err) {
     lock.release()

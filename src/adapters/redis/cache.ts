@@ -3,6 +3,7 @@
 // Cluster write-then-verify), dependency cascades, and SCAN-based pattern clearing. A store
 // outage behaves as a miss: the loader runs and the write is skipped.
 import { randomBytes } from 'node:crypto'
+import { systemClock, type Clock } from '../../domain/shared/clock.js'
 import { encodeJson } from './kv-json.js'
 import { ANY_SEGMENT, KvUnavailableError, UNLINK_BATCH, type KeySegment, type KvStore } from './kv-store.js'
 import { tagAddScript, taggedWriteScript, tagInvalidateScript, tagPopScript } from './cache-scripts.js'
@@ -48,7 +49,18 @@ export interface CacheOptions {
   maxCascade?: number
   /** Source of jitter in [0, 1); default Math.random. */
   random?: () => number
+  /**
+   * Optional in-process first tier for tagged entries: a local copy is served only after the
+   * current versions of its tags (and of its own key, for dependency invalidation) match the ones
+   * it was written with, so an invalidation finished before a read began is always seen.
+   */
+  localTier?: { maxEntries: number, ttlMs: number }
+  /** Clock of the first tier; default the system clock. */
+  clock?: Clock
 }
+
+interface Envelope<T> { v?: T, g?: string[], n?: string[] }
+interface LocalEntry { value: unknown, tags: string[], versions: string[], expiresAt: number }
 
 const depTag = (key: string): string => `dep:${key}`
 
@@ -72,29 +84,54 @@ export function createCache (options: CacheOptions): Cache {
     if (!(error instanceof KvUnavailableError)) throw error
     logger?.warn({ module: 'cache', err: error }, `cache ${what} skipped: key-value store unavailable`)
   }
-  const allTags = (o: CacheWriteOptions): string[] => [...new Set([...(o.tags ?? []), ...(o.dependsOn ?? []).map(depTag)])]
+  const tier = options.localTier
+  const clock = options.clock ?? systemClock
+  const local = new Map<string, LocalEntry>()
+  // With a first tier every entry also carries its own `dep:` tag, so invalidateKey is seen at read.
+  const allTags = (key: string, o: CacheWriteOptions): string[] =>
+    [...new Set([...(o.tags ?? []), ...(o.dependsOn ?? []).map(depTag), ...(tier === undefined ? [] : [depTag(key)])])]
+  const remember = (key: string, value: unknown, tags: string[] | undefined, versions: string[] | undefined, ttlMs: number): void => {
+    if (tier === undefined || tags === undefined || versions === undefined || tags.length === 0 || tags.length !== versions.length) return
+    local.delete(key)
+    local.set(key, { value, tags, versions, expiresAt: clock.now() + Math.min(ttlMs, tier.ttlMs) })
+    if (local.size > tier.maxEntries) local.delete(local.keys().next().value!)
+  }
+  const localHit = async (key: string): Promise<{ value: unknown } | undefined> => {
+    const entry = local.get(key)
+    if (entry === undefined) return undefined
+    local.delete(key)
+    if (entry.expiresAt <= clock.now()) return undefined
+    const current = await readVersions(entry.tags)
+    if (!current.every((v, i) => v === entry.versions[i])) return undefined
+    local.set(key, entry)
+    return { value: entry.value }
+  }
   const readVersions = async (tags: readonly string[]): Promise<string[]> =>
     Promise.all(tags.map(async (t) => (await kv.getString(tagVersion(t))) ?? '0'))
 
   const write = async (key: string, value: unknown, o: CacheWriteOptions, versions?: readonly string[]): Promise<boolean> => {
     if (value === undefined) throw new TypeError('cache: cannot cache undefined (use null)')
-    const text = encodeJson({ v: value })
+    encodeJson(value) // throws at write time for values JSON cannot carry
     const ttl = Math.max(1, Math.floor(o.bulk === true ? o.ttlMs * (1 - 0.1 * random()) : o.ttlMs))
-    const tags = allTags(o)
+    const tags = allTags(key, o)
     try {
-      if (tags.length === 0) return await kv.setString(key, text, { ttlMs: ttl })
+      if (tags.length === 0) return await kv.setString(key, encodeJson({ v: value }), { ttlMs: ttl })
       const expected = versions ?? await readVersions(tags)
+      const text = encodeJson(tier === undefined ? { v: value } : { v: value, g: tags, n: expected })
+      let written: boolean
       if (options.cluster !== true) {
         const keys = [key, ...tags.flatMap((t) => [tagSet(t), tagVersion(t)])]
-        return (await kv.runScript(taggedWriteScript(tags.length), keys, [text, ttl, ...expected])) === 1
+        written = (await kv.runScript(taggedWriteScript(tags.length), keys, [text, ttl, ...expected])) === 1
+      } else {
+        // Cluster: entry and tag keys live in different slots — write, then verify the versions.
+        await kv.setString(key, text, { ttlMs: ttl })
+        await Promise.all(tags.map((t) => kv.runScript(tagAddScript, [tagSet(t)], [key, ttl])))
+        const now = await readVersions(tags)
+        written = now.every((v, i) => v === expected[i])
+        if (!written) await kv.del([key])
       }
-      // Cluster: entry and tag keys live in different slots — write, then verify the versions.
-      await kv.setString(key, text, { ttlMs: ttl })
-      await Promise.all(tags.map((t) => kv.runScript(tagAddScript, [tagSet(t)], [key, ttl])))
-      const now = await readVersions(tags)
-      if (now.every((v, i) => v === expected[i])) return true
-      await kv.del([key])
-      return false
+      if (written) remember(key, value, tags, [...expected], ttl)
+      return written
     } catch (error) {
       down(error, 'write')
       return false
@@ -119,8 +156,14 @@ export function createCache (options: CacheOptions): Cache {
     key: (...segments) => kv.keys.key('c', ...segments),
     async get<T> (key: string): Promise<CacheRead<T>> {
       try {
-        const envelope = await kv.getJson<{ v?: T }>(key)
+        const near = await localHit(key)
+        if (near !== undefined) return { hit: true, value: near.value as T }
+        const envelope = await kv.getJson<Envelope<T>>(key)
         if (typeof envelope !== 'object' || envelope === null || !('v' in envelope)) return { hit: false }
+        if (tier !== undefined) {
+          const ttl = await kv.pttl(key)
+          if (ttl > 0) remember(key, envelope.v, envelope.g, envelope.n, ttl)
+        }
         return { hit: true, value: envelope.v as T }
       } catch (error) {
         down(error, 'read')
@@ -134,7 +177,7 @@ export function createCache (options: CacheOptions): Cache {
       const flight = (async () => {
         const cached = await cache.get<T>(key)
         if (cached.hit) return cached.value
-        const tags = allTags(o)
+        const tags = allTags(key, o)
         let versions: string[] | undefined
         try {
           versions = tags.length === 0 ? [] : await readVersions(tags)
@@ -176,6 +219,7 @@ export function createCache (options: CacheOptions): Cache {
     },
     async clear (...segments) {
       if (!segments.some((s) => s !== ANY_SEGMENT)) throw new RangeError('cache: a clear pattern needs at least one literal segment')
+      local.clear() // this instance's first tier; other instances' first tiers only see tag and key invalidations
       return await kv.deleteByPattern(kv.keys.pattern('c', ...segments))
     }
   }

@@ -3,10 +3,10 @@
 // deleted by compare-and-delete (a tombstone stops a late, older write from recreating it).
 // Updates of one chat run one at a time inside an instance; across instances the version check
 // turns a lost update into a conflict that is re-read and re-applied (≤ 3 attempts).
-import { compareAndSetMaxAttempts, SessionConflictError } from './session-errors.js'
+import { compareAndSetMaxAttempts, SessionConflictError } from './session-storage-errors.js'
 import type { KeySegment, KvStore } from './kv-store.js'
 
-export { SessionConflictError } from './session-errors.js'
+export { SessionConflictError } from './session-storage-errors.js'
 
 /** grammY's `StorageAdapter<T>` shape (structurally compatible, no grammY import needed here). */
 export interface SessionStorageAdapter<T> {
@@ -137,7 +137,7 @@ export function createSessionStore<T> (options: SessionStoreOptions<T>): Session
  */
 export function mergeChanges<T> (base: T | undefined, mine: T, theirs: T | undefined): T {
   if (!isRecord(mine) || !isRecord(theirs)) return mine
-  const before = isRecord(base) ? base : {}
+  const before: Record<string, unknown> = isRecord(base) ? base : {}
   const merged: Record<string, unknown> = { ...theirs }
   for (const field of new Set([...Object.keys(before), ...Object.keys(mine)])) {
     if (JSON.stringify(before[field]) === JSON.stringify(mine[field])) continue

@@ -74,8 +74,12 @@ export async function paymeRoutes (app: FastifyInstance, opts: PaymeRoutesOption
     return response
   }
 
-  app.route({ method: ['GET', 'PUT', 'PATCH', 'DELETE', 'POST'], url: PAYME_PATH, handler: async (request, reply) => {
-    const response = await handler(request)
-    return await reply.code(200).type('application/json; charset=utf-8').send(JSON.stringify(response))
-  } })
+  app.route({
+    method: ['GET', 'PUT', 'PATCH', 'DELETE', 'POST'],
+    url: PAYME_PATH,
+    handler: async (request, reply) => {
+      const response = await handler(request)
+      return await reply.code(200).type('application/json; charset=utf-8').send(JSON.stringify(response))
+    }
+  })
 }

@@ -63,6 +63,7 @@ export async function adminRoutes (app: FastifyInstance, options: AdminRoutesOpt
   // hand the mapped error to the problems plugin's handler (the parent scope)
   app.setErrorHandler((error) => { throw toAdminError(error) })
   adminAuth(app, { adminToken: options.config.adminToken, verifyToken: options.verifyToken })
-  await app.register(productRoutes, options)
-  await app.register(orderRoutes, options)
+  const routeOptions: AdminRoutesOptions = { config: options.config, clock: options.clock, store: options.store, verifyToken: options.verifyToken }
+  await app.register(productRoutes, routeOptions)
+  await app.register(orderRoutes, routeOptions)
 }

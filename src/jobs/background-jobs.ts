@@ -1,0 +1,67 @@
+/**
+ * The expiry job and the outbox worker on unref'd intervals. Started when the server listens
+ * (`onListen`, so `inject()` tests never run them) and stopped on close (STYLE R14).
+ *
+ * @example
+ * await app.register(backgroundJobs, { db, clock, logger, orderTtlS })
+ */
+import type { FastifyInstance } from 'fastify'
+import type { Db } from '../adapters/postgres/database.js'
+import { createPostgresShop } from '../adapters/postgres/orders-store.js'
+import { pruneProviderAudit } from '../adapters/postgres/provider-audit.js'
+import type { Clock } from '../domain/shared/clock.js'
+import { expireOrders } from '../usecases/expire-orders.js'
+import { createLoggingNotifier, type Notifier } from './notifier.js'
+import { createOutboxWorker, type WorkerLogger } from './outbox-worker.js'
+
+export interface BackgroundJobsOptions {
+  db: Db
+  clock: Clock
+  logger: WorkerLogger
+  notifier?: Notifier
+  expiryIntervalMs?: number
+  outboxIntervalMs?: number
+  /** How often provider audit rows older than 90 days are deleted [1 h]. */
+  auditPruneIntervalMs?: number
+}
+
+/** Starts both loops; `stop()` waits for a run in progress. Idempotent. */
+export function startBackgroundJobs (options: BackgroundJobsOptions): { stop(): Promise<void> } {
+  const store = createPostgresShop(options.db)
+  const worker = createOutboxWorker({ db: options.db, clock: options.clock, logger: options.logger, notifier: options.notifier ?? createLoggingNotifier(options.logger) })
+  const running = new Set<Promise<unknown>>()
+  const loop = (name: string, ms: number, work: () => Promise<unknown>): NodeJS.Timeout => {
+    let busy = false
+    const timer = setInterval(() => {
+      if (busy) return
+      busy = true
+      const run = work().catch((err: unknown) => options.logger.error({ module: 'jobs', job: name, err }, 'background job failed'))
+        .finally(() => { busy = false; running.delete(run) })
+      running.add(run)
+    }, ms)
+    timer.unref()
+    return timer
+  }
+  const timers = [
+    loop('expiry', options.expiryIntervalMs ?? 30_000, () => expireOrders({ store, now: options.clock.now() })),
+    loop('outbox', options.outboxIntervalMs ?? 1_000, () => worker.runOnce()),
+    loop('audit-prune', options.auditPruneIntervalMs ?? 3_600_000, () => pruneProviderAudit(options.db, options.clock.now()))
+  ]
+  let stopping: Promise<void> | undefined
+  return {
+    stop () {
+      stopping ??= (async () => {
+        for (const t of timers) clearInterval(t)
+        await Promise.allSettled([...running])
+      })()
+      return stopping
+    }
+  }
+}
+
+/** Fastify plugin: start on listen, stop on close. */
+export async function backgroundJobs (app: FastifyInstance, options: BackgroundJobsOptions): Promise<void> {
+  let jobs: { stop(): Promise<void> } | undefined
+  app.addHook('onListen', async () => { jobs ??= startBackgroundJobs(options) })
+  app.addHook('onClose', async () => { await jobs?.stop() })
+}

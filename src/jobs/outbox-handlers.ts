@@ -1,0 +1,72 @@
+/**
+ * What each outbox topic does. `order.paid` runs in steps (confirm, goods, admin) whose
+ * progress is saved in the row, so a retry repeats only the step that failed.
+ */
+import { applyTransition, lockOrder } from '../adapters/postgres/order-ledger.js'
+import { productPayloads } from '../adapters/postgres/catalog-store.js'
+import type { Db } from '../adapters/postgres/database.js'
+import { formatMoney, type Money } from '../domain/shared/money.js'
+import type { Notifier } from './notifier.js'
+
+export interface HandlerContext {
+  db: Db
+  notifier: Notifier
+  now: number
+  payload: Record<string, unknown>
+  /** Runs `work` unless step `name` is already done; then records it. */
+  step(name: string, work: () => Promise<void>): Promise<void>
+}
+
+export type OutboxHandler = (ctx: HandlerContext) => Promise<void>
+
+interface PaidPayload {
+  orderId: string
+  telegramId: number
+  total: Money
+  items: Array<{ productId: string, quantity: number, kind: 'digital' | 'physical' }>
+}
+
+async function orderPaid (ctx: HandlerContext): Promise<void> {
+  const p = ctx.payload as unknown as PaidPayload
+  await ctx.step('confirm', () => ctx.notifier.sendToCustomer(p.telegramId, `Payment received for order #${p.orderId}: ${formatMoney(p.total, 'en')}. Thank you!`))
+  const digital = p.items.filter((i) => i.kind === 'digital')
+  if (digital.length > 0) {
+    await ctx.step('goods', async () => {
+      const rows = await productPayloads(ctx.db, digital.map((i) => i.productId))
+      await ctx.notifier.sendDigitalGoods(p.telegramId, {
+        orderId: p.orderId,
+        items: rows.map((r) => ({ productId: r.id, title: r.title.en, payload: r.payload ?? '' }))
+      })
+      if (digital.length === p.items.length) {
+        // a digital order is fulfilled once its goods are sent (DESIGN.md "States")
+        const order = await lockOrder(ctx.db, p.orderId)
+        if (order?.state === 'paid') await applyTransition(ctx.db, order, 'fulfilled', { reason: 'digital goods sent', actor: { kind: 'system' }, now: ctx.now })
+      }
+    })
+  }
+  const physical = p.items.filter((i) => i.kind === 'physical')
+  if (physical.length > 0) {
+    await ctx.step('admin', () => ctx.notifier.notifyAdmin(`Order #${p.orderId} is paid (${formatMoney(p.total, 'en')}); ship: ` +
+      physical.map((i) => `${i.productId} × ${i.quantity}`).join(', ')))
+  }
+}
+
+async function adminNotify (ctx: HandlerContext): Promise<void> {
+  await ctx.notifier.notifyAdmin(String(ctx.payload.text ?? ''))
+}
+
+async function customerNotify (ctx: HandlerContext): Promise<void> {
+  const p = ctx.payload as { kind?: string, orderId?: string, telegramId?: number, amount?: Money, text?: string }
+  if (typeof p.telegramId !== 'number') return
+  const text = p.kind === 'order.refunded' && p.amount !== undefined
+    ? `Order #${p.orderId ?? ''}: ${formatMoney(p.amount, 'en')} has been refunded.`
+    : String(p.text ?? '')
+  await ctx.notifier.sendToCustomer(p.telegramId, text)
+}
+
+/** Handlers by topic. */
+export const DEFAULT_HANDLERS: Readonly<Record<string, OutboxHandler>> = {
+  'order.paid': orderPaid,
+  'admin.notify': adminNotify,
+  'customer.notify': customerNotify
+}

@@ -1,0 +1,89 @@
+/**
+ * Works off the outbox (DESIGN.md): each row is claimed in its own transaction with
+ * `FOR UPDATE SKIP LOCKED` (several workers and instances share the work, a row is never run
+ * twice at once), its topic's handler runs, and the row is marked done — or, when the handler
+ * throws, retried later with exponential backoff (`available_at`).
+ *
+ * @example
+ * const worker = createOutboxWorker({ db, clock, notifier, logger })
+ * await worker.runOnce() // rows handled
+ */
+import type { Db } from '../adapters/postgres/database.js'
+import { claimOutbox, completeOutbox, failOutbox, saveOutboxPayload } from '../adapters/postgres/outbox.js'
+import type { Clock } from '../domain/shared/clock.js'
+import { DEFAULT_HANDLERS, type OutboxHandler } from './outbox-handlers.js'
+import type { Notifier } from './notifier.js'
+
+export interface WorkerLogger { info(obj: object, msg?: string): void, warn(obj: object, msg?: string): void, error(obj: object, msg?: string): void }
+
+export interface OutboxWorkerOptions {
+  db: Db
+  clock: Clock
+  notifier: Notifier
+  logger: WorkerLogger
+  handlers?: Readonly<Record<string, OutboxHandler>>
+  /** Rows per run [50]. */
+  batch?: number
+  /** First retry delay [1000 ms], doubling per attempt up to `maxBackoffMs` [1 h]. */
+  baseBackoffMs?: number
+  maxBackoffMs?: number
+}
+
+export interface OutboxWorker {
+  /** Handles due rows until none is left or `batch` were handled; returns how many were attempted. */
+  runOnce(): Promise<number>
+}
+
+/** Delay before attempt `attempts + 1`. */
+export function backoffMs (attempts: number, baseMs: number, maxMs: number): number {
+  return Math.min(maxMs, baseMs * 2 ** Math.min(attempts, 30))
+}
+
+export function createOutboxWorker (options: OutboxWorkerOptions): OutboxWorker {
+  const handlers = options.handlers ?? DEFAULT_HANDLERS
+  const batch = options.batch ?? 50
+  const base = options.baseBackoffMs ?? 1000
+  const max = options.maxBackoffMs ?? 3_600_000
+
+  async function runOne (): Promise<boolean> {
+    return await options.db.transaction(async (tx) => {
+      const now = options.clock.now()
+      const [row] = await claimOutbox(tx as unknown as Db, now, 1)
+      if (row === undefined) return false
+      const db = tx as unknown as Db
+      const handler = handlers[row.topic]
+      const payload = { ...row.payload }
+      const done = new Set(Array.isArray(payload.steps) ? payload.steps as string[] : [])
+      try {
+        if (handler === undefined) throw new Error(`No handler for outbox topic ${row.topic}`)
+        await handler({
+          db,
+          notifier: options.notifier,
+          now,
+          payload,
+          async step (name, work) {
+            if (done.has(name)) return
+            await work()
+            done.add(name)
+            payload.steps = [...done]
+            await saveOutboxPayload(db, row.id, payload)
+          }
+        })
+        await completeOutbox(db, row.id, options.clock.now())
+      } catch (error) {
+        const retryAt = now + backoffMs(row.attempts, base, max)
+        options.logger.warn({ module: 'outbox', id: row.id, topic: row.topic, attempts: row.attempts + 1, err: error }, 'outbox handler failed; will retry')
+        await failOutbox(db, row.id, error instanceof Error ? error.message : String(error), retryAt)
+      }
+      return true
+    })
+  }
+
+  return {
+    async runOnce () {
+      let count = 0
+      while (count < batch && await runOne()) count++
+      return count
+    }
+  }
+}
