@@ -10,13 +10,13 @@ import { auditRows, historyOf, orderRow, outboxRows, paymentsOf, seedOrder } fro
 const T = 12_500_000
 const NOW = Date.UTC(2026, 0, 1, 10)
 
-test('concurrent PerformTransaction calls: one paid transition, one outbox row, same answer', async (t) => {
+test('50 concurrent PerformTransaction calls: one paid transition, one outbox row, same answer', async (t) => {
   const { db } = await createTestDb(t)
   const ledger = createPaymeLedger(db)
   const { orderId } = await seedOrder(db, { now: NOW })
   const created = await ledger.create({ paymeId: 'a'.repeat(24), paymeTime: NOW, amount: T, orderId, now: NOW })
   assert.ok(created.ok)
-  const answers = await Promise.all(Array.from({ length: 20 }, async (_, i) => await ledger.perform({ paymeId: 'a'.repeat(24), now: NOW + 1000 + i })))
+  const answers = await Promise.all(Array.from({ length: 50 }, async (_, i) => await ledger.perform({ paymeId: 'a'.repeat(24), now: NOW + 1000 + i })))
   const performTimes = new Set(answers.map((a) => a.ok ? a.tx.performTime : null))
   assert.equal(performTimes.size, 1)
   assert.ok(answers.every((a) => a.ok && a.tx.state === 2))

@@ -3,10 +3,22 @@
 // deleted by compare-and-delete (a tombstone stops a late, older write from recreating it).
 // Updates of one chat run one at a time inside an instance; across instances the version check
 // turns a lost update into a conflict that is re-read and re-applied (≤ 3 attempts).
-import { compareAndSetMaxAttempts, SessionConflictError } from './session-storage-errors.js'
 import type { KeySegment, KvStore } from './kv-store.js'
 
-export { SessionConflictError } from './session-storage-errors.js'
+/** Attempts of a versioned session write before it fails loudly. */
+export const compareAndSetMaxAttempts = 3
+
+/**
+ * A session write lost the compare-and-set race three times in a row: the update fails with a
+ * user-visible "try again" instead of overwriting another update's data.
+ */
+export class SessionConflictError extends Error {
+  readonly code = 'ERR_CONFLICT'
+  constructor (readonly key: string) {
+    super(`session ${key}: the session changed during every one of ${compareAndSetMaxAttempts} attempts; try the update again`)
+    this.name = 'SessionConflictError'
+  }
+}
 
 /** grammY's `StorageAdapter<T>` shape (structurally compatible, no grammY import needed here). */
 export interface SessionStorageAdapter<T> {
