@@ -2,17 +2,21 @@
  * Works off the outbox (DESIGN.md): each row is claimed in its own transaction with
  * `FOR UPDATE SKIP LOCKED` (several workers and instances share the work, a row is never run
  * twice at once), its topic's handler runs, and the row is marked done — or, when the handler
- * throws, retried later with exponential backoff (`available_at`).
+ * throws, retried later with exponential backoff (`available_at`). The handler runs in a savepoint,
+ * so a handler whose SQL fails rolls back only its own unfinished work and the attempt is recorded.
  *
  * @example
  * const worker = createOutboxWorker({ db, clock, notifier, logger })
  * await worker.runOnce() // rows handled
  */
+import { sql } from 'drizzle-orm'
 import type { Db } from '../adapters/postgres/database.js'
 import { claimOutbox, completeOutbox, failOutbox, saveOutboxPayload } from '../adapters/postgres/outbox.js'
 import type { Clock } from '../domain/shared/clock.js'
 import { DEFAULT_HANDLERS, type OutboxHandler } from './outbox-handlers.js'
 import type { Notifier } from './notifier.js'
+
+const SAVEPOINT = 'outbox_handler'
 
 export interface WorkerLogger { info(obj: object, msg?: string): void, warn(obj: object, msg?: string): void, error(obj: object, msg?: string): void }
 
@@ -54,6 +58,12 @@ export function createOutboxWorker (options: OutboxWorkerOptions): OutboxWorker 
       const handler = handlers[row.topic]
       const payload = { ...row.payload }
       const done = new Set(Array.isArray(payload.steps) ? payload.steps as string[] : [])
+      // The handler runs inside a savepoint, moved forward after each completed step: when it
+      // fails (even with SQL that aborts the transaction) only its work since the last completed
+      // step is rolled back, and the failed attempt can still be recorded in this transaction.
+      const savepoint = async (statement: string): Promise<void> => { await db.execute(sql.raw(statement)) }
+      await savepoint(`SAVEPOINT ${SAVEPOINT}`)
+      let failure: unknown
       try {
         if (handler === undefined) throw new Error(`No handler for outbox topic ${row.topic}`)
         await handler({
@@ -67,13 +77,21 @@ export function createOutboxWorker (options: OutboxWorkerOptions): OutboxWorker 
             done.add(name)
             payload.steps = [...done]
             await saveOutboxPayload(db, row.id, payload)
+            await savepoint(`RELEASE SAVEPOINT ${SAVEPOINT}`)
+            await savepoint(`SAVEPOINT ${SAVEPOINT}`)
           }
         })
-        await completeOutbox(db, row.id, options.clock.now())
       } catch (error) {
+        failure = error ?? new Error('outbox handler failed')
+      }
+      if (failure === undefined) {
+        await savepoint(`RELEASE SAVEPOINT ${SAVEPOINT}`)
+        await completeOutbox(db, row.id, options.clock.now())
+      } else {
+        await savepoint(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`)
         const retryAt = now + backoffMs(row.attempts, base, max)
-        options.logger.warn({ module: 'outbox', id: row.id, topic: row.topic, attempts: row.attempts + 1, err: error }, 'outbox handler failed; will retry')
-        await failOutbox(db, row.id, error instanceof Error ? error.message : String(error), retryAt)
+        options.logger.warn({ module: 'outbox', id: row.id, topic: row.topic, attempts: row.attempts + 1, err: failure }, 'outbox handler failed; will retry')
+        await failOutbox(db, row.id, failure instanceof Error ? failure.message : String(failure), retryAt)
       }
       return true
     })
