@@ -1,8 +1,9 @@
 /** Spawns Bozor (or a fixture) as a child process and reads its JSON log lines. */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import type { TestContext } from 'node:test'
+
+export { freePort } from './kv.js'
 
 export const ROOT = join(import.meta.dirname, '..', '..')
 
@@ -14,18 +15,6 @@ export interface Spawned {
   exited: Promise<number | null>
   /** Resolves with the first stdout JSON line whose msg matches. */
   waitForLog(msg: string | RegExp, timeoutMs?: number): Promise<Record<string, unknown>>
-}
-
-export async function freePort (): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 export function spawnBozor (t: TestContext, script: string, args: string[], options: { env: Record<string, string>, cwd?: string }): Spawned {
