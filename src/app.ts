@@ -23,6 +23,7 @@ import { clickRoutes } from './http/routes/click.js'
 import { payRoutes } from './http/routes/pay.js'
 import { rateLimitPlugin } from './http/plugins/rate-limit.js'
 import { createRateLimiter, type RateLimiter } from './adapters/redis/rate-limiter.js'
+import { createCache, type Cache } from './adapters/redis/cache.js'
 import type { Database } from './adapters/postgres/database.js'
 import type { KvStore } from './adapters/redis/kv-store.js'
 import type { Clock } from './domain/shared/clock.js'
@@ -39,6 +40,8 @@ export interface AppDeps {
   clock: Clock
   /** Shared sliding-window limiter; when absent, one is created over `kv` with the configured policies. */
   rateLimiter?: RateLimiter
+  /** Shared cache (catalog reads); when absent, one is created over `kv`. */
+  cache?: Cache
 }
 
 export type App = FastifyInstance
@@ -64,7 +67,8 @@ export async function buildApp (deps: AppDeps): Promise<App> {
   if (deps.config.payme !== undefined) await app.register(paymeRoutes, { payme: deps.config.payme, database: deps.database, clock: deps.clock })
   if (deps.config.click !== undefined) await app.register(clickRoutes, { click: deps.config.click, database: deps.database, clock: deps.clock })
   await app.register(payRoutes, { config: deps.config, database: deps.database, clock: deps.clock })
-  await app.register(adminRoutes, { prefix: '/api/v1', config: deps.config, clock: deps.clock, store: createPostgresShop(deps.database.db), verifyToken: (token) => verifyAdminToken(deps.database.db, token) })
+  const cache = deps.cache ?? createCache({ kv: deps.kv, cluster: deps.config.redis?.cluster === true, logger: deps.logger })
+  await app.register(adminRoutes, { prefix: '/api/v1', config: deps.config, clock: deps.clock, store: createPostgresShop(deps.database.db), verifyToken: (token) => verifyAdminToken(deps.database.db, token), cache })
   await app.register(backgroundJobs, { db: deps.database.db, clock: deps.clock, logger: deps.logger })
   return app as unknown as App
 }

@@ -11,6 +11,7 @@ import type { KvStore } from './adapters/redis/kv-store.js'
 import { createMemoryKv } from './adapters/redis/memory-kv.js'
 import { createRedisKv } from './adapters/redis/redis-kv.js'
 import { createRateLimiter, type RateLimiter } from './adapters/redis/rate-limiter.js'
+import { createCache, type Cache } from './adapters/redis/cache.js'
 import { systemClock, type Clock } from './domain/shared/clock.js'
 
 export interface Deps {
@@ -21,6 +22,8 @@ export interface Deps {
   database: Database
   kv: KvStore
   rateLimiter: RateLimiter
+  /** Shared cache over `kv` (catalog reads). */
+  cache: Cache
   /** Closes what compose opened, in reverse order. Idempotent. */
   close(): Promise<void>
 }
@@ -45,6 +48,7 @@ export async function compose (config: Config, options: ComposeOptions = {}): Pr
     throw error
   }
   const rateLimiter = createRateLimiter({ kv, policies: config.orders.rateLimits, logger: logger.child({ module: 'rate-limit' }), metrics, clock })
+  const cache = createCache({ kv, cluster: config.redis?.cluster === true, logger: logger.child({ module: 'cache' }) })
   let closing: Promise<void> | undefined
   return {
     config,
@@ -54,6 +58,7 @@ export async function compose (config: Config, options: ComposeOptions = {}): Pr
     database,
     kv,
     rateLimiter,
+    cache,
     close () {
       closing ??= (async () => {
         await kv.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the key-value store failed'))

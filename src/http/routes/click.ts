@@ -11,6 +11,7 @@ import type { Database } from '../../adapters/postgres/database.js'
 import { writeProviderAudit } from '../../adapters/postgres/provider-audit.js'
 import type { ClickConfig } from '../../config.js'
 import type { Clock } from '../../domain/shared/clock.js'
+import { countOnly } from '../plugins/rate-limit.js'
 
 export interface ClickRoutesOptions {
   click: ClickConfig
@@ -36,7 +37,8 @@ export async function clickRoutes (app: FastifyInstance, opts: ClickRoutesOption
 
   for (const route of ['prepare', 'complete'] as const) {
     const url = `/payments/click/${route}`
-    app.post(url, async (request, reply) => {
+    // counted per calling IP under its own subject (never refused, never spends a customer's /pay quota)
+    app.post(url, { preHandler: countOnly('public.ip', (request) => ['cb', 'click', request.ip]) }, async (request, reply) => {
       const form = (typeof request.body === 'object' && request.body !== null ? request.body : {}) as Record<string, string>
       const log = request.log.child({ module: 'click' })
       const { answer, body } = await handleClickRequest(form, {

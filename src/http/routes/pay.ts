@@ -2,7 +2,8 @@
  * `GET /pay/:orderId/:provider`: the link Bozor gives a customer. A payable order redirects
  * (302) to the provider's checkout; otherwise a small HTML page in the customer's language
  * says why (DESIGN.md: 404 unknown, 409 paid or being paid through another provider, 410
- * expired or cancelled, 503 provider unavailable). Providers live in a table so Stripe and
+ * expired or cancelled, 503 provider unavailable, 429 with `Retry-After` over the `public.ip`
+ * limit per IP or the `pay.open` limit per order). Providers live in a table so Stripe and
  * Stars can add an entry later.
  */
 import { eq } from 'drizzle-orm'
@@ -20,7 +21,6 @@ import type { Order } from '../../domain/orders/order.js'
 import { PROVIDER_NAMES, type ProviderName } from '../../domain/payments/payment.js'
 import type { Clock } from '../../domain/shared/clock.js'
 import { isOrderId } from '../../domain/shared/ids.js'
-import { rateLimit } from '../plugins/rate-limit.js'
 import { PAY_PAGE_STATUS, renderPayPage, type PayPageReason } from '../views/pay-page.js'
 
 /** One provider the pay link can send a customer to. */
@@ -79,7 +79,19 @@ export async function payRoutes (app: FastifyInstance, opts: PayRoutesOptions): 
 
   app.get('/pay/:orderId/:provider', {
     schema: { params: Params },
-    preHandler: rateLimit('pay.open', (request) => ['ip', request.ip])
+    // per IP first (bounds the keys a client can make), then per order (DESIGN.md `pay.open`)
+    preHandler: async (request, reply) => {
+      const { orderId, provider } = request.params as { orderId: string, provider: string }
+      for (const [policy, subject] of [['public.ip', ['ip', request.ip]], ['pay.open', ['o', orderId]]] as const) {
+        const decision = await request.server.rateLimiter.check(policy, subject)
+        if (decision.allowed) continue
+        // -1 (a cost above the limit) cannot happen for one open; answer a minute anyway
+        const waitMs = decision.retryAfterMs < 0 ? 60_000 : decision.retryAfterMs
+        const retryAfterS = Math.max(1, Math.ceil(waitMs / 1000))
+        return await reply.code(PAY_PAGE_STATUS.rate_limited).header('retry-after', String(retryAfterS)).type('text/html; charset=utf-8')
+          .send(renderPayPage({ reason: 'rate_limited', language: fallback, orderId, provider, retryAfterS }))
+      }
+    }
   }, async (request, reply) => {
     const { orderId, provider } = request.params as { orderId: string, provider: string }
     const page = (reason: PayPageReason, language: Language, other?: string): unknown =>

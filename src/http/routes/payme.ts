@@ -11,6 +11,7 @@ import { createPaymeLedger } from '../../adapters/postgres/payme-ledger.js'
 import { writeProviderAudit } from '../../adapters/postgres/provider-audit.js'
 import type { PaymeConfig } from '../../config.js'
 import type { Clock } from '../../domain/shared/clock.js'
+import { countOnly } from '../plugins/rate-limit.js'
 
 export interface PaymeRoutesOptions {
   payme: PaymeConfig
@@ -77,6 +78,8 @@ export async function paymeRoutes (app: FastifyInstance, opts: PaymeRoutesOption
   app.route({
     method: ['GET', 'PUT', 'PATCH', 'DELETE', 'POST'],
     url: PAYME_PATH,
+    // counted per calling IP under its own subject (never refused, never spends a customer's /pay quota)
+    preHandler: countOnly('public.ip', (request) => ['cb', 'payme', request.ip]),
     handler: async (request, reply) => {
       const response = await handler(request)
       return await reply.code(200).type('application/json; charset=utf-8').send(JSON.stringify(response))

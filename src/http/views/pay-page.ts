@@ -5,7 +5,7 @@
 import type { Language } from '../../config.js'
 
 /** Why the customer cannot pay now; each maps to one HTTP status of DESIGN.md's route table. */
-export type PayPageReason = 'not_found' | 'paid' | 'being_paid' | 'expired' | 'cancelled' | 'refunded' | 'unavailable'
+export type PayPageReason = 'not_found' | 'paid' | 'being_paid' | 'expired' | 'cancelled' | 'refunded' | 'unavailable' | 'rate_limited'
 
 export const PAY_PAGE_STATUS: Readonly<Record<PayPageReason, number>> = {
   not_found: 404,
@@ -14,7 +14,8 @@ export const PAY_PAGE_STATUS: Readonly<Record<PayPageReason, number>> = {
   expired: 410,
   cancelled: 410,
   refunded: 410,
-  unavailable: 503
+  unavailable: 503,
+  rate_limited: 429
 }
 
 interface PageText { title: string, body: string }
@@ -54,6 +55,11 @@ const TEXT: Readonly<Record<PayPageReason, Record<Language, PageText>>> = {
     en: { title: 'Payment method unavailable', body: '{provider} is not available for order {order}. Choose another payment method in the bot.' },
     ru: { title: 'Способ оплаты недоступен', body: '{provider} недоступен для заказа {order}. Выберите другой способ оплаты в боте.' },
     uz: { title: "To'lov usuli mavjud emas", body: "{order} buyurtmasi uchun {provider} mavjud emas. Botda boshqa to'lov usulini tanlang." }
+  },
+  rate_limited: {
+    en: { title: 'Too many attempts', body: 'This link was opened too often. Try again in {seconds} s.' },
+    ru: { title: 'Слишком много попыток', body: 'Ссылку открывали слишком часто. Попробуйте снова через {seconds} с.' },
+    uz: { title: "Juda ko'p urinish", body: "Havola juda ko'p ochildi. {seconds} soniyadan keyin qayta urinib ko'ring." }
   }
 }
 
@@ -71,6 +77,8 @@ export interface PayPageInput {
   provider: string
   /** For `being_paid`: the provider holding the order. */
   other?: string
+  /** For `rate_limited`: whole seconds before a retry can pass. */
+  retryAfterS?: number
 }
 
 /**
@@ -84,7 +92,8 @@ export function renderPayPage (input: PayPageInput): string {
   const fill = (s: string): string => escapeHtml(s
     .replaceAll('{order}', input.orderId.slice(0, 40))
     .replaceAll('{provider}', PROVIDER_LABELS[input.provider] ?? input.provider.slice(0, 40))
-    .replaceAll('{other}', PROVIDER_LABELS[input.other ?? ''] ?? input.other ?? ''))
+    .replaceAll('{other}', PROVIDER_LABELS[input.other ?? ''] ?? input.other ?? '')
+    .replaceAll('{seconds}', String(input.retryAfterS ?? 60)))
   return `<!doctype html>
 <html lang="${input.language}">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

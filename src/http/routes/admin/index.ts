@@ -1,7 +1,8 @@
 /**
  * The admin API under `/api/v1` (DESIGN.md): its own scope with Bearer auth, a strict body
  * validator (money must be integers: no string coercion) and a mapping of domain error codes
- * to the contract's generic problem codes (ERR_VALIDATION, ERR_NOT_FOUND, ERR_CONFLICT, …).
+ * to the contract's generic problem codes (ERR_VALIDATION, ERR_NOT_FOUND, ERR_CONFLICT, …), and
+ * the `api.token` rate limit per token (429 ERR_RATE_LIMITED with Retry-After).
  *
  * @example
  * await app.register(adminRoutes, { prefix: '/api/v1', config, clock, store: createPostgresShop(db), verifyToken })
@@ -10,11 +11,13 @@ import type { FastifyInstance, FastifySchemaValidationError } from 'fastify'
 import { Compile } from 'typebox/compile'
 import { Value } from 'typebox/value'
 import type { TSchema } from 'typebox'
+import type { Cache } from '../../../adapters/redis/cache.js'
 import type { Config } from '../../../config.js'
 import type { Clock } from '../../../domain/shared/clock.js'
 import { isDomainError } from '../../../domain/shared/errors.js'
 import type { ShopStore } from '../../../usecases/ports.js'
 import { adminAuth, type AdminAuthOptions } from '../../plugins/admin-auth.js'
+import { rateLimit } from '../../plugins/rate-limit.js'
 import { productRoutes } from './products.js'
 import { orderRoutes } from './orders.js'
 
@@ -23,6 +26,8 @@ export interface AdminRoutesOptions {
   clock: Clock
   store: ShopStore
   verifyToken: AdminAuthOptions['verifyToken']
+  /** Shared cache for catalog reads; without it every read goes to the store. */
+  cache?: Cache
 }
 
 const GENERIC_CODES: Record<number, string> = {
@@ -63,7 +68,10 @@ export async function adminRoutes (app: FastifyInstance, options: AdminRoutesOpt
   // hand the mapped error to the problems plugin's handler (the parent scope)
   app.setErrorHandler((error) => { throw toAdminError(error) })
   adminAuth(app, { adminToken: options.config.adminToken, verifyToken: options.verifyToken })
-  const routeOptions: AdminRoutesOptions = { config: options.config, clock: options.clock, store: options.store, verifyToken: options.verifyToken }
+  // `api.token` per admin token, after auth (onRequest) and before body validation
+  const limitToken = rateLimit('api.token', (request) => ['t', request.admin?.tokenId ?? 'none'])
+  app.addHook('preValidation', async (request, reply) => { await limitToken.call(app, request, reply) })
+  const routeOptions: AdminRoutesOptions = { config: options.config, clock: options.clock, store: options.store, verifyToken: options.verifyToken, ...(options.cache !== undefined ? { cache: options.cache } : {}) }
   await app.register(productRoutes, routeOptions)
   await app.register(orderRoutes, routeOptions)
 }
