@@ -1,6 +1,6 @@
 // Per-test key-value stores: the leg's store (Redis in the `services` leg, memory otherwise) under
 // a unique key prefix, cleaned and closed when the test (or suite) ends.
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { connect, createServer, type AddressInfo } from 'node:net'
 import type { Clock } from '../../src/domain/shared/clock.js'
@@ -116,17 +116,7 @@ export async function startPrivateRedis (t: AfterHook, port: number): Promise<Pr
       await exited
     }
   })
-  const deadline = Date.now() + 10_000
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1')
-      socket.once('connect', () => { socket.destroy(); resolve(true) })
-      socket.once('error', () => resolve(false))
-    })
-    if (ok) break
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`redis-server did not start on port ${port}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
+  await waitForPort(port, child)
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
@@ -136,5 +126,20 @@ export async function startPrivateRedis (t: AfterHook, port: number): Promise<Pr
       process.kill(child.pid!, 'SIGKILL')
       await exited
     }
+  }
+}
+
+/** Resolves once something accepts connections on the loopback port; throws if `child` exits or 10 s pass. */
+export async function waitForPort (port: number, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1')
+      socket.once('connect', () => { socket.destroy(); resolve(true) })
+      socket.once('error', () => resolve(false))
+    })
+    if (ok) return
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`redis-server did not start on port ${port}`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
   }
 }

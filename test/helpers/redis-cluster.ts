@@ -1,12 +1,12 @@
 // A real three-master Redis Cluster on loopback ports for one test file: three
 // `redis-server --cluster-enabled yes` processes joined by `redis-cli --cluster create`.
 // Stopped by pid in t.after. Needs redis-server and redis-cli on PATH (see hasRedisServer).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { connect, createServer } from 'node:net'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { AfterHook } from './kv.js'
+import { waitForPort, type AfterHook } from './kv.js'
 
 /** A running cluster. */
 export interface RedisCluster {
@@ -32,20 +32,6 @@ async function clusterPorts (): Promise<number[]> {
     if (checks.every(Boolean)) return ports
   }
   throw new Error('no free ports for a Redis Cluster')
-}
-
-async function waitForPort (port: number, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 10_000
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1')
-      socket.once('connect', () => { socket.destroy(); resolve(true) })
-      socket.once('error', () => resolve(false))
-    })
-    if (ok) return
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`redis-server did not start on port ${port}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
 }
 
 function clusterOk (port: number): boolean {
