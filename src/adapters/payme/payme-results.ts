@@ -14,17 +14,12 @@ export interface CheckTransactionResult {
   state: PaymeState
   reason: number | null
 }
-export interface StatementTransaction {
+/** A GetStatement entry: CheckTransaction's fields plus the transaction's own parameters. */
+export interface StatementTransaction extends CheckTransactionResult {
   id: string
   time: number
   amount: number
   account: { order_id: string }
-  create_time: number
-  perform_time: number
-  cancel_time: number
-  transaction: string
-  state: PaymeState
-  reason: number | null
   receivers: unknown[] | null
 }
 export interface GetStatementResult { transactions: StatementTransaction[] }

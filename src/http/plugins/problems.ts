@@ -71,15 +71,13 @@ function toProblem (error: CodedError): Problem {
     return problem(400, 'ERR_VALIDATION', 'The request does not match the schema.', errors)
   }
   const status = error.statusCode ?? error.status ?? 500
-  if (typeof error.code === 'string' && error.code.startsWith('ERR_') && status < 500) {
-    return problem(status, error.code, error.message, error.errors)
-  }
-  if (typeof error.code === 'string' && FASTIFY_CODES[error.code] !== undefined) {
-    return problem(status, FASTIFY_CODES[error.code]!, error.message)
-  }
+  const ownCode = typeof error.code === 'string' && error.code.startsWith('ERR_') ? error.code : undefined
+  if (ownCode !== undefined && status < 500) return problem(status, ownCode, error.message, error.errors)
+  const fastifyCode = typeof error.code === 'string' ? FASTIFY_CODES[error.code] : undefined
+  if (fastifyCode !== undefined) return problem(status, fastifyCode, error.message)
   if (error instanceof SyntaxError && status === 400) return problem(400, 'ERR_VALIDATION', 'The body is not valid JSON.')
-  if (status >= 400 && status < 500) return problem(status, typeof error.code === 'string' && error.code.startsWith('ERR_') ? error.code : 'ERR_BAD_REQUEST', error.message)
-  if (status === 503) return problem(503, typeof error.code === 'string' && error.code.startsWith('ERR_') ? error.code : 'ERR_UNAVAILABLE', 'A service Bozor depends on is unavailable; try again shortly.')
+  if (status >= 400 && status < 500) return problem(status, 'ERR_BAD_REQUEST', error.message)
+  if (status === 503) return problem(503, ownCode ?? 'ERR_UNAVAILABLE', 'A service Bozor depends on is unavailable; try again shortly.')
   return problem(500, 'ERR_INTERNAL', 'Something went wrong on our side. It has been logged.')
 }
 
