@@ -13,6 +13,7 @@ import { createRedisKv } from './adapters/redis/redis-kv.js'
 import { createRateLimiter, type RateLimiter } from './adapters/redis/rate-limiter.js'
 import { createCache, type Cache } from './adapters/redis/cache.js'
 import { systemClock, type Clock } from './domain/shared/clock.js'
+import { createTelegramEmulator, type TelegramEmulator } from './sandbox/telegram/index.js'
 
 export interface Deps {
   config: Config
@@ -24,6 +25,8 @@ export interface Deps {
   rateLimiter: RateLimiter
   /** Shared cache over `kv` (catalog reads). */
   cache: Cache
+  /** Sandbox mode (no BOT_TOKEN): the built-in Bot API emulator the bot talks to, on a loopback port. */
+  telegram?: { token: string, apiRoot: string, emulator: TelegramEmulator }
   /** Closes what compose opened, in reverse order. Idempotent. */
   close(): Promise<void>
 }
@@ -49,6 +52,12 @@ export async function compose (config: Config, options: ComposeOptions = {}): Pr
   }
   const rateLimiter = createRateLimiter({ kv, policies: config.orders.rateLimits, logger: logger.child({ module: 'rate-limit' }), metrics, clock })
   const cache = createCache({ kv, cluster: config.redis?.cluster === true, logger: logger.child({ module: 'cache' }) })
+  let telegram: Deps['telegram']
+  if (config.mode.telegram === 'sandbox') {
+    const emulator = createTelegramEmulator({ clock })
+    const { url } = await emulator.start({ host: '127.0.0.1', port: 0 })
+    telegram = { token: emulator.token, apiRoot: url, emulator }
+  }
   let closing: Promise<void> | undefined
   return {
     config,
@@ -59,8 +68,10 @@ export async function compose (config: Config, options: ComposeOptions = {}): Pr
     kv,
     rateLimiter,
     cache,
+    ...(telegram !== undefined ? { telegram } : {}),
     close () {
       closing ??= (async () => {
+        await telegram?.emulator.close().catch((error: unknown) => logger.warn({ err: error }, 'stopping the Telegram emulator failed'))
         await kv.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the key-value store failed'))
         await database.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the database failed'))
       })()

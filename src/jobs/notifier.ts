@@ -1,20 +1,30 @@
 /**
- * The port the outbox worker delivers through. The bot implements it over grammY; until then
- * {@link createLoggingNotifier} only logs.
+ * The port the outbox worker delivers through. The bot implements it over grammY
+ * (src/adapters/telegram/bot-notifier.ts), rendering each message in the customer's language;
+ * {@link createLoggingNotifier} only logs (no bot attached).
  */
+import type { Money } from '../domain/shared/money.js'
+
 export interface DigitalGoods {
   orderId: string
-  items: Array<{ productId: string, title: string, payload: string }>
+  items: Array<{ productId: string, title: { en: string, ru?: string, uz?: string }, payload: string }>
 }
 
+/** What the shop tells a customer; the bot words it in their language. */
+export type CustomerMessage =
+  | { kind: 'order.paid', orderId: string, total: Money, needsShipping: boolean }
+  | { kind: 'order.refunded', orderId: string, amount: Money }
+  | { kind: 'text', text: string }
+
 /**
- * Sends messages for durable side effects. A method that throws makes the outbox row retry.
+ * Sends messages for durable side effects. A method that throws makes the outbox row retry;
+ * a customer who blocked the bot is not an error (the message is dropped and the customer marked).
  *
  * @example
- * const notifier: Notifier = { sendToCustomer: (id, text) => bot.api.sendMessage(id, text).then(() => {}), ... }
+ * await notifier.sendToCustomer(42, { kind: 'order.paid', orderId: '1042', total: money(1500, 'XTR'), needsShipping: false })
  */
 export interface Notifier {
-  sendToCustomer(telegramId: number, text: string): Promise<void>
+  sendToCustomer(telegramId: number, message: CustomerMessage): Promise<void>
   sendDigitalGoods(telegramId: number, goods: DigitalGoods): Promise<void>
   /** Tells ADMIN_CHAT_ID (a no-op when none is configured). */
   notifyAdmin(text: string): Promise<void>
@@ -25,7 +35,7 @@ export interface InfoLogger { info(obj: object, msg?: string): void }
 /** A notifier that only logs what it would send. */
 export function createLoggingNotifier (logger: InfoLogger): Notifier {
   return {
-    async sendToCustomer (telegramId, text) { logger.info({ module: 'notifier', telegramId, text }, 'customer message (no bot attached)') },
+    async sendToCustomer (telegramId, message) { logger.info({ module: 'notifier', telegramId, kind: message.kind }, 'customer message (no bot attached)') },
     async sendDigitalGoods (telegramId, goods) { logger.info({ module: 'notifier', telegramId, orderId: goods.orderId, items: goods.items.length }, 'digital goods (no bot attached)') },
     async notifyAdmin (text) { logger.info({ module: 'notifier', text }, 'admin message (no bot attached)') }
   }

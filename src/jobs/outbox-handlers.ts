@@ -28,14 +28,15 @@ interface PaidPayload {
 
 async function orderPaid (ctx: HandlerContext): Promise<void> {
   const p = ctx.payload as unknown as PaidPayload
-  await ctx.step('confirm', () => ctx.notifier.sendToCustomer(p.telegramId, `Payment received for order #${p.orderId}: ${formatMoney(p.total, 'en')}. Thank you!`))
+  const needsShipping = p.items.some((i) => i.kind === 'physical')
+  await ctx.step('confirm', () => ctx.notifier.sendToCustomer(p.telegramId, { kind: 'order.paid', orderId: p.orderId, total: p.total, needsShipping }))
   const digital = p.items.filter((i) => i.kind === 'digital')
   if (digital.length > 0) {
     await ctx.step('goods', async () => {
       const rows = await productPayloads(ctx.db, digital.map((i) => i.productId))
       await ctx.notifier.sendDigitalGoods(p.telegramId, {
         orderId: p.orderId,
-        items: rows.map((r) => ({ productId: r.id, title: r.title.en, payload: r.payload ?? '' }))
+        items: rows.map((r) => ({ productId: r.id, title: r.title, payload: r.payload ?? '' }))
       })
       if (digital.length === p.items.length) {
         // a digital order is fulfilled once its goods are sent (DESIGN.md "States")
@@ -58,10 +59,9 @@ async function adminNotify (ctx: HandlerContext): Promise<void> {
 async function customerNotify (ctx: HandlerContext): Promise<void> {
   const p = ctx.payload as { kind?: string, orderId?: string, telegramId?: number, amount?: Money, text?: string }
   if (typeof p.telegramId !== 'number') return
-  const text = p.kind === 'order.refunded' && p.amount !== undefined
-    ? `Order #${p.orderId ?? ''}: ${formatMoney(p.amount, 'en')} has been refunded.`
-    : String(p.text ?? '')
-  await ctx.notifier.sendToCustomer(p.telegramId, text)
+  await ctx.notifier.sendToCustomer(p.telegramId, p.kind === 'order.refunded' && p.amount !== undefined
+    ? { kind: 'order.refunded', orderId: p.orderId ?? '', amount: p.amount }
+    : { kind: 'text', text: String(p.text ?? '') })
 }
 
 /** Handlers by topic. */

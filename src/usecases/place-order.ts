@@ -6,13 +6,15 @@
 import type { Actor, Order } from '../domain/orders/order.js'
 import { priceOrder, type ProductSnapshot } from '../domain/orders/price-order.js'
 import { validationError, type FieldError } from '../domain/shared/errors.js'
-import type { LocalizedText, ShopStore } from './ports.js'
+import type { LocalizedText, OrderDelivery, ShopStore } from './ports.js'
 
 export interface PlaceOrderInput {
   customer: { telegramId: number }
   items: ReadonlyArray<{ productId: string, quantity: number }>
   /** Who placed it [the customer]. */
   actor?: Actor
+  /** Contact and address of a physical order. */
+  delivery?: OrderDelivery
 }
 
 export interface PlaceOrderDeps {
@@ -61,7 +63,8 @@ export async function placeOrder (deps: PlaceOrderDeps, input: PlaceOrderInput):
       total: priced.total,
       expiresAt: deps.now + deps.orderTtlS * 1000,
       now: deps.now,
-      actor: input.actor ?? { kind: 'customer', telegramId }
+      actor: input.actor ?? { kind: 'customer', telegramId },
+      ...(input.delivery !== undefined ? { delivery: input.delivery } : {})
     })
   })
 }

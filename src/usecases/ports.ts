@@ -33,6 +33,9 @@ export interface LockedProduct extends ProductSnapshot {
   reserved: number
 }
 
+/** Contact and shipping address a physical order is delivered to (asked by the bot's checkout). */
+export interface OrderDelivery { phone?: string, name?: string, address?: string }
+
 /** DESIGN.md `order` JSON. */
 export interface OrderView {
   id: string
@@ -63,7 +66,7 @@ export interface ShopTx {
   reserveStock(items: readonly OrderItem[], now: number): Promise<void>
   upsertCustomer(telegramId: number, now: number): Promise<void>
   /** Inserts the order, its items (with title snapshots), the null → pending history row and an `order.placed` event. */
-  insertOrder(input: { telegramId: number, items: readonly OrderItem[], titles: ReadonlyMap<string, LocalizedText>, total: Money, expiresAt: number, now: number, actor: Actor }): Promise<Order>
+  insertOrder(input: { telegramId: number, items: readonly OrderItem[], titles: ReadonlyMap<string, LocalizedText>, total: Money, expiresAt: number, now: number, actor: Actor, delivery?: OrderDelivery }): Promise<Order>
   lockOrder(orderId: string): Promise<Order | undefined>
   applyTransition(order: Order, to: OrderState, ctx: { reason: string, actor: Actor, now: number }): Promise<Order>
   /** Payments of the order that might hold it (Payme state 1, Click prepared). */

@@ -33,3 +33,21 @@ export function isUniqueViolation (err: unknown, constraint?: string): boolean {
   }
   return false
 }
+
+const UNAVAILABLE_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN'])
+
+/**
+ * True when `err` says the database could not be reached or dropped the connection (SQLSTATE
+ * class 08, 57P01–57P03 shutdown, a socket error, a pool that was closed or timed out), as
+ * opposed to a query the database refused. Webhook callers answer 5xx for these so the sender
+ * retries.
+ */
+export function isDatabaseUnavailable (err: unknown): boolean {
+  for (let e = err, depth = 0; typeof e === 'object' && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code
+    if (typeof code === 'string' && (code.startsWith('08') || /^57P0[123]$/.test(code) || UNAVAILABLE_NODE_CODES.has(code))) return true
+    const message = (e as { message?: unknown }).message
+    if (typeof message === 'string' && /Connection terminated|Cannot use a pool after calling end|timeout exceeded when trying to connect|PGlite is closed/i.test(message)) return true
+  }
+  return false
+}

@@ -42,6 +42,8 @@ function shopTx (tx: Db): ShopTx {
         currency: total.currency,
         totalAmount: total.amount,
         expiresAt: new Date(input.expiresAt),
+        ...(input.delivery?.phone !== undefined || input.delivery?.name !== undefined ? { contact: { phone: input.delivery.phone, name: input.delivery.name } } : {}),
+        ...(input.delivery?.address !== undefined ? { shippingAddress: { text: input.delivery.address } } : {}),
         createdAt: new Date(input.now),
         updatedAt: new Date(input.now)
       }).returning()

@@ -1,0 +1,100 @@
+/**
+ * The bot's {@link BotStore} over PostgreSQL/PGlite.
+ *
+ * @example
+ * const store = createPostgresBotStore(database.db)
+ * const customer = await store.touchCustomer({ telegramId: 42, language: 'en', now: Date.now() })
+ */
+import { and, asc, desc, eq, isNull, sql } from 'drizzle-orm'
+import { LANGUAGES, type Language } from '../../config.js'
+import type { Order } from '../../domain/orders/order.js'
+import { money } from '../../domain/shared/money.js'
+import type { BotStore, CatalogProduct } from '../../usecases/bot-ports.js'
+import type { Db } from './database.js'
+import { loadOrderItems, toOrder } from './orders-rows.js'
+import { category, customer, product, shopOrder, supportThread } from './schema.js'
+
+type ProductRow = typeof product.$inferSelect
+
+function toCatalogProduct (r: ProductRow): CatalogProduct {
+  return {
+    id: r.id,
+    title: r.title,
+    ...(r.description !== null ? { description: r.description } : {}),
+    price: money(r.priceAmount, r.currency),
+    kind: r.kind,
+    ...(r.photoUrl !== null ? { photoUrl: r.photoUrl } : {}),
+    available: r.stock === null ? null : Math.max(r.stock - r.reserved, 0),
+    categoryId: r.categoryId
+  }
+}
+
+function asLanguage (value: string | null | undefined): Language | undefined {
+  return (LANGUAGES as readonly string[]).includes(value ?? '') ? value as Language : undefined
+}
+
+export function createPostgresBotStore (db: Db): BotStore {
+  return {
+    async touchCustomer (input) {
+      const at = new Date(input.now)
+      const [row] = await db.insert(customer).values({
+        telegramId: input.telegramId,
+        language: input.language,
+        username: input.username ?? null,
+        firstName: input.firstName ?? null,
+        firstSeenAt: at,
+        lastSeenAt: at
+      }).onConflictDoUpdate({
+        target: customer.telegramId,
+        set: { username: input.username ?? null, firstName: input.firstName ?? null, lastSeenAt: at, blockedAt: null }
+      }).returning({ language: customer.language })
+      return { telegramId: input.telegramId, language: asLanguage(row?.language) ?? input.language }
+    },
+    async customerLanguage (telegramId) {
+      const rows = await db.select({ language: customer.language }).from(customer).where(eq(customer.telegramId, telegramId)).limit(1)
+      return asLanguage(rows[0]?.language)
+    },
+    async setLanguage (telegramId, language) {
+      await db.update(customer).set({ language }).where(eq(customer.telegramId, telegramId))
+    },
+    async setReferral (telegramId, source) {
+      await db.update(customer).set({ referralSource: source }).where(and(eq(customer.telegramId, telegramId), isNull(customer.referralSource)))
+    },
+    async markBlocked (telegramId, now) {
+      await db.update(customer).set({ blockedAt: new Date(now) }).where(eq(customer.telegramId, telegramId))
+    },
+    async categories () {
+      const rows = await db.select({ id: category.id, title: category.title }).from(category).orderBy(asc(category.position), asc(category.id))
+      return rows
+    },
+    async products (input) {
+      const conditions = [eq(product.active, true)]
+      if (input.categoryId === null) conditions.push(isNull(product.categoryId))
+      else if (input.categoryId !== undefined) conditions.push(eq(product.categoryId, input.categoryId))
+      const where = and(...conditions)
+      const [rows, counted] = await Promise.all([
+        db.select().from(product).where(where).orderBy(asc(product.createdAt), asc(product.id)).offset(input.offset).limit(input.limit),
+        db.select({ n: sql<number>`count(*)::int` }).from(product).where(where)
+      ])
+      return { items: rows.map(toCatalogProduct), total: Number(counted[0]?.n ?? 0) }
+    },
+    async product (id) {
+      const rows = await db.select().from(product).where(and(eq(product.id, id), eq(product.active, true))).limit(1)
+      return rows[0] === undefined ? undefined : toCatalogProduct(rows[0])
+    },
+    async customerOrders (telegramId, limit) {
+      const rows = await db.select().from(shopOrder).where(eq(shopOrder.customerTelegramId, telegramId))
+        .orderBy(desc(shopOrder.createdAt), desc(shopOrder.id)).limit(limit)
+      const orders: Order[] = []
+      for (const row of rows) orders.push(toOrder(row, await loadOrderItems(db, row.id)))
+      return orders
+    },
+    async saveSupportThread (adminMessageId, customerTelegramId, now) {
+      await db.insert(supportThread).values({ adminMessageId, customerTelegramId, createdAt: new Date(now) }).onConflictDoNothing()
+    },
+    async supportThreadCustomer (adminMessageId) {
+      const rows = await db.select({ id: supportThread.customerTelegramId }).from(supportThread).where(eq(supportThread.adminMessageId, adminMessageId)).limit(1)
+      return rows[0]?.id
+    }
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * The outbox's {@link Notifier} over the bot: payment confirmations, digital goods and refund
+ * notices in the customer's language, merchant notices to ADMIN_CHAT_ID. A customer who blocked
+ * the bot (403) or a chat that does not exist (400) is not retried: the message is dropped and
+ * logged. A group that became a supergroup (migrate_to_chat_id) is followed once.
+ */
+import { GrammyError, type Api } from 'grammy'
+import type { Language } from '../../config.js'
+import { formatMoney } from '../../domain/shared/money.js'
+import type { CustomerMessage, DigitalGoods, Notifier } from '../../jobs/notifier.js'
+import type { BotStore } from '../../usecases/bot-ports.js'
+import { escapeHtml, splitText } from './html.js'
+import { t } from './texts.js'
+
+export interface BotNotifierOptions {
+  api: Api
+  store: Pick<BotStore, 'customerLanguage'>
+  adminChatId?: number
+  defaultLanguage: Language
+  logger: { info(obj: object, msg: string): void, warn(obj: object, msg: string): void }
+}
+
+/** True for refusals a retry cannot fix (blocked, deactivated, chat not found). */
+function isPermanent (err: unknown): boolean {
+  return err instanceof GrammyError && (err.error_code === 403 || (err.error_code === 400 && /chat not found|user not found|PEER_ID_INVALID/i.test(err.description)))
+}
+
+export function createBotNotifier (options: BotNotifierOptions): Notifier {
+  const { api, store, logger } = options
+  let adminChatId = options.adminChatId
+
+  const send = async (chatId: number, html: string): Promise<void> => {
+    try {
+      for (const part of splitText(html)) await api.sendMessage(chatId, part, { parse_mode: 'HTML' })
+    } catch (err) {
+      if (!isPermanent(err)) throw err
+      logger.info({ module: 'notifier', chatId, description: (err as GrammyError).description }, 'message dropped: the chat cannot receive it')
+    }
+  }
+  const languageOf = async (telegramId: number): Promise<Language> => await store.customerLanguage(telegramId) ?? options.defaultLanguage
+
+  return {
+    async sendToCustomer (telegramId, message: CustomerMessage) {
+      const language = await languageOf(telegramId)
+      let text: string
+      switch (message.kind) {
+        case 'order.paid':
+          text = t(language, 'paymentReceived', { orderId: message.orderId, total: formatMoney(message.total, language) }) +
+            (message.needsShipping ? '\n' + t(language, 'orderNeedsShipping') : '')
+          break
+        case 'order.refunded':
+          text = t(language, 'orderRefunded', { orderId: message.orderId, amount: formatMoney(message.amount, language) })
+          break
+        case 'text':
+          text = escapeHtml(message.text)
+      }
+      await send(telegramId, text)
+    },
+    async sendDigitalGoods (telegramId, goods: DigitalGoods) {
+      const language = await languageOf(telegramId)
+      for (const item of goods.items) {
+        await send(telegramId, t(language, 'digitalGoods', { title: item.title[language] ?? item.title.en, orderId: goods.orderId, payload: item.payload }))
+      }
+    },
+    async notifyAdmin (text) {
+      if (adminChatId === undefined) return
+      try {
+        await send(adminChatId, escapeHtml(text))
+      } catch (err) {
+        const migrated = err instanceof GrammyError ? err.parameters.migrate_to_chat_id : undefined
+        if (migrated === undefined) throw err
+        logger.warn({ module: 'notifier', from: adminChatId, to: migrated }, 'ADMIN_CHAT_ID became a supergroup; following it (update ADMIN_CHAT_ID)')
+        adminChatId = migrated
+        await send(migrated, escapeHtml(text))
+      }
+    }
+  }
+}

@@ -1,0 +1,231 @@
+/**
+ * The shop bot (STYLE R9): grammY with one retry policy on every Bot API call, the features
+ * installed in a fixed order behind one error boundary, sessions over the key-value store.
+ *
+ * Order: customer record (language) → payments (never rate limited, checklist 36) → the admin
+ * chat → the `bot.message` limiter → session → start, account, catalog, orders, support,
+ * checkout → fallbacks (unknown text, stale buttons). Every callback query is answered once.
+ *
+ * @example
+ * const shopBot = createShopBot({ token, apiRoot, services, sessions })
+ * await shopBot.init() // getMe; a rejected token throws BotTokenRejectedError
+ * await shopBot.bot.handleUpdate(update)
+ */
+import { autoRetry } from '@grammyjs/auto-retry'
+import { Bot, BotError, Composer, GrammyError, HttpError, lazySession, type Transformer } from 'grammy'
+import type { UserFromGetMe } from 'grammy/types'
+import { LANGUAGES } from '../../config.js'
+import { isDatabaseUnavailable } from '../postgres/errors.js'
+import { KvUnavailableError } from '../redis/kv-store.js'
+import { SessionConflictError, type SessionStore } from '../redis/session-storage.js'
+import { BotContextBase, type BotContext, type BotServices } from './context.js'
+import { accountFeature } from './features/account.js'
+import { catalogFeature } from './features/catalog.js'
+import { checkoutFeature } from './features/checkout.js'
+import { ordersFeature } from './features/orders.js'
+import { paymentsFeature } from './features/payments.js'
+import { startFeature } from './features/start.js'
+import { adminChatFeature, supportFeature } from './features/support.js'
+import { checkSession, initialSession, type BotSession } from './session.js'
+import { languageFromCode, t, type TextKey } from './texts.js'
+
+/** Commands in the menu, in order (registered per language with setMyCommands). */
+export const BOT_COMMANDS = ['catalog', 'orders', 'language', 'help', 'cancel', 'support', 'paysupport'] as const
+
+/** Retry bounds of calls made while handling an update (specs/telegram.md §8.6). */
+export const REQUEST_RETRY = { maxRetryAttempts: 3, maxDelaySeconds: 30, networkAttempts: 3, networkBackoffMs: 300 }
+
+/** The Bot API rejected the token (401 at start): the process must exit. */
+export class BotTokenRejectedError extends Error {
+  constructor (options?: { cause?: unknown }) {
+    super('BOT_TOKEN was rejected by Telegram (401 Unauthorized): check the token with @BotFather', options)
+    this.name = 'BotTokenRejectedError'
+  }
+}
+
+export interface ShopBotOptions {
+  token: string
+  apiRoot: string
+  services: BotServices
+  sessions: SessionStore<BotSession>
+  /** The getMe result, when known (tests); otherwise {@link ShopBot.init} asks. */
+  botInfo?: UserFromGetMe
+  /** Per-call timeout [10 s]. */
+  timeoutSeconds?: number
+}
+
+export interface ShopBot {
+  bot: Bot<BotContext>
+  /** getMe (unless botInfo was given); throws {@link BotTokenRejectedError} on 401. */
+  init(): Promise<void>
+  /** setMyCommands for every language, and the default list in DEFAULT_LANGUAGE. */
+  registerCommands(): Promise<void>
+  /** Handles one update; rejects only when Telegram should redeliver it (the database was unreachable). */
+  handle(update: Parameters<Bot<BotContext>['handleUpdate']>[0]): Promise<void>
+}
+
+/** Retries network failures a bounded number of times with backoff (auto-retry leaves them unbounded). */
+function networkRetry (attempts: number, backoffMs: number): Transformer {
+  return async (prev, method, payload, signal) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await prev(method, payload, signal)
+      } catch (err) {
+        if (!(err instanceof HttpError) || attempt >= attempts || signal?.aborted === true) throw err
+        await new Promise((resolve) => setTimeout(resolve, backoffMs * 2 ** (attempt - 1)))
+      }
+    }
+  }
+}
+
+/** Marks blocked customers (403), treats "message is not modified" as success, logs refused calls by method. */
+function classifyErrors (services: BotServices): Transformer {
+  return async (prev, method, payload, signal) => {
+    const result = await prev(method, payload, signal)
+    if (result.ok) return result
+    const chatId = (payload as { chat_id?: unknown } | undefined)?.chat_id
+    if (result.error_code === 400 && /message is not modified/i.test(result.description) && method.startsWith('edit')) {
+      return { ok: true, result: true as never }
+    }
+    const log = { module: 'bot', method, chatId, errorCode: result.error_code, description: result.description }
+    if (result.error_code === 403 && typeof chatId === 'number' && chatId > 0 && /blocked by the user|user is deactivated|can't initiate conversation/i.test(result.description)) {
+      services.logger.info(log, 'customer blocked the bot; marked and skipped by broadcasts')
+      await services.store.markBlocked(chatId, services.clock.now()).catch((err: unknown) => services.logger.warn({ module: 'bot', err }, 'could not mark the customer blocked'))
+    } else if (result.error_code === 400 && /query is too old|query ID is invalid/i.test(result.description)) {
+      services.logger.debug(log, 'callback query answered too late')
+    } else if (result.error_code !== 429) {
+      services.logger.warn(log, 'Bot API refused the call')
+    }
+    return result
+  }
+}
+
+/** The error boundary: database outages propagate (redeliver); anything else gets an answer. */
+async function onError (err: BotError<BotContext>): Promise<void> {
+  const ctx = err.ctx
+  const error = err.error
+  const { logger } = ctx.services
+  if (isDatabaseUnavailable(error)) throw error
+  let key: TextKey = 'apology'
+  if (error instanceof KvUnavailableError || error instanceof SessionConflictError) {
+    key = 'tryAgainLater'
+    logger.warn({ module: 'bot', updateId: ctx.update.update_id, err: String(error) }, 'session unavailable; asked the customer to try again')
+  } else {
+    logger.error({ module: 'bot', updateId: ctx.update.update_id, err: error }, 'update handler failed')
+  }
+  if (ctx.callbackQuery !== undefined && !ctx.callbackAnswered) return await ctx.answerOnce(ctx.t(key), true)
+  if (ctx.chat?.type === 'private' && ctx.message !== undefined) {
+    await ctx.reply(ctx.t(key), { parse_mode: 'HTML' }).catch((e: unknown) => logger.debug({ module: 'bot', err: String(e) }, 'could not send the apology'))
+  }
+}
+
+export function createShopBot (options: ShopBotOptions): ShopBot {
+  const { services, sessions } = options
+  class ShopContext extends BotContextBase {
+    override services = services
+    override lang = services.config.bot.defaultLanguage
+  }
+  const bot = new Bot<BotContext>(options.token, {
+    ...(options.botInfo !== undefined ? { botInfo: options.botInfo } : {}),
+    client: { apiRoot: options.apiRoot, timeoutSeconds: options.timeoutSeconds ?? 10 },
+    ContextConstructor: ShopContext as unknown as new (...args: ConstructorParameters<typeof BotContextBase>) => BotContext
+  })
+  // the most recently installed transformer runs outermost: classify(network(autoRetry(call)))
+  bot.api.config.use(autoRetry({ maxRetryAttempts: REQUEST_RETRY.maxRetryAttempts, maxDelaySeconds: REQUEST_RETRY.maxDelaySeconds, rethrowHttpErrors: true }))
+  bot.api.config.use(networkRetry(REQUEST_RETRY.networkAttempts, REQUEST_RETRY.networkBackoffMs))
+  bot.api.config.use(classifyErrors(services))
+
+  const resetKeys = new Set<string>()
+  const adapter = sessions.adapter()
+  const storage = {
+    read: async (key: string) => {
+      const value = await adapter.read(key)
+      const checked = checkSession(value)
+      if (checked.reset) resetKeys.add(key)
+      return value === undefined ? undefined : checked.session
+    },
+    write: (key: string, value: BotSession) => adapter.write(key, value),
+    delete: (key: string) => adapter.delete(key)
+  }
+
+  const root = new Composer<BotContext>()
+  // every callback query is answered exactly once, whatever the features did
+  root.use(async (ctx, next) => {
+    await next()
+    if (ctx.callbackQuery !== undefined && !ctx.callbackAnswered) await ctx.answerOnce(ctx.t('staleButton'))
+  })
+  const guarded = root.errorBoundary(onError)
+  // the customer record: language, name, last seen, unblocked
+  guarded.use(async (ctx, next) => {
+    const from = ctx.from
+    const admin = services.config.bot.adminChatId
+    if (from !== undefined && !from.is_bot && (ctx.chat === undefined || ctx.chat.type === 'private') && ctx.chat?.id !== admin) {
+      if (ctx.myChatMember?.new_chat_member.status === 'kicked') {
+        await services.store.markBlocked(from.id, services.clock.now())
+        return
+      }
+      const customer = await services.store.touchCustomer({
+        telegramId: from.id,
+        ...(from.username !== undefined ? { username: from.username } : {}),
+        firstName: from.first_name,
+        language: languageFromCode(from.language_code) ?? services.config.bot.defaultLanguage,
+        now: services.clock.now()
+      })
+      ctx.lang = customer.language
+    }
+    await next()
+  })
+  guarded.use(paymentsFeature)
+  guarded.use(adminChatFeature)
+  guarded.use(async (ctx, next) => {
+    if (ctx.from === undefined || ctx.chat?.type !== 'private' || (ctx.message === undefined && ctx.callbackQuery === undefined)) return await next()
+    const decision = await services.limiter.check('bot.message', ['u', ctx.from.id])
+    if (decision.allowed) return await next()
+    const waitMs = decision.retryAfterMs < 0 ? 60_000 : decision.retryAfterMs
+    const text = ctx.t('slowDown', { seconds: Math.max(1, Math.ceil(waitMs / 1000)) })
+    // answered once per window; then quiet until it frees (issue 6 item 2)
+    const first = await services.kv.setString(services.kv.keys.key('tg', 'slow', ctx.from.id), '1', { nx: true, ttlMs: Math.max(1000, waitMs) }).catch(() => true)
+    if (ctx.callbackQuery !== undefined) await ctx.answerOnce(first ? text.replace(/<[^>]+>/g, '') : undefined)
+    else if (first) await ctx.reply(text, { parse_mode: 'HTML' })
+  })
+  guarded.use(lazySession<BotSession, BotContext>({ initial: initialSession, storage }))
+  guarded.use(async (ctx, next) => {
+    await next()
+    const key = ctx.chat?.id !== undefined ? String(ctx.chat.id) : undefined
+    if (key !== undefined && resetKeys.delete(key)) await ctx.reply(ctx.t('sessionReset'), { parse_mode: 'HTML' })
+  })
+  guarded.use(startFeature, accountFeature, catalogFeature, ordersFeature, supportFeature, checkoutFeature)
+  guarded.on('message', async (ctx) => {
+    if (ctx.chat.type !== 'private') return
+    await ctx.reply(ctx.t('unknownInput'), { parse_mode: 'HTML' })
+  })
+  bot.use(root)
+
+  let initialized = false
+  return {
+    bot,
+    async init () {
+      if (initialized) return
+      try {
+        await bot.init()
+        initialized = true
+      } catch (err) {
+        if (err instanceof GrammyError && err.error_code === 401) throw new BotTokenRejectedError({ cause: err })
+        throw err
+      }
+    },
+    async registerCommands () {
+      const list = (language: typeof LANGUAGES[number]): Array<{ command: string, description: string }> =>
+        BOT_COMMANDS.map((command) => ({ command, description: t(language, `cmd_${command}`) }))
+      await bot.api.setMyCommands(list(services.config.bot.defaultLanguage))
+      for (const language of LANGUAGES) await bot.api.setMyCommands(list(language), { language_code: language })
+    },
+    async handle (update) {
+      try {
+        await bot.handleUpdate(update)
+      } catch (err) {
+        throw err instanceof BotError ? err.error : err
+      }
+    }
+  }
+}

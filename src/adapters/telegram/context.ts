@@ -1,0 +1,60 @@
+/**
+ * The bot's context type: grammY's Context plus the lazy session flavor, the services the
+ * features use, and the customer's language (STYLE R9: flavors and a context class, no runtime
+ * patching).
+ */
+import { Context, type LazySessionFlavor } from 'grammy'
+import type { Config, Language } from '../../config.js'
+import type { OfferConfig } from '../../domain/orders/offered-providers.js'
+import type { ProviderName } from '../../domain/payments/payment.js'
+import type { Clock } from '../../domain/shared/clock.js'
+import type { Logger } from '../../logger.js'
+import type { RateLimiter } from '../redis/rate-limiter.js'
+import type { KvStore } from '../redis/kv-store.js'
+import type { BotStore, StarsPayments } from '../../usecases/bot-ports.js'
+import type { ShopStore } from '../../usecases/ports.js'
+import type { BotSession } from './session.js'
+import { t, type TextKey, type TextParams } from './texts.js'
+
+/** What the features need, injected once when the bot is built. */
+export interface BotServices {
+  config: Config
+  store: BotStore
+  shop: ShopStore
+  clock: Clock
+  logger: Logger
+  limiter: RateLimiter
+  kv: KvStore
+  /** Providers an order may be offered (configured ones plus the offer rules). */
+  offer: OfferConfig
+  stars: StarsPayments
+  /** Our `GET /pay/:orderId/:provider` link. */
+  payUrl(orderId: string, provider: ProviderName): string
+}
+
+type Base = Context & LazySessionFlavor<BotSession>
+
+export class BotContextBase extends Context {
+  /** The customer's language for this update (set from the customer record before any feature runs). */
+  lang: Language = 'en'
+  /** True once the callback query of this update was answered. */
+  callbackAnswered = false
+  /** Set by the bot factory. */
+  services!: BotServices
+
+  /** The text `key` in the customer's language. */
+  t (key: TextKey, params?: TextParams): string {
+    return t(this.lang, key, params)
+  }
+
+  /** Answers this update's callback query once (later calls are no-ops); errors are swallowed (`query is too old`). */
+  async answerOnce (text?: string, showAlert = false): Promise<void> {
+    if (this.callbackQuery === undefined || this.callbackAnswered) return
+    this.callbackAnswered = true
+    await this.answerCallbackQuery(text === undefined ? undefined : { text: text.slice(0, 200), show_alert: showAlert }).catch((err: unknown) => {
+      this.services.logger.debug({ module: 'bot', err: String(err) }, 'answerCallbackQuery failed')
+    })
+  }
+}
+
+export type BotContext = BotContextBase & Base

@@ -1,0 +1,117 @@
+/**
+ * `/catalog`: sections (categories) and products paged 8 at a time on one message that is
+ * edited as the customer pages; product cards with photo, description, price in the customer's
+ * language, stock and the providers the product can be paid with.
+ */
+import { Composer, InlineKeyboard } from 'grammy'
+import type { InlineKeyboardButton } from 'grammy/types'
+import { offeredProviders } from '../../../domain/orders/offered-providers.js'
+import { formatMoney } from '../../../domain/shared/money.js'
+import type { CatalogProduct } from '../../../usecases/bot-ports.js'
+import type { LocalizedText } from '../../../usecases/ports.js'
+import type { Language } from '../../../config.js'
+import type { BotContext } from '../context.js'
+import { escapeHtml, shortenCaption } from '../html.js'
+import { sendLong, editOrSend } from '../replies.js'
+
+/** Products per catalog page (issue 3). */
+export const PAGE_SIZE = 8
+
+export function localized (text: LocalizedText | undefined, language: Language): string {
+  if (text === undefined) return ''
+  return text[language] ?? text.en
+}
+
+/** Which providers a product is offered at quantity 1. */
+export function productProviders (ctx: BotContext, p: CatalogProduct): ReturnType<typeof offeredProviders> {
+  return offeredProviders({ total: p.price, hasDigital: p.kind === 'digital' }, ctx.services.offer)
+}
+
+function pageButton (label: string, data: string): InlineKeyboardButton {
+  return { text: label, callback_data: data }
+}
+
+/** Sends (or, from a button, edits into) the first level of the catalog. */
+export async function showCatalog (ctx: BotContext, edit: boolean): Promise<void> {
+  const categories = await ctx.services.store.categories()
+  if (categories.length === 0) return await showPage(ctx, 'all', 0, edit)
+  const keyboard = new InlineKeyboard()
+  for (const c of categories) keyboard.text(localized(c.title, ctx.lang).slice(0, 60), `cat:${c.id}:0`).row()
+  keyboard.text(ctx.t('allProducts'), 'cat:all:0')
+  await editOrSend(ctx, edit, ctx.t('categoriesTitle'), keyboard)
+}
+
+/** A page of products of a section (`all`, `none` or a category id). */
+export async function showPage (ctx: BotContext, section: string, page: number, edit: boolean): Promise<void> {
+  const { store } = ctx.services
+  const categories = section === 'all' || section === 'none' ? [] : await store.categories()
+  const category = categories.find((c) => c.id === section)
+  if (section !== 'all' && section !== 'none' && category === undefined) {
+    await ctx.answerOnce(ctx.t('staleButton'))
+    return await showCatalog(ctx, edit)
+  }
+  const categoryId = section === 'all' ? undefined : section === 'none' ? null : section
+  const { items, total } = await store.products({ ...(categoryId !== undefined ? { categoryId } : {}), offset: page * PAGE_SIZE, limit: PAGE_SIZE })
+  if (total === 0) return await editOrSend(ctx, edit, ctx.t('catalogEmpty'))
+  const pages = Math.max(1, Math.ceil(total / PAGE_SIZE))
+  if (items.length === 0) return await showPage(ctx, section, pages - 1, edit)
+  const rows: InlineKeyboardButton[][] = items.map((p) => [pageButton(`${localized(p.title, ctx.lang).slice(0, 40)} · ${formatMoney(p.price, ctx.lang)}`, `prd:${p.id}`)])
+  const nav: InlineKeyboardButton[] = []
+  if (page > 0) nav.push(pageButton(ctx.t('prev'), `cat:${section}:${page - 1}`))
+  if (page + 1 < pages) nav.push(pageButton(ctx.t('next'), `cat:${section}:${page + 1}`))
+  if (nav.length > 0) rows.push(nav)
+  if (section !== 'all' || (await store.categories()).length > 0) rows.push([pageButton(ctx.t('backToCatalog'), 'catalog')])
+  const title = category !== undefined ? localized(category.title, ctx.lang) : section === 'none' ? ctx.t('otherProducts') : ctx.t('allProducts')
+  await editOrSend(ctx, edit, ctx.t('productsTitle', { category: title, page: page + 1, pages }), new InlineKeyboard(rows))
+}
+
+/** The product card; false when the product is gone or inactive. */
+export async function showProduct (ctx: BotContext, productId: string): Promise<boolean> {
+  const p = await ctx.services.store.product(productId)
+  if (p === undefined) {
+    await ctx.reply(ctx.t('productNotFound'), { parse_mode: 'HTML' })
+    return false
+  }
+  const providers = productProviders(ctx, p)
+  const lines = [`<b>${escapeHtml(localized(p.title, ctx.lang))}</b>`]
+  const description = localized(p.description, ctx.lang)
+  if (description !== '') lines.push('', escapeHtml(description))
+  lines.push('', ctx.t('price', { price: formatMoney(p.price, ctx.lang) }))
+  if (p.available !== null) lines.push(p.available > 0 ? ctx.t('inStock', { count: p.available }) : ctx.t('outOfStock'))
+  lines.push(providers.length > 0 ? ctx.t('payWith', { providers: providers.map((name) => ctx.t(`provider_${name}`)).join(', ') }) : ctx.t('noPayment'))
+  if (p.kind === 'digital') lines.push(ctx.t('digitalNote'))
+  const keyboard = new InlineKeyboard()
+  if (providers.length > 0 && p.available !== 0) keyboard.text(ctx.t('buy'), `buy:${p.id}`).row()
+  keyboard.text(ctx.t('backToCatalog'), 'catalog')
+  const text = lines.join('\n')
+  if (p.photoUrl !== undefined) {
+    // A caption holds 1024 characters: a longer card goes as the photo plus the full text.
+    const caption = shortenCaption(text)
+    if (caption === text) {
+      await ctx.replyWithPhoto(p.photoUrl, { caption, parse_mode: 'HTML', reply_markup: keyboard })
+      return true
+    }
+    await ctx.replyWithPhoto(p.photoUrl)
+  }
+  await sendLong(ctx, text, keyboard)
+  return true
+}
+
+export const catalogFeature = new Composer<BotContext>()
+
+catalogFeature.command('catalog', async (ctx) => { await showCatalog(ctx, false) })
+
+catalogFeature.callbackQuery('catalog', async (ctx) => {
+  await ctx.answerOnce()
+  await showCatalog(ctx, true)
+})
+
+catalogFeature.callbackQuery(/^cat:([a-z]{3}_[0-9a-z]{26}|all|none):(\d{1,4})$/, async (ctx) => {
+  await ctx.answerOnce()
+  await showPage(ctx, ctx.match[1]!, Number(ctx.match[2]), true)
+})
+
+catalogFeature.callbackQuery(/^prd:(prd_[0-9a-z]{26})$/, async (ctx) => {
+  await ctx.answerOnce()
+  await showProduct(ctx, ctx.match[1]!)
+})

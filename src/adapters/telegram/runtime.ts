@@ -1,0 +1,120 @@
+/**
+ * The bot as a running part of the server: the bot, its update processor, the outbox notifier
+ * over it, and the delivery mode (TELEGRAM_MODE): polling starts a getUpdates loop; webhook mode
+ * registers `PUBLIC_URL/telegram/webhook` with the secret at start. `init()` asks getMe and fails
+ * with "BOT_TOKEN was rejected by Telegram" on 401.
+ */
+import type { UserFromGetMe } from 'grammy/types'
+import type { Config } from '../../config.js'
+import type { Notifier } from '../../jobs/notifier.js'
+import type { Logger } from '../../logger.js'
+import type { BotStore, StarsPayments } from '../../usecases/bot-ports.js'
+import type { ShopStore } from '../../usecases/ports.js'
+import type { OfferConfig } from '../../domain/orders/offered-providers.js'
+import type { Clock } from '../../domain/shared/clock.js'
+import type { KvStore } from '../redis/kv-store.js'
+import type { RateLimiter } from '../redis/rate-limiter.js'
+import { createSessionStore } from '../redis/session-storage.js'
+import { createShopBot, type ShopBot } from './bot.js'
+import { createBotNotifier } from './bot-notifier.js'
+import { ALLOWED_UPDATES, startPolling, type Polling } from './polling.js'
+import { initialSession, type BotSession } from './session.js'
+import { createUpdateProcessor, type UpdateProcessor } from './update-processor.js'
+
+export interface TelegramRuntimeOptions {
+  token: string
+  apiRoot: string
+  botInfo?: UserFromGetMe
+  config: Config
+  logger: Logger
+  clock: Clock
+  kv: KvStore
+  limiter: RateLimiter
+  store: BotStore
+  shop: ShopStore
+  stars: StarsPayments
+  offer: OfferConfig
+  /** Called when polling cannot go on (rejected token, a second poller) [exit 1]. */
+  onFatal?: (error: Error) => void
+}
+
+export interface TelegramRuntime {
+  shopBot: ShopBot
+  processor: UpdateProcessor
+  notifier: Notifier
+  init(): Promise<void>
+  /** Registers commands and starts the delivery mode (on listen). */
+  start(): Promise<void>
+  stop(): Promise<void>
+}
+
+export function createTelegramRuntime (options: TelegramRuntimeOptions): TelegramRuntime {
+  const { config, logger } = options
+  const log = logger.child({ module: 'bot' })
+  const sessions = createSessionStore<BotSession>({ kv: options.kv, ttlMs: config.bot.sessionTtlS * 1000, initial: initialSession })
+  const publicUrl = config.server.publicUrl.replace(/\/+$/, '')
+  const shopBot = createShopBot({
+    token: options.token,
+    apiRoot: options.apiRoot,
+    ...(options.botInfo !== undefined ? { botInfo: options.botInfo } : {}),
+    sessions,
+    services: {
+      config,
+      store: options.store,
+      shop: options.shop,
+      clock: options.clock,
+      logger: log,
+      limiter: options.limiter,
+      kv: options.kv,
+      offer: options.offer,
+      stars: options.stars,
+      payUrl: (orderId, provider) => `${publicUrl}/pay/${orderId}/${provider}`
+    }
+  })
+  const processor = createUpdateProcessor({ kv: options.kv, handle: (update) => shopBot.handle(update), logger: log, now: () => options.clock.now() })
+  const notifier = createBotNotifier({
+    api: shopBot.bot.api,
+    store: options.store,
+    ...(config.bot.adminChatId !== undefined ? { adminChatId: config.bot.adminChatId } : {}),
+    defaultLanguage: config.bot.defaultLanguage,
+    logger: logger.child({ module: 'notifier' })
+  })
+  let polling: Polling | undefined
+  let started = false
+  return {
+    shopBot,
+    processor,
+    notifier,
+    init: () => shopBot.init(),
+    async start () {
+      if (started) return
+      started = true
+      await shopBot.registerCommands().catch((err: unknown) => log.warn({ err: String(err) }, 'setMyCommands failed; the command menu may be out of date'))
+      if (config.bot.mode === 'webhook') {
+        const url = `${publicUrl}/telegram/webhook`
+        await shopBot.bot.api.setWebhook(url, {
+          secret_token: config.bot.webhookSecret!,
+          max_connections: 40,
+          allowed_updates: [...ALLOWED_UPDATES],
+          drop_pending_updates: false
+        })
+        log.info({ url }, 'webhook registered')
+        return
+      }
+      polling = startPolling({
+        api: shopBot.bot.api,
+        processor,
+        logger: log,
+        onFatal: options.onFatal ?? ((error) => {
+          log.fatal({ err: error.message }, 'polling stopped; exiting')
+          process.exit(1)
+        })
+      })
+      log.info({}, 'polling for updates')
+    },
+    async stop () {
+      await polling?.stop()
+      await processor.idle()
+    }
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Runs each Telegram update once and in order per chat (specs/telegram.md §2.2, §9 items 3–5;
+ * STYLE R4): the `update_id` is claimed in the key-value store before handling (SET NX, 48 h)
+ * and released when handling fails, so a redelivery after a failure is handled while a
+ * redelivery of a handled update, on this instance or another, is not. Updates of one chat run
+ * one after another; different chats run in parallel. With the store down the claim falls back to
+ * an in-process record (this instance still never handles an update twice).
+ */
+import type { Update } from 'grammy/types'
+import { KvUnavailableError, type KvStore } from '../redis/kv-store.js'
+
+/** How long a handled update_id is remembered: Telegram keeps updates 24 h; twice that. */
+export const UPDATE_DEDUPE_TTL_MS = 48 * 3600_000
+/** Cap of the in-process fallback record. */
+const LOCAL_CAP = 100_000
+
+export interface UpdateProcessorLogger {
+  warn (obj: object, msg: string): void
+}
+
+export interface UpdateProcessor {
+  /** `duplicate` when the update was claimed before; rejects when handling failed (the claim is released). */
+  process (update: Update): Promise<'handled' | 'duplicate'>
+  /** Resolves when every update under way has finished. */
+  idle (): Promise<void>
+}
+
+/** The chat an update belongs to (its ordering key). */
+export function chatKeyOf (update: Update): string {
+  const u = update as unknown as Record<string, { chat?: { id: number }, message?: { chat?: { id: number } }, from?: { id: number } } | undefined>
+  for (const value of Object.values(u)) {
+    if (typeof value !== 'object' || value === null) continue
+    const chat = value.chat?.id ?? value.message?.chat?.id
+    if (chat !== undefined) return `c${chat}`
+    if (value.from?.id !== undefined) return `c${value.from.id}`
+  }
+  return 'none'
+}
+
+export function createUpdateProcessor (options: { kv: KvStore, handle: (update: Update) => Promise<void>, logger: UpdateProcessorLogger, now?: () => number }): UpdateProcessor {
+  const { kv, handle, logger } = options
+  const now = options.now ?? Date.now
+  const local = new Map<number, number>()
+  const chains = new Map<string, Promise<unknown>>()
+  const running = new Set<Promise<unknown>>()
+  const keyOf = (id: number): string => kv.keys.key('tg', 'upd', id)
+
+  const claimLocally = (id: number): boolean => {
+    const at = now()
+    const until = local.get(id)
+    if (until !== undefined && until > at) return false
+    if (local.size >= LOCAL_CAP) local.delete(local.keys().next().value!)
+    local.set(id, at + UPDATE_DEDUPE_TTL_MS)
+    return true
+  }
+  const claim = async (id: number): Promise<boolean> => {
+    if (local.has(id) && (local.get(id) ?? 0) > now()) return false
+    try {
+      return await kv.setString(keyOf(id), '1', { nx: true, ttlMs: UPDATE_DEDUPE_TTL_MS })
+    } catch (err) {
+      if (!(err instanceof KvUnavailableError)) throw err
+      logger.warn({ module: 'bot', updateId: id }, 'key-value store unavailable: update dedupe falls back to this process')
+      return claimLocally(id)
+    }
+  }
+  const release = async (id: number): Promise<void> => {
+    local.delete(id)
+    await kv.del([keyOf(id)]).catch(() => {})
+  }
+  const sequence = async <T>(key: string, work: () => Promise<T>): Promise<T> => {
+    const previous = chains.get(key) ?? Promise.resolve()
+    const run = previous.then(work, work)
+    const tail = run.then(() => undefined, () => undefined)
+    chains.set(key, tail)
+    running.add(tail)
+    try {
+      return await run
+    } finally {
+      running.delete(tail)
+      if (chains.get(key) === tail) chains.delete(key)
+    }
+  }
+
+  return {
+    process: (update) => sequence(chatKeyOf(update), async () => {
+      if (!await claim(update.update_id)) return 'duplicate' as const
+      try {
+        await handle(update)
+      } catch (err) {
+        await release(update.update_id)
+        throw err
+      }
+      return 'handled' as const
+    }),
+    idle: async () => { await Promise.allSettled([...running]) }
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * startBotApp(t): the whole app with the bot talking to a fresh Telegram emulator over HTTP,
+ * listening on a loopback port (so polling, or the emulator's webhook pushes, run for real),
+ * over this leg's storage. Everything is closed in t.after.
+ */
+import type { TestContext } from 'node:test'
+import { loadConfig, type Config } from '../../src/config.js'
+import { buildApp, type App, type AppDeps } from '../../src/app.js'
+import { createLogger } from '../../src/logger.js'
+import { createMetrics } from '../../src/metrics.js'
+import { createRateLimiter } from '../../src/adapters/redis/rate-limiter.js'
+import { systemClock, type Clock } from '../../src/domain/shared/clock.js'
+import { createTelegramEmulator, type TelegramEmulator, type TelegramEmulatorOptions } from '../../src/sandbox/telegram/index.js'
+import { captureStream } from './app.js'
+import { createTestDb } from './db.js'
+import { createTestKv, freePort } from './kv.js'
+
+export const ADMIN_CHAT_ID = -1001234567890
+export const WEBHOOK_SECRET = 'test_webhook_secret-123'
+
+export interface BotAppOptions {
+  env?: Record<string, string>
+  mode?: 'polling' | 'webhook'
+  database?: AppDeps['database']
+  kv?: AppDeps['kv']
+  clock?: Clock
+  emulator?: TelegramEmulator
+  emulatorOptions?: TelegramEmulatorOptions
+  /** Called instead of exiting when polling cannot go on. */
+  onFatal?: (error: Error) => void
+}
+
+export interface BotApp {
+  app: App
+  config: Config
+  emulator: TelegramEmulator
+  logs: string[]
+  database: AppDeps['database']
+  kv: AppDeps['kv']
+  url: string
+}
+
+export async function startBotApp (t: TestContext, options: BotAppOptions = {}): Promise<BotApp> {
+  const clock = options.clock ?? systemClock
+  const emulator = options.emulator ?? createTelegramEmulator({ clock, ...options.emulatorOptions })
+  if (options.emulator === undefined) {
+    await emulator.start({ host: '127.0.0.1', port: 0 })
+    t.after(() => emulator.close())
+  }
+  const port = await freePort()
+  const mode = options.mode ?? 'polling'
+  const config = loadConfig({
+    LOG_LEVEL: 'info',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    TELEGRAM_MODE: mode,
+    ADMIN_CHAT_ID: String(ADMIN_CHAT_ID),
+    PAYME_MERCHANT_ID: '5e730e8e0b852a417aa49ceb',
+    PAYME_KEY: 'payme-test-key',
+    CLICK_SERVICE_ID: '1001',
+    CLICK_MERCHANT_ID: '2002',
+    CLICK_SECRET_KEY: 'click-test-secret',
+    ...(mode === 'webhook' ? { TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET } : {}),
+    ...options.env
+  })
+  const logs: string[] = []
+  const logger = createLogger({ level: config.server.logLevel, secrets: [...config.secrets, emulator.token], destination: captureStream(logs) })
+  const database = options.database ?? await createTestDb(t)
+  const kv = options.kv ?? await createTestKv(t)
+  const metrics = createMetrics()
+  const rateLimiter = createRateLimiter({ kv, policies: config.orders.rateLimits, logger, metrics, clock })
+  const app = await buildApp({
+    config,
+    logger,
+    metrics,
+    database,
+    kv,
+    clock,
+    rateLimiter,
+    telegram: { token: emulator.token, apiRoot: emulator.url!, ...(options.onFatal !== undefined ? { onFatal: options.onFatal } : {}) }
+  })
+  t.after(() => app.close())
+  await app.listen({ port, host: '127.0.0.1' })
+  return { app, config, emulator, logs, database, kv, url: `http://127.0.0.1:${port}` }
+}
