@@ -27,6 +27,20 @@ import { createCache, type Cache } from './adapters/redis/cache.js'
 import type { Database } from './adapters/postgres/database.js'
 import type { KvStore } from './adapters/redis/kv-store.js'
 import type { Clock } from './domain/shared/clock.js'
+import { STRIPE_DEFAULT_MIN_AMOUNTS } from './domain/orders/offered-providers.js'
+import { createStripeClient } from './adapters/stripe/stripe-client.js'
+import { createStripeGateway } from './adapters/stripe/stripe-gateway.js'
+import { createRefundStore, createStripeLedger } from './adapters/postgres/stripe-ledger.js'
+import { stripeWebhookRoutes } from './http/routes/stripe-webhook.js'
+import { stripeRefundProvider, type StripeDeps } from './usecases/stripe-payments.js'
+import type { RefundProviders } from './usecases/refund-order.js'
+import type { StripeGateway } from './usecases/ports-stripe.js'
+import type { UserFromGetMe } from 'grammy/types'
+import { createTelegramRuntime, type TelegramRuntime } from './adapters/telegram/runtime.js'
+import { createPostgresBotStore } from './adapters/postgres/bot-store.js'
+import { createStarsLedger } from './adapters/postgres/stars-ledger.js'
+import { telegramWebhookRoutes, webAppAuthRoutes } from './http/routes/telegram.js'
+import { viewOptions } from './http/routes/admin/orders.js'
 
 /** Largest body any route accepts; provider callbacks and admin calls are far smaller. */
 export const BODY_LIMIT_BYTES = 256 * 1024
@@ -42,6 +56,20 @@ export interface AppDeps {
   rateLimiter?: RateLimiter
   /** Shared cache (catalog reads); when absent, one is created over `kv`. */
   cache?: Cache
+  /** Stripe API gateway; when absent and Stripe is configured, one over the official SDK. */
+  stripeGateway?: StripeGateway
+  /**
+   * Where the bot talks to: the sandbox's emulator (compose.ts), or a test's. When absent the bot
+   * runs only with BOT_TOKEN set, against TELEGRAM_API_ROOT.
+   */
+  telegram?: { token: string, apiRoot: string, botInfo?: UserFromGetMe, onFatal?: (error: Error) => void }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The bot, when one runs (BOT_TOKEN set or the sandbox emulator attached). */
+    telegram: TelegramRuntime | undefined
+  }
 }
 
 export type App = FastifyInstance
@@ -66,11 +94,59 @@ export async function buildApp (deps: AppDeps): Promise<App> {
   await app.register(healthRoutes, { database: deps.database, kv: deps.kv, metrics: deps.metrics })
   if (deps.config.payme !== undefined) await app.register(paymeRoutes, { payme: deps.config.payme, database: deps.database, clock: deps.clock })
   if (deps.config.click !== undefined) await app.register(clickRoutes, { click: deps.config.click, database: deps.database, clock: deps.clock })
-  await app.register(payRoutes, { config: deps.config, database: deps.database, clock: deps.clock })
+  const stripe = createStripeDeps(deps)
+  if (stripe !== undefined && deps.config.stripe !== undefined) await app.register(stripeWebhookRoutes, { stripe, webhookSecret: deps.config.stripe.webhookSecret, live: deps.config.stripe.secretKey.startsWith('sk_live_') })
+  await app.register(payRoutes, { config: deps.config, database: deps.database, clock: deps.clock, ...(stripe !== undefined ? { stripe } : {}) })
   const cache = deps.cache ?? createCache({ kv: deps.kv, cluster: deps.config.redis?.cluster === true, logger: deps.logger })
-  await app.register(adminRoutes, { prefix: '/api/v1', config: deps.config, clock: deps.clock, store: createPostgresShop(deps.database.db), verifyToken: (token) => verifyAdminToken(deps.database.db, token), cache })
-  await app.register(backgroundJobs, { db: deps.database.db, clock: deps.clock, logger: deps.logger })
+  await app.register(adminRoutes, { prefix: '/api/v1', config: deps.config, clock: deps.clock, store: createPostgresShop(deps.database.db), verifyToken: (token) => verifyAdminToken(deps.database.db, token), cache, refunds: { store: createRefundStore(deps.database.db), providers: refundProvidersOf(stripe) }, ...(stripe !== undefined ? { stripe } : {}) })
+  const telegram = createTelegram(deps, limiter)
+  app.decorate('telegram', telegram)
+  if (telegram !== undefined) {
+    if (deps.config.bot.mode === 'webhook' && deps.config.bot.webhookSecret !== undefined) {
+      await app.register(telegramWebhookRoutes, { secret: deps.config.bot.webhookSecret, processor: telegram.processor })
+    }
+    await app.register(webAppAuthRoutes, { botToken: telegram.shopBot.bot.token, maxAgeS: deps.config.bot.webappAuthMaxAgeS, clock: deps.clock })
+    app.addHook('onReady', async () => { await telegram.init() })
+    app.addHook('onListen', async () => { await telegram.start() })
+    app.addHook('onClose', async () => { await telegram.stop() })
+  }
+  await app.register(backgroundJobs, { db: deps.database.db, clock: deps.clock, logger: deps.logger, ...(stripe !== undefined ? { stripe } : {}), ...(telegram !== undefined ? { notifier: telegram.notifier } : {}) })
   return app as unknown as App
+}
+
+/** The bot over the configured (or injected) Bot API, or undefined when there is none. */
+function createTelegram (deps: AppDeps, limiter: RateLimiter): TelegramRuntime | undefined {
+  const target = deps.telegram ?? (deps.config.bot.token !== undefined ? { token: deps.config.bot.token, apiRoot: deps.config.bot.apiRoot } : undefined)
+  if (target === undefined) return undefined
+  return createTelegramRuntime({
+    ...target,
+    config: deps.config,
+    logger: deps.logger,
+    clock: deps.clock,
+    kv: deps.kv,
+    limiter,
+    store: createPostgresBotStore(deps.database.db),
+    shop: createPostgresShop(deps.database.db),
+    stars: createStarsLedger(deps.database.db),
+    offer: viewOptions(deps.config).offer
+  })
+}
+
+/** Stripe's use-case deps over the configured SDK client (or the injected gateway). */
+function createStripeDeps (deps: AppDeps): StripeDeps | undefined {
+  const config = deps.config.stripe
+  if (config === undefined) return undefined
+  const logger = deps.logger.child({ module: 'stripe' })
+  const gateway = deps.stripeGateway ?? createStripeGateway({ stripe: createStripeClient(config), clock: deps.clock, logger, minAmounts: { ...STRIPE_DEFAULT_MIN_AMOUNTS, ...deps.config.stripeMinAmounts } })
+  return { ledger: createStripeLedger(deps.database.db), gateway, clock: deps.clock, publicUrl: deps.config.server.publicUrl.replace(/\/$/, ''), logger }
+}
+
+/**
+ * Refunds by provider (DESIGN.md): Stripe by API; Payme and Click only in their cabinets;
+ * Stars answers ERR_REFUND_UNSUPPORTED until the bot plugs in `refundStarPayment` here.
+ */
+function refundProvidersOf (stripe: StripeDeps | undefined): RefundProviders {
+  return { payme: 'unsupported', click: 'unsupported', stars: 'unsupported', ...(stripe !== undefined ? { stripe: stripeRefundProvider(stripe) } : {}) }
 }
 
 /** Fastify reads a hop count as "trust the n nearest proxies"; its types want a function for that. */

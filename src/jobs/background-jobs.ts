@@ -11,6 +11,7 @@ import { createPostgresShop } from '../adapters/postgres/orders-store.js'
 import { pruneProviderAudit } from '../adapters/postgres/provider-audit.js'
 import type { Clock } from '../domain/shared/clock.js'
 import { expireOrders } from '../usecases/expire-orders.js'
+import { closeDueStripeCheckouts, retryPendingStripeRefunds, type StripeDeps } from '../usecases/stripe-payments.js'
 import { createLoggingNotifier, type Notifier } from './notifier.js'
 import { createOutboxWorker, type WorkerLogger } from './outbox-worker.js'
 
@@ -23,6 +24,10 @@ export interface BackgroundJobsOptions {
   outboxIntervalMs?: number
   /** How often provider audit rows older than 90 days are deleted [1 h]. */
   auditPruneIntervalMs?: number
+  /** Stripe's use-case deps: open sessions are expired before their orders, pending refunds resent. */
+  stripe?: StripeDeps
+  /** How often pending Stripe refunds are sent again [1 min]. */
+  stripeRefundIntervalMs?: number
 }
 
 /** Starts both loops; `stop()` waits for a run in progress. Idempotent. */
@@ -30,6 +35,7 @@ export function startBackgroundJobs (options: BackgroundJobsOptions): { stop(): 
   const store = createPostgresShop(options.db)
   const worker = createOutboxWorker({ db: options.db, clock: options.clock, logger: options.logger, notifier: options.notifier ?? createLoggingNotifier(options.logger) })
   const running = new Set<Promise<unknown>>()
+  const stripe = options.stripe
   const loop = (name: string, ms: number, work: () => Promise<unknown>): NodeJS.Timeout => {
     let busy = false
     const timer = setInterval(() => {
@@ -43,8 +49,9 @@ export function startBackgroundJobs (options: BackgroundJobsOptions): { stop(): 
     return timer
   }
   const timers = [
-    loop('expiry', options.expiryIntervalMs ?? 30_000, () => expireOrders({ store, now: options.clock.now() })),
+    loop('expiry', options.expiryIntervalMs ?? 30_000, () => expireOrders({ store, now: options.clock.now(), ...(stripe !== undefined ? { beforeExpire: () => closeDueStripeCheckouts(stripe) } : {}) })),
     loop('outbox', options.outboxIntervalMs ?? 1_000, () => worker.runOnce()),
+    ...(stripe !== undefined ? [loop('stripe-refunds', options.stripeRefundIntervalMs ?? 60_000, () => retryPendingStripeRefunds(stripe))] : []),
     loop('audit-prune', options.auditPruneIntervalMs ?? 3_600_000, () => pruneProviderAudit(options.db, options.clock.now()))
   ]
   let stopping: Promise<void> | undefined

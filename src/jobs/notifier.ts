@@ -3,10 +3,13 @@
  * (src/adapters/telegram/bot-notifier.ts), rendering each message in the customer's language;
  * {@link createLoggingNotifier} only logs (no bot attached).
  */
+import type { Language } from '../config.js'
 import type { Money } from '../domain/shared/money.js'
 
 export interface DigitalGoods {
   orderId: string
+  /** The customer's language, read in the worker's transaction (a lookup outside it could wait on it). */
+  language?: Language
   items: Array<{ productId: string, title: { en: string, ru?: string, uz?: string }, payload: string }>
 }
 
@@ -24,7 +27,8 @@ export type CustomerMessage =
  * await notifier.sendToCustomer(42, { kind: 'order.paid', orderId: '1042', total: money(1500, 'XTR'), needsShipping: false })
  */
 export interface Notifier {
-  sendToCustomer(telegramId: number, message: CustomerMessage): Promise<void>
+  /** `language`: the customer's, when the caller knows it (otherwise the notifier looks it up). */
+  sendToCustomer(telegramId: number, message: CustomerMessage, language?: Language): Promise<void>
   sendDigitalGoods(telegramId: number, goods: DigitalGoods): Promise<void>
   /** Tells ADMIN_CHAT_ID (a no-op when none is configured). */
   notifyAdmin(text: string): Promise<void>

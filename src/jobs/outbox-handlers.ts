@@ -5,6 +5,9 @@
 import { applyTransition, lockOrder } from '../adapters/postgres/order-ledger.js'
 import { productPayloads } from '../adapters/postgres/catalog-store.js'
 import type { Db } from '../adapters/postgres/database.js'
+import { eq } from 'drizzle-orm'
+import { customer } from '../adapters/postgres/schema.js'
+import { LANGUAGES, type Language } from '../config.js'
 import { formatMoney, type Money } from '../domain/shared/money.js'
 import type { Notifier } from './notifier.js'
 
@@ -26,16 +29,25 @@ interface PaidPayload {
   items: Array<{ productId: string, quantity: number, kind: 'digital' | 'physical' }>
 }
 
+/** The customer's language, read through the worker's transaction. */
+async function languageOf (ctx: HandlerContext, telegramId: number): Promise<Language | undefined> {
+  const rows = await ctx.db.select({ language: customer.language }).from(customer).where(eq(customer.telegramId, telegramId)).limit(1)
+  const language = rows[0]?.language
+  return (LANGUAGES as readonly string[]).includes(language ?? '') ? language as Language : undefined
+}
+
 async function orderPaid (ctx: HandlerContext): Promise<void> {
   const p = ctx.payload as unknown as PaidPayload
+  const language = await languageOf(ctx, p.telegramId)
   const needsShipping = p.items.some((i) => i.kind === 'physical')
-  await ctx.step('confirm', () => ctx.notifier.sendToCustomer(p.telegramId, { kind: 'order.paid', orderId: p.orderId, total: p.total, needsShipping }))
+  await ctx.step('confirm', () => ctx.notifier.sendToCustomer(p.telegramId, { kind: 'order.paid', orderId: p.orderId, total: p.total, needsShipping }, language))
   const digital = p.items.filter((i) => i.kind === 'digital')
   if (digital.length > 0) {
     await ctx.step('goods', async () => {
       const rows = await productPayloads(ctx.db, digital.map((i) => i.productId))
       await ctx.notifier.sendDigitalGoods(p.telegramId, {
         orderId: p.orderId,
+        ...(language !== undefined ? { language } : {}),
         items: rows.map((r) => ({ productId: r.id, title: r.title, payload: r.payload ?? '' }))
       })
       if (digital.length === p.items.length) {
@@ -61,7 +73,7 @@ async function customerNotify (ctx: HandlerContext): Promise<void> {
   if (typeof p.telegramId !== 'number') return
   await ctx.notifier.sendToCustomer(p.telegramId, p.kind === 'order.refunded' && p.amount !== undefined
     ? { kind: 'order.refunded', orderId: p.orderId ?? '', amount: p.amount }
-    : { kind: 'text', text: String(p.text ?? '') })
+    : { kind: 'text', text: String(p.text ?? '') }, await languageOf(ctx, p.telegramId))
 }
 
 /** Handlers by topic. */

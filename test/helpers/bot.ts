@@ -62,6 +62,8 @@ export async function startBotApp (t: TestContext, options: BotAppOptions = {}):
     CLICK_MERCHANT_ID: '2002',
     CLICK_SECRET_KEY: 'click-test-secret',
     ...(mode === 'webhook' ? { TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET } : {}),
+    // tests type faster than people: the limiter has its own test
+    RATE_LIMITS: JSON.stringify({ 'bot.message': [{ limit: 1000, windowS: 3 }], 'checkout.attempt': [{ limit: 1000, windowS: 600 }] }),
     ...options.env
   })
   const logs: string[] = []

@@ -40,8 +40,8 @@ export function createBotNotifier (options: BotNotifierOptions): Notifier {
   const languageOf = async (telegramId: number): Promise<Language> => await store.customerLanguage(telegramId) ?? options.defaultLanguage
 
   return {
-    async sendToCustomer (telegramId, message: CustomerMessage) {
-      const language = await languageOf(telegramId)
+    async sendToCustomer (telegramId, message: CustomerMessage, known) {
+      const language = known ?? await languageOf(telegramId)
       let text: string
       switch (message.kind) {
         case 'order.paid':
@@ -57,7 +57,7 @@ export function createBotNotifier (options: BotNotifierOptions): Notifier {
       await send(telegramId, text)
     },
     async sendDigitalGoods (telegramId, goods: DigitalGoods) {
-      const language = await languageOf(telegramId)
+      const language = goods.language ?? await languageOf(telegramId)
       for (const item of goods.items) {
         await send(telegramId, t(language, 'digitalGoods', { title: item.title[language] ?? item.title.en, orderId: goods.orderId, payload: item.payload }))
       }

@@ -90,7 +90,8 @@ function classifyErrors (services: BotServices): Transformer {
     const log = { module: 'bot', method, chatId, errorCode: result.error_code, description: result.description }
     if (result.error_code === 403 && typeof chatId === 'number' && chatId > 0 && /blocked by the user|user is deactivated|can't initiate conversation/i.test(result.description)) {
       services.logger.info(log, 'customer blocked the bot; marked and skipped by broadcasts')
-      await services.store.markBlocked(chatId, services.clock.now()).catch((err: unknown) => services.logger.warn({ module: 'bot', err }, 'could not mark the customer blocked'))
+      // not awaited: an outbox worker may be sending this inside its transaction (PGlite has one connection)
+      services.store.markBlocked(chatId, services.clock.now()).catch((err: unknown) => services.logger.warn({ module: 'bot', err }, 'could not mark the customer blocked'))
     } else if (result.error_code === 400 && /query is too old|query ID is invalid/i.test(result.description)) {
       services.logger.debug(log, 'callback query answered too late')
     } else if (result.error_code !== 429) {

@@ -37,8 +37,9 @@ export function startPolling (options: PollingOptions): Polling {
   const abort = new AbortController()
   let offset = 0
   const pause = (ms: number): Promise<void> => new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms)
-    abort.signal.addEventListener('abort', () => { clearTimeout(timer); resolve() }, { once: true })
+    const onAbort = (): void => { clearTimeout(timer); resolve() }
+    const timer = setTimeout(() => { abort.signal.removeEventListener('abort', onAbort); resolve() }, ms)
+    abort.signal.addEventListener('abort', onAbort, { once: true })
   })
   const loop = (async () => {
     await api.deleteWebhook({ drop_pending_updates: false }, abort.signal as never).catch((err: unknown) => logger.warn({ module: 'bot', err: String(err) }, 'deleteWebhook failed'))

@@ -44,7 +44,14 @@ export const ERROR_CATALOG = {
   ERR_PAYMENT_NOT_FOUND: { status: 404, title: 'Payment not found' },
   ERR_PAYMENT_STATE: { status: 409, title: 'Payment state does not allow this' },
   ERR_PAYMENT_PROVIDER_NOT_OFFERED: { status: 409, title: 'Provider is not offered for this order' },
-  ERR_PAYMENT_PROVIDER: { status: 503, title: 'Payment provider failed' }
+  ERR_PAYMENT_PROVIDER: { status: 503, title: 'Payment provider failed' },
+  ERR_PAYMENT_AMOUNT_TOO_SMALL: { status: 409, title: 'Total is below the provider minimum' },
+  ERR_PAYMENT_AMOUNT_TOO_LARGE: { status: 409, title: 'Total is above the provider maximum' },
+  ERR_PAYMENT_AMOUNT_INVALID: { status: 409, title: 'Total cannot be charged in this currency' },
+  ERR_PAYMENT_DECLINED: { status: 409, title: 'Payment declined' },
+  ERR_PAYMENT_PROVIDER_DISABLED: { status: 503, title: 'Payment provider temporarily not offered' },
+  ERR_PAYMENT_RETRY: { status: 503, title: 'Payment provider busy, try again' },
+  ERR_REFUND_PENDING: { status: 409, title: 'A refund of this order is in progress' }
 } as const satisfies Record<string, { status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 503, title: string }>
 
 /** Every error code Bozor can answer with. */

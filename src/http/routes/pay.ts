@@ -17,6 +17,8 @@ import { readOrder } from '../../adapters/postgres/orders-rows.js'
 import { customer } from '../../adapters/postgres/schema.js'
 import { LANGUAGES, type Config, type Language } from '../../config.js'
 import { findHold, payStatus } from '../../domain/orders/hold.js'
+import { isWithinStripeBounds } from '../../domain/orders/offered-providers.js'
+import { openStripeCheckout, type StripeDeps } from '../../usecases/stripe-payments.js'
 import type { Order } from '../../domain/orders/order.js'
 import { PROVIDER_NAMES, type ProviderName } from '../../domain/payments/payment.js'
 import type { Clock } from '../../domain/shared/clock.js'
@@ -31,9 +33,16 @@ export interface PayProvider {
   checkoutUrl(order: Order, language: Language): Promise<string> | string
 }
 
-/** The configured providers of `config` (Payme and Click so far; Stripe and Stars add theirs). */
-export function payProvidersOf (config: Config): Partial<Record<ProviderName, PayProvider>> {
+/** The configured providers of `config` (Payme, Click and, with its use-case deps, Stripe; Stars adds its own). */
+export function payProvidersOf (config: Config, stripe?: StripeDeps): Partial<Record<ProviderName, PayProvider>> {
   const table: Partial<Record<ProviderName, PayProvider>> = {}
+  if (config.stripe !== undefined && stripe !== undefined) {
+    table.stripe = {
+      // not offered while the key is rejected (5 minutes) or outside Stripe's amount bounds
+      accepts: (order) => order.total.currency !== 'XTR' && stripe.gateway.available() && isWithinStripeBounds(order.total, config.stripeMinAmounts),
+      checkoutUrl: (order) => openStripeCheckout(stripe, order.id)
+    }
+  }
   const payme = config.payme
   if (payme !== undefined) {
     table.payme = {
@@ -55,6 +64,8 @@ export interface PayRoutesOptions {
   config: Config
   database: Database
   clock: Clock
+  /** Stripe's use-case deps (when Stripe is configured). */
+  stripe?: StripeDeps
   /** Overrides {@link payProvidersOf} (tests, sandbox simulators). */
   providers?: Partial<Record<ProviderName, PayProvider>>
 }
@@ -74,7 +85,7 @@ async function languageOf (database: Database, telegramId: number, fallback: Lan
  * await app.register(payRoutes, { config, database, clock })
  */
 export async function payRoutes (app: FastifyInstance, opts: PayRoutesOptions): Promise<void> {
-  const providers = opts.providers ?? payProvidersOf(opts.config)
+  const providers = opts.providers ?? payProvidersOf(opts.config, opts.stripe)
   const fallback = opts.config.bot.defaultLanguage
 
   app.get('/pay/:orderId/:provider', {
@@ -113,6 +124,15 @@ export async function payRoutes (app: FastifyInstance, opts: PayRoutesOptions): 
     } else if (status !== 'payable') {
       return page(status, language)
     }
-    return reply.redirect(await entry.checkoutUrl(order, language), 302)
+    let url: string
+    try {
+      url = await entry.checkoutUrl(order, language)
+    } catch (error) {
+      // the provider refused or failed (Stripe timeout, key rejected, amount refused): the
+      // order is left payable and the customer may retry or choose another provider
+      request.log.warn({ err: error, orderId, provider }, 'could not open the provider checkout')
+      return page('unavailable', language)
+    }
+    return reply.redirect(url, 302)
   })
 }

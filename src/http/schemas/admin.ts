@@ -90,6 +90,26 @@ export const Order = Type.Object({
   createdAt: Time
 })
 
+/** `POST /api/v1/orders/:id/refund`: minor units (default: all that is left). */
+export const RefundBody = Type.Union([Type.Null(), Type.Object({
+  amount: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_AMOUNT })),
+  reason: Type.Optional(Type.String({ maxLength: 500 }))
+}, { additionalProperties: false })])
+
+/** `POST /api/v1/orders/:id/stripe/payment-intent`. */
+export const PaymentIntentBody = Type.Union([Type.Null(), Type.Object({
+  paymentMethod: Type.Optional(Type.String({ pattern: '^pm_[A-Za-z0-9_]{1,200}$' }))
+}, { additionalProperties: false })])
+
+/** The PaymentIntent as the payment-intent routes answer it (DESIGN.md). */
+export const PaymentIntent = Type.Object({
+  id: Type.String(),
+  status: Type.String(),
+  clientSecret: Type.Union([Type.Null(), Type.String()]),
+  nextAction: Type.Optional(Type.Object({ type: Type.String(), url: Type.String() })),
+  error: Type.Optional(Type.Object({ code: Type.String(), declineCode: Type.Union([Type.Null(), Type.String()]), message: Type.String() }))
+})
+
 /** DESIGN.md `problem` (application/problem+json). */
 export const Problem = Type.Object({
   type: Type.String(),

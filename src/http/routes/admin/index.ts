@@ -20,6 +20,9 @@ import { adminAuth, type AdminAuthOptions } from '../../plugins/admin-auth.js'
 import { rateLimit } from '../../plugins/rate-limit.js'
 import { productRoutes } from './products.js'
 import { orderRoutes } from './orders.js'
+import { refundRoutes, type RefundRoutesOptions } from './refunds.js'
+import { stripePaymentIntentRoutes } from './stripe-payment-intent.js'
+import type { StripeDeps } from '../../../usecases/stripe-payments.js'
 
 export interface AdminRoutesOptions {
   config: Config
@@ -28,6 +31,10 @@ export interface AdminRoutesOptions {
   verifyToken: AdminAuthOptions['verifyToken']
   /** Shared cache for catalog reads; without it every read goes to the store. */
   cache?: Cache
+  /** Refunds by provider (`POST /orders/:id/refund`); without it every refund answers 409 ERR_REFUND_UNSUPPORTED. */
+  refunds?: RefundRoutesOptions['refunds']
+  /** Stripe's use-case deps (payment-intent routes); undefined when Stripe is not configured. */
+  stripe?: StripeDeps
 }
 
 const GENERIC_CODES: Record<number, string> = {
@@ -74,4 +81,6 @@ export async function adminRoutes (app: FastifyInstance, options: AdminRoutesOpt
   const routeOptions: AdminRoutesOptions = { config: options.config, clock: options.clock, store: options.store, verifyToken: options.verifyToken, ...(options.cache !== undefined ? { cache: options.cache } : {}) }
   await app.register(productRoutes, routeOptions)
   await app.register(orderRoutes, routeOptions)
+  if (options.refunds !== undefined) await app.register(refundRoutes, { ...routeOptions, refunds: options.refunds })
+  await app.register(stripePaymentIntentRoutes, { stripe: options.stripe })
 }

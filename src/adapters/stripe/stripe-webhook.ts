@@ -1,0 +1,88 @@
+/**
+ * Inbound Stripe webhooks (specs/stripe.md §6): verification of the raw body with the SDK's
+ * `constructEvent`, the livemode check, and translation into {@link StripeWebhookEvent}.
+ */
+import Stripe from 'stripe'
+import type { StripeWebhookEvent, CardError } from '../../usecases/ports-stripe.js'
+import { fromStripeAmount } from './stripe-amount.js'
+
+/** Why a delivery was refused (answered 400, nothing recorded). */
+export class StripeWebhookRejected extends Error {
+  override name = 'StripeWebhookRejected'
+}
+
+/**
+ * Verifies `rawBody` against the `Stripe-Signature` header (default tolerance, 300 s, judged
+ * at `nowMs`) and checks `livemode` against the key's mode. Throws {@link StripeWebhookRejected}.
+ *
+ * @example
+ * const event = verifyStripeWebhook(buffer, request.headers['stripe-signature'], { secret, live: false, nowMs: clock.now() })
+ */
+export function verifyStripeWebhook (rawBody: Buffer | string, header: string | string[] | undefined, opts: { secret: string, live: boolean, nowMs: number }): Stripe.Event {
+  const signature = Array.isArray(header) ? header.join(',') : header
+  if (signature === undefined || signature.trim() === '') throw new StripeWebhookRejected('No Stripe-Signature header')
+  let event: Stripe.Event
+  try {
+    event = Stripe.webhooks.constructEvent(rawBody, signature, opts.secret, undefined, undefined, opts.nowMs)
+  } catch (error) {
+    throw new StripeWebhookRejected(`Stripe signature check failed: ${(error as Error).message.slice(0, 200)}`)
+  }
+  if (typeof event !== 'object' || event === null || typeof event.id !== 'string' || typeof event.type !== 'string') {
+    throw new StripeWebhookRejected('The body is not a Stripe event')
+  }
+  if (event.livemode !== opts.live) throw new StripeWebhookRejected(`Event ${event.id} has livemode=${String(event.livemode)} but the key is ${opts.live ? 'live' : 'test'}: the endpoint is misconfigured`)
+  return event
+}
+
+const str = (v: unknown): string | null => typeof v === 'string' && v !== '' ? v : null
+const idOf = (v: unknown): string | null => typeof v === 'string' ? v : str((v as { id?: unknown } | null)?.id)
+
+function orderIdOf (object: { metadata?: Record<string, string> | null, client_reference_id?: string | null }): string | null {
+  return str(object.metadata?.order_id) ?? str(object.client_reference_id)
+}
+
+/** The event in the core's vocabulary; unhandled types become `ignored`. */
+export function translateStripeEvent (event: Stripe.Event): StripeWebhookEvent {
+  const base = { eventId: event.id, at: event.created * 1000 }
+  const object = event.data.object as unknown as Record<string, unknown>
+  switch (event.type) {
+    case 'checkout.session.completed':
+    case 'checkout.session.async_payment_succeeded': {
+      const s = object as unknown as Stripe.Checkout.Session
+      const paid = s.payment_status === 'paid' || s.payment_status === 'no_payment_required'
+      return {
+        type: 'checkout.completed',
+        ...base,
+        orderId: orderIdOf(s),
+        sessionId: s.id,
+        paid,
+        paymentIntentId: idOf(s.payment_intent),
+        amount: s.amount_total === null || s.currency === null ? null : fromStripeAmount(s.amount_total, s.currency)
+      }
+    }
+    case 'checkout.session.async_payment_failed': {
+      const s = object as unknown as Stripe.Checkout.Session
+      return { type: 'checkout.async_failed', ...base, orderId: orderIdOf(s), sessionId: s.id }
+    }
+    case 'checkout.session.expired': {
+      const s = object as unknown as Stripe.Checkout.Session
+      return { type: 'checkout.expired', ...base, orderId: orderIdOf(s), sessionId: s.id }
+    }
+    case 'payment_intent.succeeded': {
+      const pi = object as unknown as Stripe.PaymentIntent
+      return { type: 'intent.succeeded', ...base, orderId: orderIdOf(pi), paymentIntentId: pi.id, amount: fromStripeAmount(pi.amount_received, pi.currency) }
+    }
+    case 'payment_intent.payment_failed': {
+      const pi = object as unknown as Stripe.PaymentIntent
+      const e = pi.last_payment_error
+      const error: CardError | null = e === null || e === undefined ? null : { code: e.code ?? 'card_declined', declineCode: str(e.decline_code), message: e.message ?? '' }
+      return { type: 'intent.failed', ...base, orderId: orderIdOf(pi), paymentIntentId: pi.id, error }
+    }
+    case 'charge.refunded': {
+      const ch = object as unknown as Stripe.Charge
+      return { type: 'charge.refunded', ...base, orderId: orderIdOf(ch), paymentIntentId: idOf(ch.payment_intent), amountRefunded: fromStripeAmount(ch.amount_refunded, ch.currency) }
+    }
+    default:
+      return { type: 'ignored', ...base, eventType: event.type }
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * `POST /api/v1/orders/:id/refund` with `{"amount"?, "reason"?}` → 200 the order (DESIGN.md):
+ * refunds through the provider that took the payment ({@link refundOrder}); 409 ERR_CONFLICT
+ * when nothing is refundable, 409 ERR_REFUND_UNSUPPORTED for a provider that refunds only in
+ * its cabinet (Payme, Click; Stars until the bot plugs in `refundStarPayment`).
+ */
+import type { FastifyInstance } from 'fastify'
+import type { Static } from 'typebox'
+import { DomainError } from '../../../domain/shared/errors.js'
+import { refundOrder, type RefundOrderStore, type RefundProviders } from '../../../usecases/refund-order.js'
+import { ADMIN_PROBLEMS, Order, OrderParams, RefundBody } from '../../schemas/admin.js'
+import type { AdminRoutesOptions } from './index.js'
+import { viewOptions } from './orders.js'
+
+export interface RefundRoutesOptions extends AdminRoutesOptions {
+  refunds: { store: RefundOrderStore, providers: RefundProviders }
+}
+
+export async function refundRoutes (app: FastifyInstance, options: RefundRoutesOptions): Promise<void> {
+  app.post('/orders/:id/refund', {
+    schema: { params: OrderParams, body: RefundBody, response: { 200: Order, ...ADMIN_PROBLEMS } }
+  }, async (request) => {
+    const { id } = request.params as Static<typeof OrderParams>
+    const body = request.body as Static<typeof RefundBody>
+    const reason = body?.reason ?? 'refunded by an admin'
+    await refundOrder(options.refunds, { orderId: id, reason, ...(body?.amount !== undefined ? { amount: body.amount } : {}) })
+    const order = await options.store.orderView(id, viewOptions(options.config))
+    if (order === undefined) throw new DomainError('ERR_ORDER_NOT_FOUND', `No order ${id}`, { orderId: id })
+    return order
+  })
+}

@@ -1,0 +1,148 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { eq } from 'drizzle-orm'
+import { startBotApp } from '../helpers/bot.js'
+import { seedProduct } from '../helpers/catalog.js'
+import { outbox, paymentTransaction, shopOrder } from '../../src/adapters/postgres/schema.js'
+import type { TelegramTestUser } from '../../src/sandbox/telegram/index.js'
+import type { TgMessage } from '../../src/sandbox/telegram/types.js'
+
+async function next (user: TelegramTestUser, match: RegExp): Promise<TgMessage> {
+  for (let i = 0; i < 6; i++) {
+    const message = await user.nextBotMessage({ timeoutMs: 15_000 })
+    if (match.test(message.text ?? message.caption ?? message.invoice?.title ?? '')) return message
+  }
+  throw new Error(`no bot message matching ${String(match)}`)
+}
+
+test('digital checkout in Stars: invoice, pre-checkout, payment, confirmation and the goods delivered once', async (t) => {
+  const { emulator, database } = await startBotApp(t)
+  const id = await seedProduct(database, { title: 'Sticker pack', amount: 250, currency: 'XTR', payload: 'https://files.example/stickers.zip' })
+  const user = emulator.user({ languageCode: 'en' })
+  user.sendText(`/start p_${id}`)
+  const card = await next(user, /Sticker pack/)
+  user.pressButton(card, '🛒 Buy')
+  const ask = await next(user, /How many/)
+  user.pressButton(ask, '2')
+  const choose = await next(user, /Total: 500/)
+  user.pressButton(choose, 'Pay with Telegram Stars')
+  await next(user, /Order #\d+ is created/)
+  const invoice = await next(user, /Order #/)
+  assert.equal(invoice.invoice?.currency, 'XTR')
+  assert.equal(invoice.invoice?.total_amount, 500)
+  const outcome = await user.payInvoice(invoice)
+  assert.equal(outcome.status, 'paid')
+  await next(user, /Payment received for order/)
+  const goods = await next(user, /Sticker pack/)
+  assert.match(goods.text ?? '', /https:\/\/files\.example\/stickers\.zip/)
+  const orders = await database.db.select().from(shopOrder)
+  assert.equal(orders.length, 1)
+  // the goods step marks a digital order fulfilled
+  for (let i = 0; i < 50 && (await database.db.select().from(shopOrder))[0]?.state !== 'fulfilled'; i++) await new Promise((resolve) => setTimeout(resolve, 100))
+  assert.equal((await database.db.select().from(shopOrder))[0]?.state, 'fulfilled')
+  const payments = await database.db.select().from(paymentTransaction)
+  assert.deepEqual(payments.map((p) => [p.provider, p.state, p.amount]), [['stars', 'succeeded', 500]])
+  const paidRows = (await database.db.select().from(outbox)).filter((r) => r.topic === 'order.paid')
+  assert.equal(paidRows.length, 1)
+})
+
+test('physical checkout: typed quantity, shared contact, address, Payme pay button; unexpected input keeps the step', async (t) => {
+  const { emulator, database, url } = await startBotApp(t)
+  const id = await seedProduct(database, { title: 'Teapot', kind: 'physical', amount: 12_500_000, stock: 5 })
+  const user = emulator.user({ languageCode: 'en', phoneNumber: '+998901234567' })
+  user.sendText(`/start p_${id}`)
+  const card = await next(user, /Teapot/)
+  assert.match(card.text ?? '', /In stock: 5/)
+  user.pressButton(card, '🛒 Buy')
+  await next(user, /How many/)
+  user.sendText('lots')
+  await next(user, /choose the quantity/)
+  user.sendText('9')
+  await next(user, /Only 5 left/)
+  user.sendText('3')
+  await next(user, /share your phone number/)
+  user.sendText('call me maybe')
+  await next(user, /does not look like a phone number/)
+  user.shareContact()
+  await next(user, /delivery address/)
+  user.sendText('Tashkent, Amir Temur 1, apt 2')
+  const choose = await next(user, /Total: UZS.375,000\.00/)
+  const labels = (choose.reply_markup?.inline_keyboard ?? []).flat().map((b) => b.text)
+  assert.deepEqual(labels, ['Pay with Payme', 'Pay with Click'])
+  user.sendText('payme please')
+  await next(user, /choose a payment method/)
+  user.pressButton(choose, 'Pay with Payme')
+  const created = await next(user, /Order #\d+ is created/)
+  const button = (created.reply_markup?.inline_keyboard ?? []).flat()[0]
+  const [order] = await database.db.select().from(shopOrder)
+  assert.equal(button?.url, `${url}/pay/${order!.id}/payme`)
+  assert.equal(order!.totalAmount, 37_500_000)
+  assert.deepEqual(order!.contact, { phone: '+998901234567', name: user.user.first_name })
+  assert.deepEqual(order!.shippingAddress, { text: 'Tashkent, Amir Temur 1, apt 2' })
+  // the provider button of the finished checkout is stale now
+  const queryId = user.pressButton(choose, 'Pay with Click')
+  for (let i = 0; i < 100 && emulator.callbackQuery(queryId)?.answer === undefined; i++) await new Promise((resolve) => setTimeout(resolve, 50))
+  assert.match(String(emulator.callbackQuery(queryId)?.answer?.text), /out of date/)
+  assert.equal((await database.db.select().from(shopOrder)).length, 1)
+})
+
+test('50 customers checking out at once get their own orders and sessions', async (t) => {
+  const { emulator, database } = await startBotApp(t)
+  const id = await seedProduct(database, { title: 'Coupon', amount: 2_000_000 })
+  const users = Array.from({ length: 50 }, (_, i) => emulator.user({ id: 900_000 + i, languageCode: 'en' }))
+  await Promise.all(users.map(async (user, i) => {
+    user.sendText(`/start p_${id}`)
+    const card = await next(user, /Coupon/)
+    user.pressButton(card, '🛒 Buy')
+    await next(user, /How many/)
+    user.sendText(String((i % 7) + 1))
+    const choose = await next(user, /Total:/)
+    user.pressButton(choose, 'Pay with Click')
+    await next(user, /Order #\d+ is created/)
+  }))
+  const orders = await database.db.select().from(shopOrder)
+  assert.equal(orders.length, 50)
+  for (const [i, user] of users.entries()) {
+    const own = orders.filter((o) => o.customerTelegramId === user.id)
+    assert.equal(own.length, 1, `user ${i} has one order`)
+    assert.equal(own[0]!.totalAmount, 2_000_000 * ((i % 7) + 1))
+  }
+})
+
+test('a stored checkout resumes at the same step after a restart; an old session version is discarded with a notice', async (t) => {
+  const first = await startBotApp(t)
+  const id = await seedProduct(first.database, { title: 'Mug', kind: 'physical', amount: 5_000_000 })
+  const user = first.emulator.user({ languageCode: 'en' })
+  user.sendText(`/start p_${id}`)
+  const card = await next(user, /Mug/)
+  user.pressButton(card, '🛒 Buy')
+  await next(user, /How many/)
+  user.sendText('2')
+  await next(user, /share your phone number/)
+  await first.app.close()
+  const second = await startBotApp(t, { emulator: first.emulator, database: first.database, kv: first.kv })
+  user.sendText('+998 90 111 22 33')
+  await next(user, /delivery address/)
+  // a session written by an older state machine
+  const key = second.kv.keys.taggedKey('sess', [String(user.chatId)])
+  const { ver } = await second.kv.getVersioned(key)
+  await second.kv.compareAndSet(key, ver, { v: 0, checkout: { step: 'wrapping', productId: id } }, 60_000)
+  user.sendText('Some street 5')
+  await next(user, /could not be continued after an update/)
+})
+
+test('pre-checkout refuses a Stars invoice of an expired order with a reason the customer sees', async (t) => {
+  const { emulator, database } = await startBotApp(t, { env: { ORDER_TTL_S: '60' } })
+  const id = await seedProduct(database, { title: 'Badge', amount: 100, currency: 'XTR' })
+  const user = emulator.user({ languageCode: 'en' })
+  user.sendText(`/start p_${id}`)
+  user.pressButton(await next(user, /Badge/), '🛒 Buy')
+  user.pressButton(await next(user, /How many/), '1')
+  user.pressButton(await next(user, /Total/), 'Pay with Telegram Stars')
+  const invoice = await next(user, /^Order #/)
+  await database.db.update(shopOrder).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(shopOrder.state, 'pending'))
+  const outcome = await user.payInvoice(invoice)
+  assert.equal(outcome.status, 'declined')
+  assert.match(outcome.status === 'declined' ? outcome.errorMessage : '', /can no longer be paid/)
+  assert.equal((await database.db.select().from(paymentTransaction)).length, 0)
+})
