@@ -108,7 +108,7 @@ test('hostile product names render literally in HTML parse mode', async (t) => {
 })
 
 test('/support forwards the next message to ADMIN_CHAT_ID and the merchant reply goes back to the customer', async (t) => {
-  const { emulator, database } = await startBotApp(t)
+  const { emulator } = await startBotApp(t)
   const group = emulator.group({ id: ADMIN_CHAT_ID, title: 'Shop staff' })
   const merchant = emulator.user({ firstName: 'Merchant' })
   const user = emulator.user({ firstName: 'Cara', languageCode: 'en' })
