@@ -106,7 +106,6 @@ export async function buildApp (deps: AppDeps): Promise<App> {
       await app.register(telegramWebhookRoutes, { secret: deps.config.bot.webhookSecret, processor: telegram.processor })
     }
     await app.register(webAppAuthRoutes, { botToken: telegram.shopBot.bot.token, maxAgeS: deps.config.bot.webappAuthMaxAgeS, clock: deps.clock })
-    app.addHook('onReady', async () => { await telegram.init() })
     app.addHook('onListen', async () => { await telegram.start() })
     app.addHook('onClose', async () => { await telegram.stop() })
   }

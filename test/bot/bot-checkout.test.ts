@@ -125,7 +125,14 @@ test('a stored checkout resumes at the same step after a restart; an old session
   await next(user, /delivery address/)
   // a session written by an older state machine
   const key = second.kv.keys.taggedKey('sess', [String(user.chatId)])
-  const { ver } = await second.kv.getVersioned(key)
+  // the bot replies before it writes the session: wait for the write before replacing it
+  let stored = await second.kv.getVersioned<{ checkout?: { step: string } }>(key)
+  for (let i = 0; i < 200 && stored.data?.checkout?.step !== 'address'; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 25))
+    stored = await second.kv.getVersioned(key)
+  }
+  assert.equal(stored.data?.checkout?.step, 'address')
+  const { ver } = stored
   await second.kv.compareAndSet(key, ver, { v: 0, checkout: { step: 'wrapping', productId: id } }, 60_000)
   user.sendText('Some street 5')
   await next(user, /could not be continued after an update/)

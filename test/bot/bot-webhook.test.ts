@@ -10,6 +10,7 @@ import { initialSession, type BotSession } from '../../src/adapters/telegram/ses
 import { createSessionStore } from '../../src/adapters/redis/session-storage.js'
 import { createMemoryKv } from '../../src/adapters/redis/memory-kv.js'
 import { loadConfig } from '../../src/config.js'
+import { createTelegramEmulator } from '../../src/sandbox/telegram/index.js'
 
 const startUpdate = (updateId: number, userId: number): Record<string, unknown> => ({
   update_id: updateId,
@@ -131,4 +132,25 @@ test('Mini App initData: a signed one is accepted; tampered, unsigned, duplicate
   await refuse(signInitData({ ...fields, auth_date: String(now - 3601) }, emulator.token))
   await refuse(signInitData(fields, '7000000002:AAH-another-bot-token-for-the-tests'))
   assert.equal((await app.inject({ method: 'POST', url: '/telegram/webapp/auth', payload: {} })).statusCode, 400)
+})
+
+test('while Telegram is unreachable the server still serves; a rejected token at start is fatal', async (t) => {
+  const emulator = createTelegramEmulator()
+  await emulator.start({ host: '127.0.0.1', port: 0 })
+  t.after(() => emulator.close())
+  emulator.faults.inject({ kind: 'server_error', method: 'getMe', times: 2 })
+  const { app } = await startBotApp(t, { emulator })
+  assert.equal((await app.inject({ url: '/healthz' })).statusCode, 200)
+  const user = emulator.user({ languageCode: 'en' })
+  user.sendText('/help')
+  assert.match((await user.nextBotMessage({ timeoutMs: 30_000 })).text ?? '', /How to buy/)
+
+  const other = createTelegramEmulator()
+  await other.start({ host: '127.0.0.1', port: 0 })
+  t.after(() => other.close())
+  other.faults.inject({ kind: 'unauthorized', method: 'getMe' })
+  let fatal: (error: Error) => void = () => {}
+  const failed = new Promise<Error>((resolve) => { fatal = resolve })
+  await startBotApp(t, { emulator: other, mode: 'webhook', onFatal: (error) => fatal(error) })
+  assert.match((await failed).message, /BOT_TOKEN was rejected by Telegram/)
 })

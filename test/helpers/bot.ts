@@ -43,10 +43,7 @@ export interface BotApp {
 export async function startBotApp (t: TestContext, options: BotAppOptions = {}): Promise<BotApp> {
   const clock = options.clock ?? systemClock
   const emulator = options.emulator ?? createTelegramEmulator({ clock, ...options.emulatorOptions })
-  if (options.emulator === undefined) {
-    await emulator.start({ host: '127.0.0.1', port: 0 })
-    t.after(() => emulator.close())
-  }
+  if (options.emulator === undefined) await emulator.start({ host: '127.0.0.1', port: 0 })
   const port = await freePort()
   const mode = options.mode ?? 'polling'
   const config = loadConfig({
@@ -83,6 +80,8 @@ export async function startBotApp (t: TestContext, options: BotAppOptions = {}):
     telegram: { token: emulator.token, apiRoot: emulator.url!, ...(options.onFatal !== undefined ? { onFatal: options.onFatal } : {}) }
   })
   t.after(() => app.close())
+  // after hooks run in order: the app stops first, then the Telegram it talks to
+  if (options.emulator === undefined) t.after(() => emulator.close())
   await app.listen({ port, host: '127.0.0.1' })
   return { app, config, emulator, logs, database, kv, url: `http://127.0.0.1:${port}` }
 }

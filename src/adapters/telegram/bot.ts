@@ -57,9 +57,9 @@ export interface ShopBotOptions {
 export interface ShopBot {
   bot: Bot<BotContext>
   /** getMe (unless botInfo was given); throws {@link BotTokenRejectedError} on 401. */
-  init(): Promise<void>
+  init(signal?: AbortSignal): Promise<void>
   /** setMyCommands for every language, and the default list in DEFAULT_LANGUAGE. */
-  registerCommands(): Promise<void>
+  registerCommands(signal?: AbortSignal): Promise<void>
   /** Handles one update; rejects only when Telegram should redeliver it (the database was unreachable). */
   handle(update: Parameters<Bot<BotContext>['handleUpdate']>[0]): Promise<void>
 }
@@ -205,23 +205,25 @@ export function createShopBot (options: ShopBotOptions): ShopBot {
   let initialized = false
   return {
     bot,
-    async init () {
+    async init (signal) {
       if (initialized) return
       try {
-        await bot.init()
+        await bot.init(signal as never)
         initialized = true
       } catch (err) {
         if (err instanceof GrammyError && err.error_code === 401) throw new BotTokenRejectedError({ cause: err })
         throw err
       }
     },
-    async registerCommands () {
+    async registerCommands (signal) {
       const list = (language: typeof LANGUAGES[number]): Array<{ command: string, description: string }> =>
         BOT_COMMANDS.map((command) => ({ command, description: t(language, `cmd_${command}`) }))
-      await bot.api.setMyCommands(list(services.config.bot.defaultLanguage))
-      for (const language of LANGUAGES) await bot.api.setMyCommands(list(language), { language_code: language })
+      await bot.api.setMyCommands(list(services.config.bot.defaultLanguage), {}, signal as never)
+      for (const language of LANGUAGES) await bot.api.setMyCommands(list(language), { language_code: language }, signal as never)
     },
     async handle (update) {
+      // an update can come in (webhook) before start-up's getMe answered
+      if (!initialized) await this.init()
       try {
         await bot.handleUpdate(update)
       } catch (err) {

@@ -46,7 +46,15 @@ export function startPolling (options: PollingOptions): Polling {
     while (!abort.signal.aborted) {
       let updates
       try {
-        updates = await api.getUpdates({ offset, limit: 100, timeout: options.timeoutS ?? 30, allowed_updates: [...ALLOWED_UPDATES] }, abort.signal as never)
+        // a signal per call: grammY leaves a listener on the signal it is given, and this loop runs for days
+        const call = new AbortController()
+        const onAbort = (): void => call.abort()
+        abort.signal.addEventListener('abort', onAbort, { once: true })
+        try {
+          updates = await api.getUpdates({ offset, limit: 100, timeout: options.timeoutS ?? 30, allowed_updates: [...ALLOWED_UPDATES] }, call.signal as never)
+        } finally {
+          abort.signal.removeEventListener('abort', onAbort)
+        }
       } catch (err) {
         if (abort.signal.aborted) break
         if (err instanceof GrammyError && (err.error_code === 401 || err.error_code === 409)) {

@@ -15,7 +15,7 @@ import type { Clock } from '../../domain/shared/clock.js'
 import type { KvStore } from '../redis/kv-store.js'
 import type { RateLimiter } from '../redis/rate-limiter.js'
 import { createSessionStore } from '../redis/session-storage.js'
-import { createShopBot, type ShopBot } from './bot.js'
+import { BotTokenRejectedError, createShopBot, type ShopBot } from './bot.js'
 import { createBotNotifier } from './bot-notifier.js'
 import { ALLOWED_UPDATES, startPolling, type Polling } from './polling.js'
 import { initialSession, type BotSession } from './session.js'
@@ -34,7 +34,7 @@ export interface TelegramRuntimeOptions {
   shop: ShopStore
   stars: StarsPayments
   offer: OfferConfig
-  /** Called when polling cannot go on (rejected token, a second poller) [exit 1]. */
+  /** Called when the bot cannot run (token rejected, a second poller) [log and exit 1]. */
   onFatal?: (error: Error) => void
 }
 
@@ -43,7 +43,7 @@ export interface TelegramRuntime {
   processor: UpdateProcessor
   notifier: Notifier
   init(): Promise<void>
-  /** Registers commands and starts the delivery mode (on listen). */
+  /** On listen: getMe (retried while Telegram is unreachable), commands, then the delivery mode, in the background. */
   start(): Promise<void>
   stop(): Promise<void>
 }
@@ -81,6 +81,20 @@ export function createTelegramRuntime (options: TelegramRuntimeOptions): Telegra
   })
   let polling: Polling | undefined
   let started = false
+  let stopped = false
+  // aborts the start-up calls when the server stops before Telegram answered
+  const abort = new AbortController()
+  let booting: Promise<void> | undefined
+  let wake = (): void => {}
+  const sleep = (ms: number): Promise<void> => new Promise((resolve) => {
+    if (stopped) return resolve()
+    const timer = setTimeout(resolve, ms)
+    wake = () => { clearTimeout(timer); resolve() }
+  })
+  const fatal = options.onFatal ?? ((error: Error): void => {
+    log.fatal({ err: error.message }, 'the bot cannot run; exiting')
+    process.exit(1)
+  })
   return {
     shopBot,
     processor,
@@ -89,30 +103,48 @@ export function createTelegramRuntime (options: TelegramRuntimeOptions): Telegra
     async start () {
       if (started) return
       started = true
-      await shopBot.registerCommands().catch((err: unknown) => log.warn({ err: String(err) }, 'setMyCommands failed; the command menu may be out of date'))
-      if (config.bot.mode === 'webhook') {
-        const url = `${publicUrl}/telegram/webhook`
-        await shopBot.bot.api.setWebhook(url, {
-          secret_token: config.bot.webhookSecret!,
-          max_connections: 40,
-          allowed_updates: [...ALLOWED_UPDATES],
-          drop_pending_updates: false
-        })
-        log.info({ url }, 'webhook registered')
-        return
-      }
-      polling = startPolling({
-        api: shopBot.bot.api,
-        processor,
-        logger: log,
-        onFatal: options.onFatal ?? ((error) => {
-          log.fatal({ err: error.message }, 'polling stopped; exiting')
-          process.exit(1)
-        })
-      })
-      log.info({}, 'polling for updates')
+      // The HTTP side (payment callbacks above all) must serve even while Telegram is unreachable:
+      // getMe is retried in the background; only a rejected token (401) stops the process.
+      booting = (async () => {
+        for (let attempt = 0; ; attempt++) {
+          if (stopped) return
+          try {
+            await shopBot.init(abort.signal)
+            break
+          } catch (err) {
+            if (err instanceof BotTokenRejectedError) return fatal(err)
+            if (stopped) return
+            const waitMs = Math.min(30_000, 1000 * 2 ** attempt)
+            log.warn({ err: String(err), retryInMs: waitMs }, 'Telegram is unreachable; retrying getMe')
+            await sleep(waitMs)
+          }
+        }
+        if (stopped) return
+        await shopBot.registerCommands(abort.signal).catch((err: unknown) => log.warn({ err: String(err) }, 'setMyCommands failed; the command menu may be out of date'))
+        if (config.bot.mode === 'webhook') {
+          const url = `${publicUrl}/telegram/webhook`
+          try {
+            await shopBot.bot.api.setWebhook(url, {
+              secret_token: config.bot.webhookSecret!,
+              max_connections: 40,
+              allowed_updates: [...ALLOWED_UPDATES],
+              drop_pending_updates: false
+            }, abort.signal as never)
+            log.info({ url }, 'webhook registered')
+          } catch (err) {
+            log.error({ err: String(err), url }, 'setWebhook failed: Telegram will not deliver updates until it succeeds (restart to retry)')
+          }
+          return
+        }
+        polling = startPolling({ api: shopBot.bot.api, processor, logger: log, onFatal: fatal })
+        log.info({}, 'polling for updates')
+      })()
     },
     async stop () {
+      stopped = true
+      abort.abort()
+      wake()
+      await booting
       await polling?.stop()
       await processor.idle()
     }
