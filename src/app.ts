@@ -94,13 +94,13 @@ export async function buildApp (deps: AppDeps): Promise<App> {
   await app.register(healthRoutes, { database: deps.database, kv: deps.kv, metrics: deps.metrics })
   if (deps.config.payme !== undefined) await app.register(paymeRoutes, { payme: deps.config.payme, database: deps.database, clock: deps.clock })
   if (deps.config.click !== undefined) await app.register(clickRoutes, { click: deps.config.click, database: deps.database, clock: deps.clock })
-  const stripe = createStripeDeps(deps)
-  if (stripe !== undefined && deps.config.stripe !== undefined) await app.register(stripeWebhookRoutes, { stripe, webhookSecret: deps.config.stripe.webhookSecret, live: deps.config.stripe.secretKey.startsWith('sk_live_') })
-  await app.register(payRoutes, { config: deps.config, database: deps.database, clock: deps.clock, ...(stripe !== undefined ? { stripe } : {}) })
-  const cache = deps.cache ?? createCache({ kv: deps.kv, cluster: deps.config.redis?.cluster === true, logger: deps.logger })
-  await app.register(adminRoutes, { prefix: '/api/v1', config: deps.config, clock: deps.clock, store: createPostgresShop(deps.database.db), verifyToken: (token) => verifyAdminToken(deps.database.db, token), cache, refunds: { store: createRefundStore(deps.database.db), providers: refundProvidersOf(stripe) }, ...(stripe !== undefined ? { stripe } : {}) })
   const telegram = createTelegram(deps, limiter)
   app.decorate('telegram', telegram)
+  const stripe = createStripeDeps(deps)
+  if (stripe !== undefined && deps.config.stripe !== undefined) await app.register(stripeWebhookRoutes, { stripe, webhookSecret: deps.config.stripe.webhookSecret, live: deps.config.stripe.secretKey.startsWith('sk_live_') })
+  await app.register(payRoutes, { config: deps.config, database: deps.database, clock: deps.clock, ...(stripe !== undefined ? { stripe } : {}), ...(telegram !== undefined ? { stars: { accepts: (order) => order.total.currency === 'XTR', checkoutUrl: (order, language) => telegram.stars.invoiceLink(order, language) } } : {}) })
+  const cache = deps.cache ?? createCache({ kv: deps.kv, cluster: deps.config.redis?.cluster === true, logger: deps.logger })
+  await app.register(adminRoutes, { prefix: '/api/v1', config: deps.config, clock: deps.clock, store: createPostgresShop(deps.database.db), verifyToken: (token) => verifyAdminToken(deps.database.db, token), cache, refunds: { store: createRefundStore(deps.database.db), providers: refundProvidersOf(stripe, telegram) }, ...(stripe !== undefined ? { stripe } : {}) })
   if (telegram !== undefined) {
     if (deps.config.bot.mode === 'webhook' && deps.config.bot.webhookSecret !== undefined) {
       await app.register(telegramWebhookRoutes, { secret: deps.config.bot.webhookSecret, processor: telegram.processor })
@@ -142,10 +142,15 @@ function createStripeDeps (deps: AppDeps): StripeDeps | undefined {
 
 /**
  * Refunds by provider (DESIGN.md): Stripe by API; Payme and Click only in their cabinets;
- * Stars answers ERR_REFUND_UNSUPPORTED until the bot plugs in `refundStarPayment` here.
+ * Stars by `refundStarPayment` when the bot runs.
  */
-function refundProvidersOf (stripe: StripeDeps | undefined): RefundProviders {
-  return { payme: 'unsupported', click: 'unsupported', stars: 'unsupported', ...(stripe !== undefined ? { stripe: stripeRefundProvider(stripe) } : {}) }
+function refundProvidersOf (stripe: StripeDeps | undefined, telegram: TelegramRuntime | undefined): RefundProviders {
+  return {
+    payme: 'unsupported',
+    click: 'unsupported',
+    stars: telegram !== undefined ? (request) => telegram.stars.refund(request) : 'unsupported',
+    ...(stripe !== undefined ? { stripe: stripeRefundProvider(stripe) } : {})
+  }
 }
 
 /** Fastify reads a hop count as "trust the n nearest proxies"; its types want a function for that. */

@@ -62,6 +62,8 @@ export interface StarsPayments {
   recordPayment(input: { orderId: string, chargeId: string, amount: number, currency: string, telegramId: number, now: number, raw: unknown }): Promise<StarsPaymentOutcome>
   /** Records a refund of a charge (idempotent); a refund of the paying charge refunds the order. */
   recordRefund(input: { chargeId: string, now: number, reason: string }): Promise<void>
+  /** The charge id of the Stars payment that paid the order, if Stars paid it. */
+  payingCharge(orderId: string): Promise<string | undefined>
   /** Flags the order for the merchant when an automatic refund failed. */
   flagRefundFailed(input: { orderId: string, chargeId: string, now: number, error: string }): Promise<void>
 }

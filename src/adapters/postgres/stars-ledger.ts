@@ -105,6 +105,18 @@ export function createStarsLedger (db: Db): StarsPayments {
     order: (orderId) => readOrder(db, orderId),
     recordPayment: (input) => recordStarsPayment(db, input),
     recordRefund: async (input) => { await recordStarsRefund(db, input) },
-    flagRefundFailed: (input) => flagStarsRefundFailed(db, input)
+    flagRefundFailed: (input) => flagStarsRefundFailed(db, input),
+    payingCharge: (orderId) => payingStarsCharge(db, orderId)
   }
+}
+
+/** The charge id of the first succeeded Stars payment of an order paid through Stars. */
+export async function payingStarsCharge (db: Db, orderId: string): Promise<string | undefined> {
+  if (!/^\d{1,18}$/.test(orderId)) return undefined
+  const [paidBy] = await db.select({ provider: shopOrder.provider }).from(shopOrder).where(eq(shopOrder.id, orderId))
+  if (paidBy?.provider !== 'stars') return undefined
+  const [first] = await db.select({ chargeId: paymentTransaction.providerTransactionId }).from(paymentTransaction)
+    .where(and(eq(paymentTransaction.orderId, orderId), eq(paymentTransaction.provider, 'stars'), eq(paymentTransaction.state, 'succeeded')))
+    .orderBy(asc(paymentTransaction.seq)).limit(1)
+  return first?.chargeId
 }

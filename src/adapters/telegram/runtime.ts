@@ -17,6 +17,7 @@ import type { RateLimiter } from '../redis/rate-limiter.js'
 import { createSessionStore } from '../redis/session-storage.js'
 import { BotTokenRejectedError, createShopBot, type ShopBot } from './bot.js'
 import { createBotNotifier } from './bot-notifier.js'
+import { createStarsService, type StarsService } from './stars-service.js'
 import { ALLOWED_UPDATES, startPolling, type Polling } from './polling.js'
 import { initialSession, type BotSession } from './session.js'
 import { createUpdateProcessor, type UpdateProcessor } from './update-processor.js'
@@ -42,6 +43,8 @@ export interface TelegramRuntime {
   shopBot: ShopBot
   processor: UpdateProcessor
   notifier: Notifier
+  /** Stars invoice links and refunds outside the chat. */
+  stars: StarsService
   init(): Promise<void>
   /** On listen: getMe (retried while Telegram is unreachable), commands, then the delivery mode, in the background. */
   start(): Promise<void>
@@ -99,6 +102,7 @@ export function createTelegramRuntime (options: TelegramRuntimeOptions): Telegra
     shopBot,
     processor,
     notifier,
+    stars: createStarsService({ api: shopBot.bot.api, stars: options.stars, clock: options.clock }),
     init: () => shopBot.init(),
     async start () {
       if (started) return

@@ -66,6 +66,8 @@ export interface PayRoutesOptions {
   clock: Clock
   /** Stripe's use-case deps (when Stripe is configured). */
   stripe?: StripeDeps
+  /** Telegram Stars (an invoice link from the bot), when the bot runs. */
+  stars?: PayProvider
   /** Overrides {@link payProvidersOf} (tests, sandbox simulators). */
   providers?: Partial<Record<ProviderName, PayProvider>>
 }
@@ -85,7 +87,7 @@ async function languageOf (database: Database, telegramId: number, fallback: Lan
  * await app.register(payRoutes, { config, database, clock })
  */
 export async function payRoutes (app: FastifyInstance, opts: PayRoutesOptions): Promise<void> {
-  const providers = opts.providers ?? payProvidersOf(opts.config, opts.stripe)
+  const providers = opts.providers ?? { ...payProvidersOf(opts.config, opts.stripe), ...(opts.stars !== undefined ? { stars: opts.stars } : {}) }
   const fallback = opts.config.bot.defaultLanguage
 
   app.get('/pay/:orderId/:provider', {

@@ -5,12 +5,13 @@
  * `refunded_payment` recorded. These updates are never rate limited (bot.ts installs this
  * composer before the limiter).
  */
-import { Composer, GrammyError } from 'grammy'
+import { Composer } from 'grammy'
 import type { Order } from '../../../domain/orders/order.js'
 import { orderIdOfStarsPayload, starsInvoicePayload, starsRefusal } from '../../../domain/payments/stars-payment.js'
 import { formatMoney, money } from '../../../domain/shared/money.js'
 import type { BotContext } from '../context.js'
 import { plain } from '../texts.js'
+import { isAlreadyRefunded } from '../stars-service.js'
 
 /** Telegram cancels a payment whose pre-checkout query is not answered in 10 s; we answer by 8 s. */
 export const PRE_CHECKOUT_DEADLINE_MS = 8_000
@@ -21,11 +22,6 @@ export async function sendStarsInvoice (ctx: BotContext, order: Order, title: st
   const description = plain(ctx.lang, 'starsInvoiceDescription', { title, quantity }).slice(0, 255)
   await ctx.replyWithInvoice(invoiceTitle, description, starsInvoicePayload(order.id), 'XTR',
     [{ label: invoiceTitle, amount: order.total.amount }], { provider_token: '' })
-}
-
-/** True when Telegram says the charge was refunded already (a second refund counts as done). */
-function isAlreadyRefunded (err: unknown): boolean {
-  return err instanceof GrammyError && err.error_code === 400 && /CHARGE_ALREADY_REFUNDED|already refunded/i.test(err.description)
 }
 
 export const paymentsFeature = new Composer<BotContext>()
