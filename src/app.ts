@@ -127,7 +127,8 @@ function createTelegram (deps: AppDeps, limiter: RateLimiter): TelegramRuntime |
     store: createPostgresBotStore(deps.database.db),
     shop: createPostgresShop(deps.database.db),
     stars: createStarsLedger(deps.database.db),
-    offer: viewOptions(deps.config).offer
+    offer: viewOptions(deps.config).offer,
+    metrics: deps.metrics
   })
 }
 

@@ -2,13 +2,19 @@
  * One prom-client registry per app (tests build many apps in one process): process metrics,
  * the HTTP request histogram and the `bozor_*` counters other modules register on it.
  */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 
 export interface Metrics {
   registry: Registry
   httpDuration: Histogram<'method' | 'route' | 'status_code'>
   kvFallbacks: Counter<'area'>
   rateLimitFallbacks: Counter<'policy'>
+  /** Telegram updates by outcome (handled, duplicate, failed). */
+  telegramUpdates: Counter<'outcome'>
+  /** getWebhookInfo's `pending_update_count` (webhook mode). */
+  telegramPendingUpdates: Gauge
+  /** 1, labelled with getWebhookInfo's `last_error_message` (empty when none). */
+  telegramWebhookError: Gauge<'message'>
 }
 
 export function createMetrics (): Metrics {
@@ -33,5 +39,22 @@ export function createMetrics (): Metrics {
     labelNames: ['policy'] as const,
     registers: [registry]
   })
-  return { registry, httpDuration, kvFallbacks, rateLimitFallbacks }
+  const telegramUpdates = new Counter({
+    name: 'bozor_telegram_updates_total',
+    help: 'Telegram updates received, by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [registry]
+  })
+  const telegramPendingUpdates = new Gauge({
+    name: 'bozor_telegram_webhook_pending_updates',
+    help: 'Updates Telegram holds for the webhook (getWebhookInfo pending_update_count)',
+    registers: [registry]
+  })
+  const telegramWebhookError = new Gauge({
+    name: 'bozor_telegram_webhook_last_error',
+    help: 'Telegram\'s last webhook delivery error (getWebhookInfo last_error_message as a label; empty when none)',
+    labelNames: ['message'] as const,
+    registers: [registry]
+  })
+  return { registry, httpDuration, kvFallbacks, rateLimitFallbacks, telegramUpdates, telegramPendingUpdates, telegramWebhookError }
 }

@@ -18,7 +18,7 @@ const startUpdate = (updateId: number, userId: number): Record<string, unknown> 
 })
 
 test('webhook mode registers the webhook with the secret, and the emulator\'s pushes are answered', async (t) => {
-  const { emulator, url } = await startBotApp(t, { mode: 'webhook' })
+  const { app, emulator, url } = await startBotApp(t, { mode: 'webhook' })
   for (let i = 0; i < 100 && emulator.webhook() === undefined; i++) await new Promise((resolve) => setTimeout(resolve, 50))
   const hook = emulator.webhook()
   assert.equal(hook?.url, `${url}/telegram/webhook`)
@@ -30,6 +30,11 @@ test('webhook mode registers the webhook with the secret, and the emulator\'s pu
   const user = emulator.user({ languageCode: 'en' })
   user.sendText('/start')
   assert.match((await user.nextBotMessage({ timeoutMs: 15_000 })).text ?? '', /Welcome/)
+  await app.telegram!.refreshWebhookInfo()
+  const metrics = (await app.inject({ url: '/metrics' })).body
+  assert.match(metrics, /^bozor_telegram_webhook_pending_updates 0$/m)
+  assert.match(metrics, /^bozor_telegram_webhook_last_error\{message=""\} 0$/m)
+  assert.match(metrics, /^bozor_telegram_updates_total\{outcome="handled"\} 1$/m)
 })
 
 test('the webhook refuses a missing or wrong secret with 401 and a non-update with 400, handling nothing', async (t) => {
@@ -65,6 +70,8 @@ test('the same update delivered twice, and to two instances, is handled once', a
   console.log([...first.logs, ...second.logs].filter((l) => l.includes('handler failed')).join('\n').slice(0, 1500))
   assert.equal(helps.length, 1, JSON.stringify(helps.map((h) => h.params.text)))
   assert.match(String(helps[0]!.params.text), /How to buy/)
+  assert.match((await first.app.inject({ url: '/metrics' })).body, /^bozor_telegram_updates_total\{outcome="duplicate"\} 1$/m)
+  assert.match((await second.app.inject({ url: '/metrics' })).body, /^bozor_telegram_updates_total\{outcome="duplicate"\} 1$/m)
 })
 
 test('Bot API faults: 429 is waited out, 403 marks the customer blocked, chat not found is logged and not retried', async (t) => {

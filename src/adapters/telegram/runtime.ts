@@ -8,6 +8,7 @@ import type { UserFromGetMe } from 'grammy/types'
 import type { Config } from '../../config.js'
 import type { Notifier } from '../../jobs/notifier.js'
 import type { Logger } from '../../logger.js'
+import type { Metrics } from '../../metrics.js'
 import type { BotStore, StarsPayments } from '../../usecases/bot-ports.js'
 import type { ShopStore } from '../../usecases/ports.js'
 import type { OfferConfig } from '../../domain/orders/offered-providers.js'
@@ -35,6 +36,9 @@ export interface TelegramRuntimeOptions {
   shop: ShopStore
   stars: StarsPayments
   offer: OfferConfig
+  metrics?: Pick<Metrics, 'telegramUpdates' | 'telegramPendingUpdates' | 'telegramWebhookError'>
+  /** How often webhook mode reads getWebhookInfo into the metrics [60 s]. */
+  webhookInfoIntervalMs?: number
   /** Called when the bot cannot run (token rejected, a second poller) [log and exit 1]. */
   onFatal?: (error: Error) => void
 }
@@ -46,6 +50,8 @@ export interface TelegramRuntime {
   /** Stars invoice links and refunds outside the chat. */
   stars: StarsService
   init(): Promise<void>
+  /** Reads getWebhookInfo into `/metrics` (webhook mode does it every minute). */
+  refreshWebhookInfo(): Promise<void>
   /** On listen: getMe (retried while Telegram is unreachable), commands, then the delivery mode, in the background. */
   start(): Promise<void>
   stop(): Promise<void>
@@ -74,7 +80,36 @@ export function createTelegramRuntime (options: TelegramRuntimeOptions): Telegra
       payUrl: (orderId, provider) => `${publicUrl}/pay/${orderId}/${provider}`
     }
   })
-  const processor = createUpdateProcessor({ kv: options.kv, handle: (update) => shopBot.handle(update), logger: log, now: () => options.clock.now() })
+  const metrics = options.metrics
+  const inner = createUpdateProcessor({
+    kv: options.kv,
+    handle: async (update) => {
+      try {
+        await shopBot.handle(update)
+        metrics?.telegramUpdates.inc({ outcome: 'handled' })
+      } catch (err) {
+        metrics?.telegramUpdates.inc({ outcome: 'failed' })
+        throw err
+      }
+    },
+    logger: log,
+    now: () => options.clock.now()
+  })
+  const processor: UpdateProcessor = {
+    process: async (update) => {
+      const outcome = await inner.process(update)
+      if (outcome === 'duplicate') metrics?.telegramUpdates.inc({ outcome: 'duplicate' })
+      return outcome
+    },
+    idle: () => inner.idle()
+  }
+  const refreshWebhookInfo = async (): Promise<void> => {
+    const info = await shopBot.bot.api.getWebhookInfo()
+    metrics?.telegramPendingUpdates.set(info.pending_update_count)
+    metrics?.telegramWebhookError.reset()
+    metrics?.telegramWebhookError.set({ message: (info.last_error_message ?? '').slice(0, 200) }, info.last_error_date ?? 0)
+  }
+  let infoTimer: NodeJS.Timeout | undefined
   const notifier = createBotNotifier({
     api: shopBot.bot.api,
     store: options.store,
@@ -104,6 +139,7 @@ export function createTelegramRuntime (options: TelegramRuntimeOptions): Telegra
     notifier,
     stars: createStarsService({ api: shopBot.bot.api, stars: options.stars, clock: options.clock }),
     init: () => shopBot.init(),
+    refreshWebhookInfo,
     async start () {
       if (started) return
       started = true
@@ -135,6 +171,9 @@ export function createTelegramRuntime (options: TelegramRuntimeOptions): Telegra
               drop_pending_updates: false
             }, abort.signal as never)
             log.info({ url }, 'webhook registered')
+            await refreshWebhookInfo().catch(() => {})
+            infoTimer = setInterval(() => { refreshWebhookInfo().catch((err: unknown) => log.warn({ err: String(err) }, 'getWebhookInfo failed')) }, options.webhookInfoIntervalMs ?? 60_000)
+            infoTimer.unref()
           } catch (err) {
             log.error({ err: String(err), url }, 'setWebhook failed: Telegram will not deliver updates until it succeeds (restart to retry)')
           }
@@ -146,6 +185,7 @@ export function createTelegramRuntime (options: TelegramRuntimeOptions): Telegra
     },
     async stop () {
       stopped = true
+      clearInterval(infoTimer)
       abort.abort()
       wake()
       await booting
