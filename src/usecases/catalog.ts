@@ -34,6 +34,8 @@ export async function createProduct (deps: { store: ShopStore, now: number, ids?
   if (!isKnownCurrency(input.price.currency)) errors.push({ field: 'price.currency', message: 'must be a known ISO 4217 currency code or XTR' })
   if (input.stock != null && (!Number.isSafeInteger(input.stock) || input.stock < 0)) errors.push({ field: 'stock', message: 'must be null or a non-negative integer' })
   if (input.title.en.trim() === '') errors.push({ field: 'title.en', message: 'must not be empty' })
+  // Telegram Stars pay for digital goods and services only (specs/telegram.md checklist 33)
+  if (input.kind === 'physical' && input.price.currency === 'XTR') errors.push({ field: 'price.currency', message: 'physical goods cannot be priced in Telegram Stars (XTR)' })
   if (errors.length > 0) throw validationError(errors)
   const product: Product = {
     id: deps.ids?.next('prd') ?? createId('prd'),

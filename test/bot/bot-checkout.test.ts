@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { eq } from 'drizzle-orm'
-import { startBotApp } from '../helpers/bot.js'
+import { ADMIN_CHAT_ID, startBotApp } from '../helpers/bot.js'
 import { seedProduct } from '../helpers/catalog.js'
 import { outbox, paymentTransaction, shopOrder } from '../../src/adapters/postgres/schema.js'
 import type { TelegramTestUser } from '../../src/sandbox/telegram/index.js'
@@ -152,4 +152,33 @@ test('pre-checkout refuses a Stars invoice of an expired order with a reason the
   assert.equal(outcome.status, 'declined')
   assert.match(outcome.status === 'declined' ? outcome.errorMessage : '', /can no longer be paid/)
   assert.equal((await database.db.select().from(paymentTransaction)).length, 0)
+})
+
+test('a physical order paid through Payme: the customer is told in their language and ADMIN_CHAT_ID gets the shipping notice', async (t) => {
+  const { app, emulator, database } = await startBotApp(t)
+  const admin = emulator.group({ id: ADMIN_CHAT_ID, title: 'Shop staff' })
+  const id = await seedProduct(database, { title: 'Lamp', kind: 'physical', amount: 20_000_000 })
+  const user = emulator.user({ languageCode: 'ru' })
+  user.sendText(`/start p_${id}`)
+  user.pressButton(await next(user, /Lamp/), '🛒 Купить')
+  user.pressButton(await next(user, /Сколько/), '1')
+  user.shareContact()
+  await next(user, /адрес/)
+  user.sendText('Samarkand, Registan 1')
+  user.pressButton(await next(user, /Итого/), 'Оплатить через Payme')
+  await next(user, /Заказ <?b?>?#?\d+|создан/)
+  const [order] = await database.db.select().from(shopOrder)
+  const rpc = async (method: string, params: Record<string, unknown>): Promise<Record<string, unknown>> => {
+    const res = await app.inject({ method: 'POST', url: '/payments/payme', headers: { authorization: `Basic ${Buffer.from('Paycom:payme-test-key').toString('base64')}` }, payload: { jsonrpc: '2.0', id: 1, method, params } })
+    return res.json()
+  }
+  const created = await rpc('CreateTransaction', { id: '6650d1f0a1b2c3d4e5f60718', time: Date.now(), amount: 20_000_000, account: { order_id: order!.id } })
+  assert.equal((created.result as { state: number }).state, 1)
+  const performed = await rpc('PerformTransaction', { id: '6650d1f0a1b2c3d4e5f60718' })
+  assert.equal((performed.result as { state: number }).state, 2)
+  const confirmation = await next(user, /Оплата заказа/)
+  assert.match(confirmation.text ?? '', /свяжемся с вами по поводу доставки/)
+  for (let i = 0; i < 100 && !emulator.messages(admin.id).some((m) => (m.text ?? '').includes(`Order #${order!.id} is paid`)); i++) await new Promise((resolve) => setTimeout(resolve, 100))
+  const notice = emulator.messages(admin.id).find((m) => (m.text ?? '').includes(`Order #${order!.id} is paid`))
+  assert.match(notice?.text ?? '', new RegExp(`ship: ${id} × 1`))
 })

@@ -66,3 +66,11 @@ test('products and orders round-trip with the contract shapes and errors', async
   assert.equal(again.statusCode, 409)
   assert.equal(again.json().code, 'ERR_CONFLICT')
 })
+
+test('a physical product cannot be priced in Telegram Stars', async (t) => {
+  const { app } = await buildTestApp(t, { env: { ADMIN_TOKEN: TOKEN } })
+  const res = await app.inject({ method: 'POST', url: '/api/v1/products', headers: auth, payload: { title: { en: 'Mug' }, price: { amount: 100, currency: 'XTR' }, kind: 'physical' } })
+  assert.equal(res.statusCode, 400)
+  assert.equal(res.json().code, 'ERR_VALIDATION')
+  assert.deepEqual(res.json().errors, [{ field: 'price.currency', message: 'physical goods cannot be priced in Telegram Stars (XTR)' }])
+})

@@ -51,6 +51,8 @@ export interface OfferInput {
   total: Money
   /** True when any item is a digital product. */
   hasDigital?: boolean
+  /** True when any item is a physical product (never invoiced in XTR). */
+  hasPhysical?: boolean
 }
 
 /** True when Stripe can take `total`: a known minimum ≤ amount ≤ 99 999 999. */
@@ -63,7 +65,7 @@ export function isWithinStripeBounds (total: Money, minAmounts: Readonly<Record<
 /**
  * Which providers an order is offered, in display order (DESIGN.md):
  * - UZS: Payme, Click, and Stripe while the total lies within Stripe's bounds;
- * - XTR: Telegram Stars only;
+ * - XTR: Telegram Stars only, and only without physical goods;
  * - any other currency: Stripe within the same bounds;
  * - with `digitalGoodsStarsOnly`, an order with digital goods is offered Stars only.
  * Only configured providers are listed.
@@ -75,7 +77,7 @@ export function offeredProviders (input: OfferInput, config: OfferConfig): Provi
   const { total } = input
   const stripe = isWithinStripeBounds(total, config.stripeMinAmounts)
   let offer: ProviderName[]
-  if (total.currency === STARS_CURRENCY) offer = ['stars']
+  if (total.currency === STARS_CURRENCY) offer = input.hasPhysical === true ? [] : ['stars']
   else if (config.digitalGoodsStarsOnly === true && input.hasDigital === true) offer = []
   else if (total.currency === 'UZS') offer = stripe ? ['payme', 'click', 'stripe'] : ['payme', 'click']
   else offer = stripe ? ['stripe'] : []

@@ -24,7 +24,7 @@ export function localized (text: LocalizedText | undefined, language: Language):
 
 /** Which providers a product is offered at quantity 1. */
 export function productProviders (ctx: BotContext, p: CatalogProduct): ReturnType<typeof offeredProviders> {
-  return offeredProviders({ total: p.price, hasDigital: p.kind === 'digital' }, ctx.services.offer)
+  return offeredProviders({ total: p.price, hasDigital: p.kind === 'digital', hasPhysical: p.kind === 'physical' }, ctx.services.offer)
 }
 
 function pageButton (label: string, data: string): InlineKeyboardButton {

@@ -78,7 +78,7 @@ async function takeQuantity (ctx: BotContext, state: Extract<CheckoutState, { st
 }
 
 function providersFor (ctx: BotContext, p: CatalogProduct, quantity: number): ProviderName[] {
-  return offeredProviders({ total: multiplyMoney(p.price, quantity), hasDigital: p.kind === 'digital' }, ctx.services.offer)
+  return offeredProviders({ total: multiplyMoney(p.price, quantity), hasDigital: p.kind === 'digital', hasPhysical: p.kind === 'physical' }, ctx.services.offer)
 }
 
 async function askProvider (ctx: BotContext, p: CatalogProduct, quantity: number): Promise<void> {

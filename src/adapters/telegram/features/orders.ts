@@ -26,7 +26,7 @@ ordersFeature.command('orders', async (ctx) => {
     const state = order.state === 'pending' && now >= order.expiresAt ? 'expired' : order.state
     lines.push(ctx.t('orderLine', { orderId: order.id, total: formatMoney(order.total, ctx.lang), state: ctx.t(`state_${state}`) }))
     if (state !== 'pending') continue
-    for (const provider of offeredProviders({ total: order.total, hasDigital: order.items.some((i) => i.kind === 'digital') }, offer)) {
+    for (const provider of offeredProviders({ total: order.total, hasDigital: order.items.some((i) => i.kind === 'digital'), hasPhysical: order.items.some((i) => i.kind === 'physical') }, offer)) {
       const label = ctx.t('payOrder', { orderId: order.id, provider: ctx.t(`provider_${provider}`) })
       if (provider === 'stars') keyboard.text(label, `inv:${order.id}`).row()
       else keyboard.url(label, payUrl(order.id, provider)).row()

@@ -38,3 +38,8 @@ test('offer: digital goods outside XTR get nothing with DIGITAL_GOODS_STARS_ONLY
   assert.deepEqual(offeredProviders({ total: money(12_500_000, 'UZS'), hasDigital: false }, config), ['payme', 'click', 'stripe'])
   assert.deepEqual(offeredProviders({ total: money(10, 'XTR'), hasDigital: true }, config), ['stars'])
 })
+
+test('physical goods are never offered Telegram Stars', () => {
+  assert.deepEqual(offeredProviders({ total: money(500, 'XTR'), hasPhysical: true }, { configured: ['stars', 'payme', 'click', 'stripe'] }), [])
+  assert.deepEqual(offeredProviders({ total: money(500, 'XTR'), hasDigital: true }, { configured: ['stars'] }), ['stars'])
+})
