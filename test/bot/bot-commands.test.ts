@@ -122,3 +122,16 @@ test('/support forwards the next message to ADMIN_CHAT_ID and the merchant reply
   const answer = await user.nextBotMessage({ timeoutMs: 15_000 })
   assert.match(answer.text ?? '', /Reply from the shop:\nTomorrow & on time/)
 })
+
+test('a product with a photo is sent as a photo card with the price and a Buy button', async (t) => {
+  const { emulator, database } = await startBotApp(t)
+  const id = await seedProduct(database, { title: 'Postcard', description: 'Samarkand at dawn', photoUrl: 'https://images.example/postcard.jpg', amount: 2_500_000 })
+  const user = emulator.user({ languageCode: 'uz' })
+  user.sendText(`/start p_${id}`)
+  await user.nextBotMessage({ timeoutMs: 15_000 })
+  const card = await user.nextBotMessage()
+  assert.ok((card.photo?.length ?? 0) > 0, 'sent as a photo')
+  assert.match(card.caption ?? '', /Postcard\n\nSamarkand at dawn\n\nNarxi: 25.000,00.so‘m|Postcard/)
+  assert.match(card.caption ?? '', /Narxi:/)
+  assert.deepEqual((card.reply_markup?.inline_keyboard ?? []).flat().map((b) => b.text), ['🛒 Sotib olish', '⬅ Katalog'])
+})

@@ -102,6 +102,10 @@ test('Bot API faults: 429 is waited out, 403 marks the customer blocked, chat no
   emulator.faults.inject({ kind: 'chat_not_found', method: 'sendMessage', chatId: lost.id })
   lost.sendText('/help')
   for (let i = 0; i < 100 && !logs.some((l) => l.includes('chat not found')); i++) await new Promise((resolve) => setTimeout(resolve, 100))
+  // the handler failed: the customer still gets an apology, and the error is logged with the update id
+  const apology = await lost.nextBotMessage({ timeoutMs: 15_000 })
+  assert.match(apology.text ?? '', /Sorry, something went wrong/)
+  assert.ok(logs.some((l) => l.includes('update handler failed') && /"updateId":\d+/.test(l)))
   const line = logs.find((l) => l.includes('chat not found'))
   assert.ok(line !== undefined && line.includes(String(lost.id)) && line.includes('sendMessage'))
   assert.ok(!logs.some((l) => l.includes(emulator.token.split(':')[1]!)), 'the token never appears in logs')
@@ -114,6 +118,11 @@ test('a dropped connection is retried; a rejected token at start stops the app w
   emulator.faults.inject({ kind: 'drop', method: 'sendMessage', chatId: user.id })
   user.sendText('/help')
   assert.match((await user.nextBotMessage({ timeoutMs: 20_000 })).text ?? '', /How to buy/)
+  // a slow Bot API answer is waited for, not duplicated
+  emulator.faults.inject({ kind: 'slow', method: 'sendMessage', chatId: user.id, delayMs: 1500 })
+  user.sendText('/paysupport')
+  assert.match((await user.nextBotMessage({ timeoutMs: 20_000 })).text ?? '', /Telegram support cannot help/)
+  assert.equal(emulator.sent({ method: 'sendMessage', chatId: user.id }).filter((c) => String(c.params.text).includes('Telegram support cannot help')).length, 1)
   emulator.faults.inject({ kind: 'unauthorized', method: 'getMe' })
   const sessions = createSessionStore<BotSession>({ kv: createMemoryKv({ prefix: 't' }), ttlMs: 60_000, initial: initialSession })
   const bot = createShopBot({ token: emulator.token, apiRoot: emulator.url!, services: { config: loadConfig({}), logger: { warn () {}, info () {}, debug () {} } } as unknown as BotServices, sessions })
