@@ -1,0 +1,37 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { startBotApp } from '../helpers/bot.js'
+import { seedProduct } from '../helpers/catalog.js'
+import { createStripeEmulator } from '../../src/sandbox/stripe/index.js'
+import { shopOrder } from '../../src/adapters/postgres/schema.js'
+
+test('card checkout end to end: bot → Stripe Checkout → signed webhook → paid → goods delivered by the bot', async (t) => {
+  const stripe = createStripeEmulator()
+  const address = await stripe.start()
+  const { app, emulator, database, url } = await startBotApp(t, {
+    env: { STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_WEBHOOK_SECRET: stripe.webhookSecret, STRIPE_API_BASE: address.url }
+  })
+  t.after(() => stripe.close())
+  stripe.addWebhookEndpoint(`${url}/payments/stripe/webhook`)
+  const id = await seedProduct(database, { title: 'Course', amount: 1999, currency: 'USD', payload: 'https://learn.example/course?key=abc' })
+  const user = emulator.user({ languageCode: 'en' })
+  user.sendText(`/start p_${id}`)
+  await user.nextBotMessage({ timeoutMs: 15_000 })
+  user.pressButton(await user.nextBotMessage(), '🛒 Buy')
+  user.pressButton(await user.nextBotMessage(), '1')
+  const choose = await user.nextBotMessage()
+  assert.match(choose.text ?? '', /Total: \$19\.99/)
+  user.pressButton(choose, 'Pay with card (Stripe)')
+  const created = await user.nextBotMessage()
+  const payUrl = (created.reply_markup?.inline_keyboard ?? []).flat()[0]?.url ?? ''
+  assert.match(payUrl, /\/pay\/\d+\/stripe$/)
+  const redirect = await app.inject({ url: new URL(payUrl).pathname })
+  assert.equal(redirect.statusCode, 302)
+  const sessionId = /\/checkout\/(cs_test_[A-Za-z0-9]+)/.exec(String(redirect.headers.location))?.[1]
+  assert.ok(sessionId !== undefined, String(redirect.headers.location))
+  stripe.completeCheckout(sessionId, { paymentMethod: 'pm_card_visa' })
+  assert.match((await user.nextBotMessage({ timeoutMs: 20_000 })).text ?? '', /Payment received for order #\d+: \$19\.99/)
+  assert.match((await user.nextBotMessage({ timeoutMs: 20_000 })).text ?? '', /Course[\s\S]*https:\/\/learn\.example\/course\?key=abc/)
+  for (let i = 0; i < 50 && (await database.db.select().from(shopOrder))[0]?.state !== 'fulfilled'; i++) await new Promise((resolve) => setTimeout(resolve, 100))
+  assert.equal((await database.db.select().from(shopOrder))[0]?.state, 'fulfilled')
+})
