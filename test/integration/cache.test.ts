@@ -139,6 +139,32 @@ function cacheContract (kind: TestKvKind): void {
       await assert.rejects(cache.clear(ANY_SEGMENT), RangeError)
     })
 
+    test('clearing a pattern with 20 000 matching keys deletes exactly those, in UNLINK batches of at most 500', async (t) => {
+      const { kv, cache, batches } = setup(t)
+      const write = async (name: string, count: number): Promise<void> => {
+        for (let i = 0; i < count; i += 2000) {
+          await kv.setManyJson(Array.from({ length: Math.min(2000, count - i) }, (_, j) => ({ key: cache.key(name, i + j), value: { v: i + j }, ttlMs: 60_000 })))
+        }
+      }
+      await write('bulk', 20_000)
+      // names sharing the matching name's start must survive: `bulk:*` is not `bulk*`
+      await write('bulky', 700)
+      await write('other', 300)
+      const count = async (name: string): Promise<number> => {
+        const seen = new Set<string>()
+        for await (const batch of kv.scan(kv.keys.pattern('c', name, ANY_SEGMENT))) for (const key of batch) seen.add(key)
+        return seen.size
+      }
+      assert.equal(await count('bulk'), 20_000)
+      batches.length = 0
+      assert.equal(await cache.clear('bulk', ANY_SEGMENT), 20_000)
+      assert.equal(await count('bulk'), 0)
+      assert.equal(await count('bulky'), 700)
+      assert.equal(await count('other'), 300)
+      assert.deepEqual(await cache.get(cache.key('bulky', 699)), { hit: true, value: 699 })
+      assert.ok(batches.length >= 40 && batches.every((n) => n <= 500), `batches ${batches.length}, largest ${Math.max(...batches)}`)
+    })
+
     test('two instances with first-tier caches both see a tag and a key invalidation', async (t) => {
       const { kv } = setup(t)
       const [a, b] = [createCache({ kv, localTier: { maxEntries: 100, ttlMs: 60_000 } }), createCache({ kv, localTier: { maxEntries: 100, ttlMs: 60_000 } })]
