@@ -94,9 +94,9 @@ export async function buildApp (deps: AppDeps): Promise<App> {
   await app.register(healthRoutes, { database: deps.database, kv: deps.kv, metrics: deps.metrics })
   if (deps.config.payme !== undefined) await app.register(paymeRoutes, { payme: deps.config.payme, database: deps.database, clock: deps.clock })
   if (deps.config.click !== undefined) await app.register(clickRoutes, { click: deps.config.click, database: deps.database, clock: deps.clock })
-  const telegram = createTelegram(deps, limiter)
-  app.decorate('telegram', telegram)
   const stripe = createStripeDeps(deps)
+  const telegram = createTelegram(deps, limiter, stripe)
+  app.decorate('telegram', telegram)
   if (stripe !== undefined && deps.config.stripe !== undefined) await app.register(stripeWebhookRoutes, { stripe, webhookSecret: deps.config.stripe.webhookSecret, live: deps.config.stripe.secretKey.startsWith('sk_live_') })
   await app.register(payRoutes, { config: deps.config, database: deps.database, clock: deps.clock, ...(stripe !== undefined ? { stripe } : {}), ...(telegram !== undefined ? { stars: { accepts: (order) => order.total.currency === 'XTR', checkoutUrl: (order, language) => telegram.stars.invoiceLink(order, language) } } : {}) })
   const cache = deps.cache ?? createCache({ kv: deps.kv, cluster: deps.config.redis?.cluster === true, logger: deps.logger })
@@ -114,7 +114,7 @@ export async function buildApp (deps: AppDeps): Promise<App> {
 }
 
 /** The bot over the configured (or injected) Bot API, or undefined when there is none. */
-function createTelegram (deps: AppDeps, limiter: RateLimiter): TelegramRuntime | undefined {
+function createTelegram (deps: AppDeps, limiter: RateLimiter, stripe: StripeDeps | undefined): TelegramRuntime | undefined {
   const target = deps.telegram ?? (deps.config.bot.token !== undefined ? { token: deps.config.bot.token, apiRoot: deps.config.bot.apiRoot } : undefined)
   if (target === undefined) return undefined
   return createTelegramRuntime({
@@ -127,7 +127,7 @@ function createTelegram (deps: AppDeps, limiter: RateLimiter): TelegramRuntime |
     store: createPostgresBotStore(deps.database.db),
     shop: createPostgresShop(deps.database.db),
     stars: createStarsLedger(deps.database.db),
-    offer: viewOptions(deps.config).offer,
+    offer: viewOptions(deps.config, stripe).offer,
     metrics: deps.metrics
   })
 }

@@ -4,6 +4,7 @@ import { startBotApp } from '../helpers/bot.js'
 import { seedProduct } from '../helpers/catalog.js'
 import { createStripeEmulator } from '../../src/sandbox/stripe/index.js'
 import { shopOrder } from '../../src/adapters/postgres/schema.js'
+import { FakeClock, systemClock } from '../../src/domain/shared/clock.js'
 
 test('card checkout end to end: bot → Stripe Checkout → signed webhook → paid → goods delivered by the bot', async (t) => {
   const stripe = createStripeEmulator()
@@ -34,4 +35,39 @@ test('card checkout end to end: bot → Stripe Checkout → signed webhook → p
   assert.match((await user.nextBotMessage({ timeoutMs: 20_000 })).text ?? '', /Course[\s\S]*https:\/\/learn\.example\/course\?key=abc/)
   for (let i = 0; i < 50 && (await database.db.select().from(shopOrder))[0]?.state !== 'fulfilled'; i++) await new Promise((resolve) => setTimeout(resolve, 100))
   assert.equal((await database.db.select().from(shopOrder))[0]?.state, 'fulfilled')
+})
+
+test('after Stripe rejects the API key the bot stops offering card payment, and offers it again five minutes later', async (t) => {
+  const stripe = createStripeEmulator()
+  const address = await stripe.start()
+  // the app's clock is fake (to skip the five minutes); the Bot API emulator keeps real time
+  const clock = new FakeClock(Date.now())
+  const { app, emulator, database } = await startBotApp(t, {
+    clock,
+    emulatorOptions: { clock: systemClock },
+    env: { STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_WEBHOOK_SECRET: stripe.webhookSecret, STRIPE_API_BASE: address.url }
+  })
+  t.after(() => stripe.close())
+  const id = await seedProduct(database, { title: 'Scarf', amount: 15_000_00, currency: 'UZS', payload: 'scarf' })
+  const user = emulator.user({ languageCode: 'en' })
+  const choices = async (): Promise<string[]> => {
+    user.sendText(`/start p_${id}`)
+    await user.nextBotMessage({ timeoutMs: 15_000 })
+    user.pressButton(await user.nextBotMessage(), '🛒 Buy')
+    user.pressButton(await user.nextBotMessage(), '1')
+    const choose = await user.nextBotMessage()
+    return (choose.reply_markup?.inline_keyboard ?? []).flat().map((b) => b.text)
+  }
+  const before = await choices()
+  assert.ok(before.includes('Pay with card (Stripe)'), before.join(' | '))
+  user.pressButton(user.lastBotMessage()!, 'Pay with card (Stripe)')
+  const created = await user.nextBotMessage()
+  const payUrl = (created.reply_markup?.inline_keyboard ?? []).flat()[0]?.url ?? ''
+  stripe.faults.inject({ kind: 'auth', times: 1 })
+  assert.equal((await app.inject({ url: new URL(payUrl).pathname })).statusCode, 503)
+  const during = await choices()
+  assert.ok(!during.includes('Pay with card (Stripe)'), during.join(' | '))
+  assert.ok(during.some((text) => /Payme/.test(text)), during.join(' | '))
+  clock.advance(5 * 60_000)
+  assert.ok((await choices()).includes('Pay with card (Stripe)'))
 })

@@ -7,7 +7,7 @@ import { createPostgresShop } from '../../src/adapters/postgres/orders-store.js'
 import { expireOrders } from '../../src/usecases/expire-orders.js'
 import { closeDueStripeCheckouts } from '../../src/usecases/stripe-payments.js'
 import { historyOf, orderRow, outboxRows, paymentsOf, productRow, seedOrder } from './payme-ledger-fixtures.js'
-import { attemptsOf, sessionIdOf, setupStripe } from './stripe-fixtures.js'
+import { ADMIN, attemptsOf, sessionIdOf, setupStripe } from './stripe-fixtures.js'
 
 test('stripe: a paid Checkout Session goes from the pay link to a paid order with one order.paid row', async (t) => {
   const { app, db, clock, emulator } = await setupStripe(t)
@@ -76,14 +76,22 @@ test('stripe: totals outside the bounds are refused before any call and failed c
 test('stripe: an authentication error takes Stripe off the pay link for five minutes', async (t) => {
   const { app, db, clock, emulator, logs } = await setupStripe(t)
   const { orderId } = await seedOrder(db, { now: clock.now(), amount: 2000, currency: 'USD' })
+  const payUrls = async (): Promise<string[]> => {
+    const view = await app.inject({ url: `/api/v1/orders/${orderId}`, headers: { authorization: `Bearer ${ADMIN}` } })
+    assert.equal(view.statusCode, 200)
+    return Object.keys(view.json().payUrls as Record<string, string>)
+  }
+  assert.ok((await payUrls()).includes('stripe'))
   emulator.faults.inject({ kind: 'auth', times: 1 })
   assert.equal((await app.inject({ url: `/pay/${orderId}/stripe` })).statusCode, 503)
   assert.ok(logs.some((l) => l.includes('STRIPE AUTHENTICATION FAILED')), 'logged loudly')
+  assert.ok(!(await payUrls()).includes('stripe'), 'not offered while disabled')
   const calls = emulator.requests.length
   clock.advance(4 * 60_000)
   assert.equal((await app.inject({ url: `/pay/${orderId}/stripe` })).statusCode, 503)
   assert.equal(emulator.requests.length, calls, 'not even tried while disabled')
   clock.advance(60_000)
+  assert.ok((await payUrls()).includes('stripe'), 'offered again after five minutes')
   const back = await app.inject({ url: `/pay/${orderId}/stripe` })
   assert.equal(back.statusCode, 302)
   assert.equal((await orderRow(db, orderId)).state, 'pending')

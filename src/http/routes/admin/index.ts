@@ -78,7 +78,7 @@ export async function adminRoutes (app: FastifyInstance, options: AdminRoutesOpt
   // `api.token` per admin token, after auth (onRequest) and before body validation
   const limitToken = rateLimit('api.token', (request) => ['t', request.admin?.tokenId ?? 'none'])
   app.addHook('preValidation', async (request, reply) => { await limitToken.call(app, request, reply) })
-  const routeOptions: AdminRoutesOptions = { config: options.config, clock: options.clock, store: options.store, verifyToken: options.verifyToken, ...(options.cache !== undefined ? { cache: options.cache } : {}) }
+  const routeOptions: AdminRoutesOptions = { config: options.config, clock: options.clock, store: options.store, verifyToken: options.verifyToken, ...(options.cache !== undefined ? { cache: options.cache } : {}), ...(options.stripe !== undefined ? { stripe: options.stripe } : {}) }
   await app.register(productRoutes, routeOptions)
   await app.register(orderRoutes, routeOptions)
   if (options.refunds !== undefined) await app.register(refundRoutes, { ...routeOptions, refunds: options.refunds })

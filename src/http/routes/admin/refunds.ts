@@ -24,7 +24,7 @@ export async function refundRoutes (app: FastifyInstance, options: RefundRoutesO
     const body = request.body as Static<typeof RefundBody>
     const reason = body?.reason ?? 'refunded by an admin'
     await refundOrder(options.refunds, { orderId: id, reason, ...(body?.amount !== undefined ? { amount: body.amount } : {}) })
-    const order = await options.store.orderView(id, viewOptions(options.config))
+    const order = await options.store.orderView(id, viewOptions(options.config, options.stripe))
     if (order === undefined) throw new DomainError('ERR_ORDER_NOT_FOUND', `No order ${id}`, { orderId: id })
     return order
   })
