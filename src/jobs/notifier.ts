@@ -14,9 +14,16 @@ export interface DigitalGoods {
 }
 
 /** What the shop tells a customer; the bot words it in their language. */
+/** Why a card payment failed, as the customer is told. */
+export type CardFailure = 'declined' | 'insufficient_funds' | 'expired_card'
+
 export type CustomerMessage =
   | { kind: 'order.paid', orderId: string, total: Money, needsShipping: boolean }
   | { kind: 'order.refunded', orderId: string, amount: Money }
+  /** A card payment failed; `reason` picks the words (the customer may retry or pay otherwise). */
+  | { kind: 'payment.failed', orderId: string, reason: CardFailure }
+  /** A card checkout ended unpaid while the order can still be paid. */
+  | { kind: 'payment.not_completed', orderId: string }
   | { kind: 'text', text: string }
 
 /**

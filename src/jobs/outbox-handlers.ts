@@ -9,14 +9,18 @@ import { eq } from 'drizzle-orm'
 import { customer } from '../adapters/postgres/schema.js'
 import { LANGUAGES, type Language } from '../config.js'
 import { formatMoney, type Money } from '../domain/shared/money.js'
-import type { Notifier } from './notifier.js'
+import type { CardFailure, CustomerMessage, Notifier } from './notifier.js'
 
 export interface HandlerContext {
   db: Db
   notifier: Notifier
   now: number
   payload: Record<string, unknown>
-  /** Runs `work` unless step `name` is already done; then records it. */
+  /**
+   * Runs `work` unless step `name` is already done; then records it. Each completed step is
+   * committed before the next one starts (the worker may stop the handler at the next `step`
+   * call with an internal error and run it again), so never catch what `step` throws.
+   */
   step(name: string, work: () => Promise<void>): Promise<void>
 }
 
@@ -68,12 +72,21 @@ async function adminNotify (ctx: HandlerContext): Promise<void> {
   await ctx.notifier.notifyAdmin(String(ctx.payload.text ?? ''))
 }
 
+const CARD_FAILURES: readonly string[] = ['declined', 'insufficient_funds', 'expired_card'] satisfies CardFailure[]
+
+/** The message a `customer.notify` row carries; a row of an unknown kind falls back to its text. */
+function customerMessageOf (p: { kind?: string, orderId?: string, amount?: Money, reason?: string, text?: string }): CustomerMessage {
+  const orderId = p.orderId ?? ''
+  if (p.kind === 'order.refunded' && p.amount !== undefined) return { kind: 'order.refunded', orderId, amount: p.amount }
+  if (p.kind === 'payment.failed') return { kind: 'payment.failed', orderId, reason: CARD_FAILURES.includes(p.reason ?? '') ? p.reason as CardFailure : 'declined' }
+  if (p.kind === 'payment.not_completed') return { kind: 'payment.not_completed', orderId }
+  return { kind: 'text', text: String(p.text ?? '') }
+}
+
 async function customerNotify (ctx: HandlerContext): Promise<void> {
-  const p = ctx.payload as { kind?: string, orderId?: string, telegramId?: number, amount?: Money, text?: string }
+  const p = ctx.payload as { kind?: string, orderId?: string, telegramId?: number, amount?: Money, reason?: string, text?: string }
   if (typeof p.telegramId !== 'number') return
-  await ctx.notifier.sendToCustomer(p.telegramId, p.kind === 'order.refunded' && p.amount !== undefined
-    ? { kind: 'order.refunded', orderId: p.orderId ?? '', amount: p.amount }
-    : { kind: 'text', text: String(p.text ?? '') }, await languageOf(ctx, p.telegramId))
+  await ctx.notifier.sendToCustomer(p.telegramId, customerMessageOf(p), await languageOf(ctx, p.telegramId))
 }
 
 /** Handlers by topic. */

@@ -3,8 +3,17 @@ import assert from 'node:assert/strict'
 import { startBotApp } from '../helpers/bot.js'
 import { seedProduct } from '../helpers/catalog.js'
 import { createStripeEmulator } from '../../src/sandbox/stripe/index.js'
+import type { TelegramTestUser, TgMessage } from '../../src/sandbox/telegram/index.js'
 import { shopOrder } from '../../src/adapters/postgres/schema.js'
 import { FakeClock, systemClock } from '../../src/domain/shared/clock.js'
+
+async function next (user: TelegramTestUser, match: RegExp): Promise<TgMessage> {
+  for (let i = 0; i < 6; i++) {
+    const message = await user.nextBotMessage({ timeoutMs: 30_000 })
+    if (match.test(message.text ?? message.caption ?? '')) return message
+  }
+  throw new Error(`no bot message matching ${String(match)}`)
+}
 
 test('card checkout end to end: bot → Stripe Checkout → signed webhook → paid → goods delivered by the bot', async (t) => {
   const stripe = createStripeEmulator()
@@ -17,7 +26,7 @@ test('card checkout end to end: bot → Stripe Checkout → signed webhook → p
   const id = await seedProduct(database, { title: 'Course', amount: 1999, currency: 'USD', payload: 'https://learn.example/course?key=abc' })
   const user = emulator.user({ languageCode: 'en' })
   user.sendText(`/start p_${id}`)
-  await user.nextBotMessage({ timeoutMs: 15_000 })
+  await user.nextBotMessage({ timeoutMs: 30_000 })
   user.pressButton(await user.nextBotMessage(), '🛒 Buy')
   user.pressButton(await user.nextBotMessage(), '1')
   const choose = await user.nextBotMessage()
@@ -31,8 +40,8 @@ test('card checkout end to end: bot → Stripe Checkout → signed webhook → p
   const sessionId = /\/checkout\/(cs_test_[A-Za-z0-9]+)/.exec(String(redirect.headers.location))?.[1]
   assert.ok(sessionId !== undefined, String(redirect.headers.location))
   stripe.completeCheckout(sessionId, { paymentMethod: 'pm_card_visa' })
-  assert.match((await user.nextBotMessage({ timeoutMs: 20_000 })).text ?? '', /Payment received for order #\d+: \$19\.99/)
-  assert.match((await user.nextBotMessage({ timeoutMs: 20_000 })).text ?? '', /Course[\s\S]*https:\/\/learn\.example\/course\?key=abc/)
+  assert.match((await user.nextBotMessage({ timeoutMs: 30_000 })).text ?? '', /Payment received for order #\d+: \$19\.99/)
+  assert.match((await user.nextBotMessage({ timeoutMs: 30_000 })).text ?? '', /Course[\s\S]*https:\/\/learn\.example\/course\?key=abc/)
   for (let i = 0; i < 50 && (await database.db.select().from(shopOrder))[0]?.state !== 'fulfilled'; i++) await new Promise((resolve) => setTimeout(resolve, 100))
   assert.equal((await database.db.select().from(shopOrder))[0]?.state, 'fulfilled')
 })
@@ -52,7 +61,7 @@ test('after Stripe rejects the API key the bot stops offering card payment, and 
   const user = emulator.user({ languageCode: 'en' })
   const choices = async (): Promise<string[]> => {
     user.sendText(`/start p_${id}`)
-    await user.nextBotMessage({ timeoutMs: 15_000 })
+    await user.nextBotMessage({ timeoutMs: 30_000 })
     user.pressButton(await user.nextBotMessage(), '🛒 Buy')
     user.pressButton(await user.nextBotMessage(), '1')
     const choose = await user.nextBotMessage()
@@ -70,4 +79,30 @@ test('after Stripe rejects the API key the bot stops offering card payment, and 
   assert.ok(during.some((text) => /Payme/.test(text)), during.join(' | '))
   clock.advance(5 * 60_000)
   assert.ok((await choices()).includes('Pay with card (Stripe)'))
+})
+
+test('a declined card is explained to the customer in their language, and the order can still be paid', async (t) => {
+  const stripe = createStripeEmulator()
+  const address = await stripe.start()
+  const { app, emulator, database, url } = await startBotApp(t, {
+    env: { STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_WEBHOOK_SECRET: stripe.webhookSecret, STRIPE_API_BASE: address.url }
+  })
+  t.after(() => stripe.close())
+  stripe.addWebhookEndpoint(`${url}/payments/stripe/webhook`)
+  const id = await seedProduct(database, { title: 'Course', amount: 1999, currency: 'USD', payload: 'key-123' })
+  const user = emulator.user({ languageCode: 'ru' })
+  user.sendText(`/start p_${id}`)
+  user.pressButton(await next(user, /Course/), '🛒 Купить')
+  user.pressButton(await next(user, /Сколько/), '1')
+  user.pressButton(await next(user, /Итого/), 'Оплатить через карту (Stripe)')
+  const payUrl = ((await next(user, /#\d+/)).reply_markup?.inline_keyboard ?? []).flat()[0]?.url ?? ''
+  const redirect = await app.inject({ url: new URL(payUrl).pathname })
+  const sessionId = /\/checkout\/(cs_test_[A-Za-z0-9]+)/.exec(String(redirect.headers.location))?.[1] ?? ''
+  stripe.completeCheckout(sessionId, { paymentMethod: 'pm_card_chargeDeclinedInsufficientFunds' })
+  assert.match((await user.nextBotMessage({ timeoutMs: 30_000 })).text ?? '', /Заказ #\d+: на карте недостаточно средств\. Попробуйте другую карту/)
+  assert.equal((await database.db.select().from(shopOrder))[0]?.state, 'pending')
+  stripe.completeCheckout(sessionId, { paymentMethod: 'pm_card_chargeDeclinedExpiredCard' })
+  assert.match((await user.nextBotMessage({ timeoutMs: 30_000 })).text ?? '', /срок действия карты истёк/)
+  stripe.completeCheckout(sessionId, { paymentMethod: 'pm_card_visa' })
+  assert.match((await user.nextBotMessage({ timeoutMs: 30_000 })).text ?? '', /Оплата заказа #\d+ получена/)
 })

@@ -20,7 +20,7 @@ import { formatMoney, type Money } from '../../domain/shared/money.js'
 import type { ProviderName } from '../../domain/payments/payment.js'
 import type { RefundOrderStore } from '../../usecases/refund-order.js'
 import type {
-  StripeAttempt, StripeEventOutcome, StripeLedger, StripeWebhookEvent
+  CardError, StripeAttempt, StripeEventOutcome, StripeLedger, StripeWebhookEvent
 } from '../../usecases/ports-stripe.js'
 import { loadHoldCandidates } from './click-ledger.js'
 import { readOrder } from './orders-rows.js'
@@ -28,6 +28,7 @@ import type { Db } from './database.js'
 import { isUniqueViolation } from './errors.js'
 import { flagOrder, lockOrder, markOrderPaid, recordRefund } from './order-ledger.js'
 import { enqueueOutbox } from './outbox.js'
+import type { CardFailure } from '../../jobs/notifier.js'
 import { orderItem, paymentRefund, paymentTransaction, providerEvent, shopOrder, stripeAttempt } from './schema.js'
 
 const STRIPE = 'stripe'
@@ -84,6 +85,14 @@ async function isPayableByStripe (tx: Db, order: Order, now: number, checkExpiry
   if (order.state !== 'pending') return false
   const status = payStatus(order, await loadHoldCandidates(tx, order.id), now)
   return status === 'payable' || (!checkExpiry && status === 'expired')
+}
+
+/** What the customer is told about a failed card payment (Stripe's code, then its decline code). */
+function cardFailureOf (error: CardError | null): CardFailure {
+  const codes = [error?.code, error?.declineCode]
+  if (codes.includes('insufficient_funds')) return 'insufficient_funds'
+  if (codes.includes('expired_card')) return 'expired_card'
+  return 'declined'
 }
 
 const outcome = (note: string, refundsToSend: string[] = []): StripeEventOutcome => ({ duplicate: false, note, refundsToSend })
@@ -225,12 +234,7 @@ export function createStripeLedger (db: Db): StripeLedger {
         const live = await t.select({ id: stripeAttempt.id }).from(stripeAttempt)
           .where(and(eq(stripeAttempt.orderId, order.id), inArray(stripeAttempt.status, ['creating', 'open'])))
         if (live.length === 0 && now < order.expiresAt) {
-          await enqueueOutbox(t, 'customer.notify', {
-            kind: 'payment.not_completed',
-            orderId: order.id,
-            telegramId: order.customer.telegramId,
-            text: `Order #${order.id}: the card payment was not completed. You can pay again from the order.`
-          }, now)
+          await enqueueOutbox(t, 'customer.notify', { kind: 'payment.not_completed', orderId: order.id, telegramId: order.customer.telegramId }, now)
         }
         return outcome(`session ${event.sessionId} ${status}; order stays pending`)
       }
@@ -239,6 +243,11 @@ export function createStripeLedger (db: Db): StripeLedger {
         if (order === undefined) return outcome(`unknown order ${String(event.orderId)}`)
         await t.update(stripeAttempt).set({ lastError: event.error === null ? { code: 'unknown' } : { ...event.error }, updatedAt: new Date(now) })
           .where(eq(stripeAttempt.paymentIntentId, event.paymentIntentId))
+        // the customer is told why, in their language, while the order can still be paid
+        // (another card on Stripe's page, or another provider from /orders)
+        if (order.state === 'pending' && now < order.expiresAt) {
+          await enqueueOutbox(t, 'customer.notify', { kind: 'payment.failed', orderId: order.id, telegramId: order.customer.telegramId, reason: cardFailureOf(event.error) }, now)
+        }
         return outcome(`payment ${event.paymentIntentId} failed (${event.error?.code ?? 'unknown'}); order stays ${order.state}`)
       }
       case 'charge.refunded': {

@@ -2,22 +2,33 @@
  * The outbox's {@link Notifier} over the bot: payment confirmations, digital goods and refund
  * notices in the customer's language, merchant notices to ADMIN_CHAT_ID. A customer who blocked
  * the bot (403) or a chat that does not exist (400) is not retried: the message is dropped and
- * logged. A group that became a supergroup (migrate_to_chat_id) is followed once.
+ * logged. A group that became a supergroup (migrate_to_chat_id) is followed once. A payment
+ * confirmation, once sent, is recorded in the customer's activity log as `payment.received`
+ * (best-effort: a store failure is logged, never retried through the outbox).
  */
 import { GrammyError, type Api } from 'grammy'
 import type { Language } from '../../config.js'
 import { formatMoney } from '../../domain/shared/money.js'
-import type { CustomerMessage, DigitalGoods, Notifier } from '../../jobs/notifier.js'
+import type { CardFailure, CustomerMessage, DigitalGoods, Notifier } from '../../jobs/notifier.js'
 import type { BotStore } from '../../usecases/bot-ports.js'
+import type { ActivityLog } from '../redis/activity.js'
 import { escapeHtml, splitText } from './html.js'
-import { t } from './texts.js'
+import { t, type TextKey } from './texts.js'
 
 export interface BotNotifierOptions {
   api: Api
   store: Pick<BotStore, 'customerLanguage'>
   adminChatId?: number
   defaultLanguage: Language
-  logger: { info(obj: object, msg: string): void, warn(obj: object, msg: string): void }
+  /** Where `payment.received` is recorded; optional. */
+  activity?: Pick<ActivityLog, 'record'>
+  logger: { info(obj: object, msg: string): void, warn(obj: object, msg: string): void, debug?(obj: object, msg: string): void }
+}
+
+const FAILURE_TEXT: Readonly<Record<CardFailure, TextKey>> = {
+  declined: 'paymentDeclined',
+  insufficient_funds: 'paymentInsufficientFunds',
+  expired_card: 'paymentCardExpired'
 }
 
 /** True for refusals a retry cannot fix (blocked, deactivated, chat not found). */
@@ -51,10 +62,22 @@ export function createBotNotifier (options: BotNotifierOptions): Notifier {
         case 'order.refunded':
           text = t(language, 'orderRefunded', { orderId: message.orderId, amount: formatMoney(message.amount, language) })
           break
+        case 'payment.failed':
+          text = t(language, FAILURE_TEXT[message.reason], { orderId: message.orderId })
+          break
+        case 'payment.not_completed':
+          text = t(language, 'paymentNotCompleted', { orderId: message.orderId })
+          break
         case 'text':
           text = escapeHtml(message.text)
       }
       await send(telegramId, text)
+      if (message.kind === 'order.paid') {
+        // not awaited: the outbox row is done once the message is out
+        options.activity?.record(telegramId, 'payment.received', { orderId: message.orderId }).catch((err: unknown) => {
+          logger.debug?.({ module: 'notifier', telegramId, err: String(err) }, 'could not record payment.received in the activity log')
+        })
+      }
     },
     async sendDigitalGoods (telegramId, goods: DigitalGoods) {
       const language = goods.language ?? await languageOf(telegramId)
