@@ -182,3 +182,28 @@ test('a physical order paid through Payme: the customer is told in their languag
   const notice = emulator.messages(admin.id).find((m) => (m.text ?? '').includes(`Order #${order!.id} is paid`))
   assert.match(notice?.text ?? '', new RegExp(`ship: ${id} × 1`))
 })
+
+test('the Stars pay button of an expired order in /orders says so instead of sending an invoice', async (t) => {
+  const { emulator, database } = await startBotApp(t)
+  const id = await seedProduct(database, { title: 'Wallpaper', amount: 40, currency: 'XTR', payload: 'wallpaper.png' })
+  const user = emulator.user({ languageCode: 'en' })
+  user.sendText(`/start p_${id}`)
+  user.pressButton(await next(user, /Wallpaper/), '🛒 Buy')
+  user.pressButton(await next(user, /How many/), '1')
+  user.pressButton(await next(user, /Total: 40/), 'Pay with Telegram Stars')
+  await next(user, /Order #\d+ is created/)
+  await next(user, /Order #/)
+  user.sendText('/orders')
+  const list = await next(user, /Your orders/)
+  const payLabel = (list.reply_markup?.inline_keyboard ?? []).flat()[0]?.text ?? ''
+  assert.match(payLabel, /Stars/)
+  const invoices = (): number => emulator.sent({ method: 'sendInvoice', chatId: user.chatId, ok: true }).length
+  assert.equal(invoices(), 1)
+  await database.db.update(shopOrder).set({ expiresAt: new Date(Date.now() - 1000) })
+  const queryId = user.pressButton(list, payLabel)
+  for (let i = 0; i < 200 && emulator.callbackQuery(queryId)?.answer === undefined; i++) await new Promise((resolve) => setTimeout(resolve, 50))
+  const answer = emulator.callbackQuery(queryId)?.answer
+  assert.match(String(answer?.text), /Order #\d+ can no longer be paid \(expired\)/)
+  assert.equal(answer?.show_alert, true)
+  assert.equal(invoices(), 1, 'no second invoice')
+})
