@@ -10,7 +10,7 @@ const tg = createTelegramEmulator({ botUsername: 'shop_test_bot', limits: { rate
 const { url } = await tg.start()
 after(async () => { await tg.close() })
 
-interface Envelope { ok: boolean, result?: any, error_code?: number, description?: string, parameters?: { retry_after?: number } }
+interface Envelope { ok: boolean, result?: any, error_code?: number, description?: string, parameters?: { retry_after?: number, migrate_to_chat_id?: number } }
 
 async function call (method: string, params: Record<string, unknown> = {}, token = SANDBOX_BOT_TOKEN): Promise<{ status: number, body: Envelope }> {
   const res = await fetch(`${url}/bot${token}/${method}`, {
@@ -156,6 +156,20 @@ test('unknown chats get 400 chat not found and unstarted users 403', async () =>
   const cold = await call('sendMessage', { chat_id: stranger.id, text: 'hi' })
   assert.equal(cold.status, 403)
   assert.equal(cold.body.description, 'Forbidden: bot can\'t initiate conversation with a user')
+})
+
+test('a basic group upgraded to a supergroup answers sends to its old id with 400 and migrate_to_chat_id', async () => {
+  const group = tg.group({ title: 'Staff', type: 'group' })
+  assert.equal((await call('sendMessage', { chat_id: group.id, text: 'before' })).status, 200)
+  const supergroup = tg.upgradeGroup(group.id)
+  assert.equal(supergroup.type, 'supergroup')
+  assert.notEqual(supergroup.id, group.id)
+  const { status, body } = await call('sendMessage', { chat_id: group.id, text: 'after' })
+  assert.equal(status, 400)
+  assert.deepEqual(body, { ok: false, error_code: 400, description: 'Bad Request: group chat was upgraded to a supergroup chat', parameters: { migrate_to_chat_id: supergroup.id } })
+  assert.equal((await call('sendMessage', { chat_id: supergroup.id, text: 'after' })).status, 200)
+  const service = tg.pendingUpdates().map((u) => u.message).filter((m) => m?.migrate_to_chat_id !== undefined || m?.migrate_from_chat_id !== undefined)
+  assert.deepEqual(service.map((m) => [m!.chat.id, m!.migrate_to_chat_id ?? null, m!.migrate_from_chat_id ?? null]), [[group.id, supergroup.id, null], [supergroup.id, null, group.id]])
 })
 
 test('editMessageText applies edits, removes the keyboard and refuses identical content', async () => {

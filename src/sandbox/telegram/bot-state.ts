@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events'
 import type { Clock } from '../../domain/shared/clock.js'
-import { badRequest, forbidden } from './api-error.js'
+import { TelegramApiError, badRequest, forbidden } from './api-error.js'
 import type { TgCallbackQuery, TgChat, TgMessage, TgPreCheckoutQuery, TgUser } from './types.js'
 
 /** Options of `emulator.user()`; ids are deterministic when omitted. */
@@ -8,7 +8,13 @@ export interface UserOptions { id?: number, firstName?: string, lastName?: strin
 
 export interface UserRecord { user: TgUser, phoneNumber: string, started: boolean, blocked: boolean }
 
-export interface ChatRecord { chat: TgChat, messages: Map<number, TgMessage>, nextMessageId: number }
+export interface ChatRecord {
+  chat: TgChat
+  messages: Map<number, TgMessage>
+  nextMessageId: number
+  /** Set when a basic group was upgraded to a supergroup: sends answer 400 with this id. */
+  migratedTo?: number
+}
 
 /** What an invoice (message or link) asks for; amounts in the currency's minor unit. */
 export interface InvoiceSpec {
@@ -147,6 +153,9 @@ export class BotState {
       if (!user.started) throw forbidden("bot can't initiate conversation with a user")
     }
     if (record === undefined) throw badRequest('chat not found')
+    if (record.migratedTo !== undefined) {
+      throw new TelegramApiError(400, 'Bad Request: group chat was upgraded to a supergroup chat', { migrate_to_chat_id: record.migratedTo })
+    }
     return record
   }
 

@@ -173,10 +173,29 @@ export class TelegramEmulator {
     }, record)
   }
 
-  /** Creates a supergroup the bot is in (e.g. the merchant's admin chat). */
-  group (opts: { id?: number, title?: string } = {}): TgChat {
-    const chat: TgChat = { id: opts.id ?? this.#core.state.nextGroupId(), type: 'supergroup', title: opts.title ?? 'Sandbox group' }
+  /** Creates a group the bot is in (e.g. the merchant's admin chat); a supergroup unless `type` says otherwise. */
+  group (opts: { id?: number, title?: string, type?: 'group' | 'supergroup' } = {}): TgChat {
+    const chat: TgChat = { id: opts.id ?? this.#core.state.nextGroupId(), type: opts.type ?? 'supergroup', title: opts.title ?? 'Sandbox group' }
     return this.#core.state.ensureChat(chat).chat
+  }
+
+  /**
+   * Upgrades a basic group to a supergroup with a new id, as Telegram does: a service message
+   * with `migrate_to_chat_id` in the old group and one with `migrate_from_chat_id` in the new
+   * one (both delivered to the bot), and from then on every send to the old id answers 400
+   * "group chat was upgraded to a supergroup chat" with `parameters.migrate_to_chat_id`.
+   */
+  upgradeGroup (groupId: number, opts: { id?: number, by?: TelegramTestUser } = {}): TgChat {
+    const { state, queue } = this.#core
+    const old = state.chats.get(groupId)
+    if (old === undefined || old.chat.type !== 'group') throw new Error(`chat ${groupId} is not a basic group`)
+    if (old.migratedTo !== undefined) throw new Error(`group ${groupId} was already upgraded`)
+    const chat = state.ensureChat({ id: opts.id ?? state.nextGroupId(), type: 'supergroup', ...(old.chat.title !== undefined ? { title: old.chat.title } : {}) }).chat
+    const from = opts.by?.user
+    queue.push({ message: state.addMessage(groupId, from, { migrate_to_chat_id: chat.id }) })
+    queue.push({ message: state.addMessage(chat.id, from, { migrate_from_chat_id: groupId }) })
+    old.migratedTo = chat.id
+    return chat
   }
 
   /** Marks the bot blocked by `userId`: every send to the user gets 403; the bot gets my_chat_member. */

@@ -93,6 +93,10 @@ export interface TgMessage {
   reply_to_message?: TgMessage
   forward_origin?: Record<string, unknown>
   reply_markup?: TgReplyMarkup
+  /** Service message in a basic group that became the supergroup with this id. */
+  migrate_to_chat_id?: number
+  /** Service message in the new supergroup, naming the basic group it replaced. */
+  migrate_from_chat_id?: number
 }
 
 export interface TgCallbackQuery {
