@@ -97,6 +97,11 @@ test('Bot API faults: 429 is waited out, 403 marks the customer blocked, chat no
   const [row] = await database.db.select().from(customer).where(eq(customer.telegramId, blocker.id))
   assert.notEqual(row?.blockedAt, null)
   assert.equal(emulator.sent({ method: 'sendMessage', chatId: blocker.id, ok: false }).length, 1, '403 is not retried')
+  // writing again lifts the mark (the customer is reachable again)
+  blocker.sendText('/help')
+  assert.match((await blocker.nextBotMessage({ timeoutMs: 15_000 })).text ?? '', /How to buy/)
+  const [again] = await database.db.select().from(customer).where(eq(customer.telegramId, blocker.id))
+  assert.equal(again?.blockedAt, null)
 
   const lost = emulator.user({ languageCode: 'en' })
   emulator.faults.inject({ kind: 'chat_not_found', method: 'sendMessage', chatId: lost.id })
