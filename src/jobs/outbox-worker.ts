@@ -4,6 +4,9 @@
  * twice at once), its topic's handler runs, and the row is marked done — or, when the handler
  * throws, retried later with exponential backoff (`available_at`). The handler runs in a savepoint,
  * so a handler whose SQL fails rolls back only its own unfinished work and the attempt is recorded.
+ * A multi-step handler commits each completed step before the next one starts (the row is claimed
+ * again for it), so a crash repeats at most the step in flight, never one already done (DESIGN.md:
+ * only the message being sent may repeat).
  *
  * @example
  * const worker = createOutboxWorker({ db, clock, notifier, logger })
@@ -34,8 +37,16 @@ export interface OutboxWorkerOptions {
 }
 
 export interface OutboxWorker {
-  /** Handles due rows until none is left or `batch` were handled; returns how many were attempted. */
+  /** Handles due rows until none is left or `batch` were handled; returns how many were done or failed. */
   runOnce(): Promise<number>
+}
+
+/**
+ * Thrown by `step` when a handler reaches a new step after completing one in this transaction:
+ * the worker commits the progress so far and claims the row again for the rest.
+ */
+class CommitBeforeNextStep extends Error {
+  override name = 'CommitBeforeNextStep'
 }
 
 /** Delay before attempt `attempts + 1`. */
@@ -49,11 +60,12 @@ export function createOutboxWorker (options: OutboxWorkerOptions): OutboxWorker 
   const base = options.baseBackoffMs ?? 1000
   const max = options.maxBackoffMs ?? 3_600_000
 
-  async function runOne (): Promise<boolean> {
+  /** `none`: nothing due; `yielded`: a step was committed and the row is due again for the next one. */
+  async function runOne (): Promise<'handled' | 'yielded' | 'none'> {
     return await options.db.transaction(async (tx) => {
       const now = options.clock.now()
       const [row] = await claimOutbox(tx as unknown as Db, now, 1)
-      if (row === undefined) return false
+      if (row === undefined) return 'none'
       const db = tx as unknown as Db
       const handler = handlers[row.topic]
       const payload = { ...row.payload }
@@ -64,6 +76,7 @@ export function createOutboxWorker (options: OutboxWorkerOptions): OutboxWorker 
       const savepoint = async (statement: string): Promise<void> => { await db.execute(sql.raw(statement)) }
       await savepoint(`SAVEPOINT ${SAVEPOINT}`)
       let failure: unknown
+      let stepped = false
       try {
         if (handler === undefined) throw new Error(`No handler for outbox topic ${row.topic}`)
         await handler({
@@ -73,6 +86,10 @@ export function createOutboxWorker (options: OutboxWorkerOptions): OutboxWorker 
           payload,
           async step (name, work) {
             if (done.has(name)) return
+            // one step per transaction: a completed step (a message Telegram has accepted) is
+            // committed before the next one's network call, so a crash there cannot repeat it
+            if (stepped) throw new CommitBeforeNextStep(`commit before outbox step ${name}`)
+            stepped = true
             await work()
             done.add(name)
             payload.steps = [...done]
@@ -84,6 +101,12 @@ export function createOutboxWorker (options: OutboxWorkerOptions): OutboxWorker 
       } catch (error) {
         failure = error ?? new Error('outbox handler failed')
       }
+      if (failure instanceof CommitBeforeNextStep) {
+        // keep the completed step and its recorded progress; whatever the handler did after it
+        // runs again when the row is claimed for the next step
+        await savepoint(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`)
+        return 'yielded'
+      }
       if (failure === undefined) {
         await savepoint(`RELEASE SAVEPOINT ${SAVEPOINT}`)
         await completeOutbox(db, row.id, options.clock.now())
@@ -93,14 +116,19 @@ export function createOutboxWorker (options: OutboxWorkerOptions): OutboxWorker 
         options.logger.warn({ module: 'outbox', id: row.id, topic: row.topic, attempts: row.attempts + 1, err: failure }, 'outbox handler failed; will retry')
         await failOutbox(db, row.id, failure instanceof Error ? failure.message : String(failure), retryAt)
       }
-      return true
+      return 'handled'
     })
   }
 
   return {
     async runOnce () {
       let count = 0
-      while (count < batch && await runOne()) count++
+      while (count < batch) {
+        const outcome = await runOne()
+        if (outcome === 'none') break
+        // a yielded row has finitely many steps left, so this loop ends
+        if (outcome === 'handled') count++
+      }
       return count
     }
   }

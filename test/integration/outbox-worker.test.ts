@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { eq } from 'drizzle-orm'
-import { createTestDb } from '../helpers/db.js'
+import { createTestDb, testLeg } from '../helpers/db.js'
 import { createOutboxWorker, type WorkerLogger } from '../../src/jobs/outbox-worker.js'
 import { createLoggingNotifier } from '../../src/jobs/notifier.js'
 import { outbox } from '../../src/adapters/postgres/schema.js'
@@ -63,4 +63,48 @@ test('two workers sharing the outbox handle every row exactly once', async (t) =
   const [a, b] = await Promise.all([make().runOnce(), make().runOnce()])
   assert.equal(a + b, 30)
   assert.deepEqual([...seen].sort((x, y) => x - y), Array.from({ length: 30 }, (_, n) => n))
+})
+
+// Guards the crash-recovery contract of DESIGN.md: a crash may repeat only the message in flight.
+// A step that is done (Telegram accepted its message) is committed before the next step's work
+// starts, so a process killed during the next step does not send the finished one again
+// (test/integration/crash-recovery.test.ts kills a real process there).
+test('each completed step of a row is committed before its next step starts', async (t) => {
+  const database = await createTestDb(t)
+  const clock = new FakeClock(Date.UTC(2026, 10, 25))
+  const [row] = await database.db.insert(outbox).values({ topic: 'test.steps', payload: { steps: [] }, availableAt: new Date(clock.now()) }).returning({ id: outbox.id })
+  const seenAtStart: unknown[] = []
+  const committedBeforeSecond: unknown[] = []
+  const ran: string[] = []
+  const worker = createOutboxWorker({
+    db: database.db,
+    clock,
+    notifier: createLoggingNotifier(quiet),
+    logger: quiet,
+    handlers: {
+      'test.steps': async (ctx) => {
+        seenAtStart.push(ctx.payload.steps)
+        await ctx.step('confirm', async () => { ran.push('confirm') })
+        await ctx.step('goods', async () => {
+          ran.push('goods')
+          // PostgreSQL: another connection already sees the first step done (PGlite has one
+          // connection, which the worker's transaction holds)
+          if (testLeg() === 'services') {
+            const [outside] = await database.db.select().from(outbox).where(eq(outbox.id, row!.id))
+            committedBeforeSecond.push(outside!.payload.steps)
+          }
+        })
+      }
+    }
+  })
+
+  assert.equal(await worker.runOnce(), 1, 'one row handled')
+  assert.deepEqual(ran, ['confirm', 'goods'])
+  assert.deepEqual(seenAtStart, [[], ['confirm']], 'the second step ran on a fresh claim of the row, after the first was committed')
+  if (testLeg() === 'services') assert.deepEqual(committedBeforeSecond, [['confirm']])
+  const [stored] = await database.db.select().from(outbox).where(eq(outbox.id, row!.id))
+  assert.ok(stored!.doneAt !== null)
+  assert.equal(stored!.attempts, 1)
+  assert.deepEqual(stored!.payload.steps, ['confirm', 'goods'])
+  assert.equal(await worker.runOnce(), 0)
 })
