@@ -11,7 +11,7 @@ import type { Db } from './database.js'
 import { outbox } from './schema.js'
 
 /** Topics of outbox rows. */
-export type OutboxTopic = 'order.paid' | 'admin.notify' | 'customer.notify'
+export type OutboxTopic = 'order.paid' | 'admin.notify' | 'customer.notify' | 'click.reverse'
 
 export interface OutboxRow {
   id: number
