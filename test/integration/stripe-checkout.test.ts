@@ -61,6 +61,8 @@ test('stripe: totals outside the bounds are refused before any call and failed c
   emulator.faults.inject({ kind: 'api_error', path: '/v1/checkout/sessions', times: 3 })
   const failed = await app.inject({ url: `/pay/${orderId}/stripe` })
   assert.equal(failed.statusCode, 503)
+  assert.match(failed.body, /did not answer in time for order \d+\. Nothing was charged\. Open the link again/, 'a "try again" page')
+  assert.equal(failed.headers['retry-after'], '5')
   assert.equal((await attemptsOf(db, orderId))[0]!.status, 'creating', 'the attempt is left for a retry')
   const retried = await app.inject({ url: `/pay/${orderId}/stripe` })
   assert.equal(retried.statusCode, 302)

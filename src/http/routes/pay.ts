@@ -20,7 +20,7 @@ import { findHold, payStatus } from '../../domain/orders/hold.js'
 import { isWithinStripeBounds } from '../../domain/orders/offered-providers.js'
 import { openStripeCheckout, type StripeDeps } from '../../usecases/stripe-payments.js'
 import type { Order } from '../../domain/orders/order.js'
-import { PROVIDER_NAMES, type ProviderName } from '../../domain/payments/payment.js'
+import { PROVIDER_NAMES, ProviderError, type ProviderName } from '../../domain/payments/payment.js'
 import type { Clock } from '../../domain/shared/clock.js'
 import { isOrderId } from '../../domain/shared/ids.js'
 import { PAY_PAGE_STATUS, renderPayPage, type PayPageReason } from '../views/pay-page.js'
@@ -133,7 +133,10 @@ export async function payRoutes (app: FastifyInstance, opts: PayRoutesOptions): 
       // the provider refused or failed (Stripe timeout, key rejected, amount refused): the
       // order is left payable and the customer may retry or choose another provider
       request.log.warn({ err: error, orderId, provider }, 'could not open the provider checkout')
-      return page('unavailable', language)
+      // a busy or unreachable provider (after the SDK's own retries) is worth another try
+      const transient = error instanceof ProviderError && error.code === 'ERR_PAYMENT_RETRY'
+      if (transient) reply.header('retry-after', '5')
+      return page(transient ? 'try_again' : 'unavailable', language)
     }
     return reply.redirect(url, 302)
   })

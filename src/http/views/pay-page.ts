@@ -5,7 +5,7 @@
 import type { Language } from '../../config.js'
 
 /** Why the customer cannot pay now; each maps to one HTTP status of DESIGN.md's route table. */
-export type PayPageReason = 'not_found' | 'paid' | 'being_paid' | 'expired' | 'cancelled' | 'refunded' | 'unavailable' | 'rate_limited'
+export type PayPageReason = 'not_found' | 'paid' | 'being_paid' | 'expired' | 'cancelled' | 'refunded' | 'unavailable' | 'try_again' | 'rate_limited'
 
 export const PAY_PAGE_STATUS: Readonly<Record<PayPageReason, number>> = {
   not_found: 404,
@@ -15,6 +15,7 @@ export const PAY_PAGE_STATUS: Readonly<Record<PayPageReason, number>> = {
   cancelled: 410,
   refunded: 410,
   unavailable: 503,
+  try_again: 503,
   rate_limited: 429
 }
 
@@ -55,6 +56,11 @@ const TEXT: Readonly<Record<PayPageReason, Record<Language, PageText>>> = {
     en: { title: 'Payment method unavailable', body: '{provider} is not available for order {order}. Choose another payment method in the bot.' },
     ru: { title: 'Способ оплаты недоступен', body: '{provider} недоступен для заказа {order}. Выберите другой способ оплаты в боте.' },
     uz: { title: "To'lov usuli mavjud emas", body: "{order} buyurtmasi uchun {provider} mavjud emas. Botda boshqa to'lov usulini tanlang." }
+  },
+  try_again: {
+    en: { title: 'Try again in a moment', body: '{provider} did not answer in time for order {order}. Nothing was charged. Open the link again in a moment, or choose another payment method in the bot.' },
+    ru: { title: 'Попробуйте через минуту', body: '{provider} не ответил вовремя по заказу {order}. Деньги не списаны. Откройте ссылку ещё раз через минуту или выберите другой способ оплаты в боте.' },
+    uz: { title: "Birozdan keyin urinib ko'ring", body: "{order} buyurtmasi bo'yicha {provider} o'z vaqtida javob bermadi. Pul yechilmadi. Havolani birozdan keyin qayta oching yoki botda boshqa to'lov usulini tanlang." }
   },
   rate_limited: {
     en: { title: 'Too many attempts', body: 'This link was opened too often. Try again in {seconds} s.' },
