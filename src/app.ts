@@ -41,6 +41,10 @@ import { createPostgresBotStore } from './adapters/postgres/bot-store.js'
 import { createStarsLedger } from './adapters/postgres/stars-ledger.js'
 import { telegramWebhookRoutes, webAppAuthRoutes } from './http/routes/telegram.js'
 import { viewOptions } from './http/routes/admin/orders.js'
+import { createClickMerchantApi } from './adapters/click/click-merchant-api.js'
+import { createClickRefundLedger } from './adapters/postgres/click-refunds.js'
+import { clickRefundProvider, type ClickReversalGateway } from './usecases/click-reversal.js'
+import { clickOutboxHandlers } from './jobs/click-reversal.js'
 
 /** Largest body any route accepts; provider callbacks and admin calls are far smaller. */
 export const BODY_LIMIT_BYTES = 256 * 1024
@@ -95,12 +99,13 @@ export async function buildApp (deps: AppDeps): Promise<App> {
   if (deps.config.payme !== undefined) await app.register(paymeRoutes, { payme: deps.config.payme, database: deps.database, clock: deps.clock })
   if (deps.config.click !== undefined) await app.register(clickRoutes, { click: deps.config.click, database: deps.database, clock: deps.clock })
   const stripe = createStripeDeps(deps)
+  const clickApi = createClickApi(deps)
   const telegram = createTelegram(deps, limiter, stripe)
   app.decorate('telegram', telegram)
   if (stripe !== undefined && deps.config.stripe !== undefined) await app.register(stripeWebhookRoutes, { stripe, webhookSecret: deps.config.stripe.webhookSecret, live: deps.config.stripe.secretKey.startsWith('sk_live_') })
   await app.register(payRoutes, { config: deps.config, database: deps.database, clock: deps.clock, ...(stripe !== undefined ? { stripe } : {}), ...(telegram !== undefined ? { stars: { accepts: (order) => order.total.currency === 'XTR', checkoutUrl: (order, language) => telegram.stars.invoiceLink(order, language) } } : {}) })
   const cache = deps.cache ?? createCache({ kv: deps.kv, cluster: deps.config.redis?.cluster === true, logger: deps.logger })
-  await app.register(adminRoutes, { prefix: '/api/v1', config: deps.config, clock: deps.clock, store: createPostgresShop(deps.database.db), verifyToken: (token) => verifyAdminToken(deps.database.db, token), cache, refunds: { store: createRefundStore(deps.database.db), providers: refundProvidersOf(stripe, telegram) }, ...(stripe !== undefined ? { stripe } : {}) })
+  await app.register(adminRoutes, { prefix: '/api/v1', config: deps.config, clock: deps.clock, store: createPostgresShop(deps.database.db), verifyToken: (token) => verifyAdminToken(deps.database.db, token), cache, refunds: { store: createRefundStore(deps.database.db), providers: refundProvidersOf(stripe, telegram, clickApi, deps) }, ...(stripe !== undefined ? { stripe } : {}) })
   if (telegram !== undefined) {
     if (deps.config.bot.mode === 'webhook' && deps.config.bot.webhookSecret !== undefined) {
       await app.register(telegramWebhookRoutes, { secret: deps.config.bot.webhookSecret, processor: telegram.processor })
@@ -109,7 +114,7 @@ export async function buildApp (deps: AppDeps): Promise<App> {
     app.addHook('onListen', async () => { await telegram.start() })
     app.addHook('onClose', async () => { await telegram.stop() })
   }
-  await app.register(backgroundJobs, { db: deps.database.db, clock: deps.clock, logger: deps.logger, ...(stripe !== undefined ? { stripe } : {}), ...(telegram !== undefined ? { notifier: telegram.notifier } : {}) })
+  await app.register(backgroundJobs, { db: deps.database.db, clock: deps.clock, logger: deps.logger, ...(stripe !== undefined ? { stripe } : {}), ...(telegram !== undefined ? { notifier: telegram.notifier } : {}), handlers: clickOutboxHandlers(clickApi) })
   return app as unknown as App
 }
 
@@ -141,14 +146,22 @@ function createStripeDeps (deps: AppDeps): StripeDeps | undefined {
   return { ledger: createStripeLedger(deps.database.db), gateway, clock: deps.clock, publicUrl: deps.config.server.publicUrl.replace(/\/$/, ''), logger }
 }
 
+/** Click's Merchant API (reversals) when CLICK_MERCHANT_USER_ID is set. */
+function createClickApi (deps: AppDeps): ClickReversalGateway | undefined {
+  const click = deps.config.click
+  if (click?.merchantUserId === undefined) return undefined
+  return createClickMerchantApi({ apiBase: click.apiBase, serviceId: click.serviceId, merchantUserId: click.merchantUserId, secretKey: click.secretKey, clock: deps.clock })
+}
+
 /**
- * Refunds by provider (DESIGN.md): Stripe by API; Payme and Click only in their cabinets;
- * Stars by `refundStarPayment` when the bot runs.
+ * Refunds by provider (DESIGN.md): Stripe by API; Payme only in its cabinet; Click by a whole
+ * reversal when its Merchant API is configured (else in its cabinet); Stars by
+ * `refundStarPayment` when the bot runs.
  */
-function refundProvidersOf (stripe: StripeDeps | undefined, telegram: TelegramRuntime | undefined): RefundProviders {
+function refundProvidersOf (stripe: StripeDeps | undefined, telegram: TelegramRuntime | undefined, clickApi: ClickReversalGateway | undefined, deps: AppDeps): RefundProviders {
   return {
     payme: 'unsupported',
-    click: 'unsupported',
+    click: clickApi !== undefined ? clickRefundProvider({ ledger: createClickRefundLedger(deps.database.db), gateway: clickApi, now: () => deps.clock.now() }) : 'unsupported',
     stars: telegram !== undefined ? (request) => telegram.stars.refund(request) : 'unsupported',
     ...(stripe !== undefined ? { stripe: stripeRefundProvider(stripe) } : {})
   }

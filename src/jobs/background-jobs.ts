@@ -13,6 +13,7 @@ import type { Clock } from '../domain/shared/clock.js'
 import { expireOrders } from '../usecases/expire-orders.js'
 import { closeDueStripeCheckouts, retryPendingStripeRefunds, type StripeDeps } from '../usecases/stripe-payments.js'
 import { createLoggingNotifier, type Notifier } from './notifier.js'
+import { DEFAULT_HANDLERS, type OutboxHandler } from './outbox-handlers.js'
 import { createOutboxWorker, type WorkerLogger } from './outbox-worker.js'
 
 export interface BackgroundJobsOptions {
@@ -20,6 +21,8 @@ export interface BackgroundJobsOptions {
   clock: Clock
   logger: WorkerLogger
   notifier?: Notifier
+  /** Outbox handlers added to (or replacing) the default table, e.g. `click.reverse`. */
+  handlers?: Readonly<Record<string, OutboxHandler>>
   expiryIntervalMs?: number
   outboxIntervalMs?: number
   /** How often provider audit rows older than 90 days are deleted [1 h]. */
@@ -33,7 +36,7 @@ export interface BackgroundJobsOptions {
 /** Starts both loops; `stop()` waits for a run in progress. Idempotent. */
 export function startBackgroundJobs (options: BackgroundJobsOptions): { stop(): Promise<void> } {
   const store = createPostgresShop(options.db)
-  const worker = createOutboxWorker({ db: options.db, clock: options.clock, logger: options.logger, notifier: options.notifier ?? createLoggingNotifier(options.logger) })
+  const worker = createOutboxWorker({ db: options.db, clock: options.clock, logger: options.logger, notifier: options.notifier ?? createLoggingNotifier(options.logger), handlers: { ...DEFAULT_HANDLERS, ...options.handlers } })
   const running = new Set<Promise<unknown>>()
   const stripe = options.stripe
   const loop = (name: string, ms: number, work: () => Promise<unknown>): NodeJS.Timeout => {

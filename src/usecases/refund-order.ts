@@ -1,9 +1,10 @@
 /**
  * `POST /api/v1/orders/:id/refund`: refunds through the provider that took the payment
  * (DESIGN.md). Providers plug in through a small table ({@link RefundProviders}): Stripe
- * refunds by API; Payme and Click cannot (the merchant refunds in the provider's cabinet, the
- * ledger is unchanged: ERR_REFUND_UNSUPPORTED); Telegram Stars answers ERR_REFUND_UNSUPPORTED
- * until `refundStarPayment` is plugged in with one entry.
+ * refunds by API; Click by a whole-payment reversal when its Merchant API is configured
+ * (click-reversal.ts); Payme, and Click without CLICK_MERCHANT_USER_ID, cannot (the merchant
+ * refunds in the provider's cabinet, the ledger is unchanged: ERR_REFUND_UNSUPPORTED); Telegram
+ * Stars refunds whole through `refundStarPayment` when the bot runs.
  *
  * @example
  * await refundOrder({ orders, providers: { stripe: stripeRefunds(stripeDeps, refundStore) }, now }, { orderId: '1042', amount: 5000 })

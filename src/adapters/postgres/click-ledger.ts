@@ -10,6 +10,7 @@ import {
   clickTransactionState, type ClickPaymentRecord, type ClickPaymentStatus
 } from '../../domain/payments/click-payment.js'
 import { createId, isOrderId } from '../../domain/shared/ids.js'
+import { dropPendingClickReversals, startClickReversal } from './click-refunds.js'
 import type { Db } from './database.js'
 import { isUniqueViolation } from './errors.js'
 import { flagOrder, lockOrder, markOrderPaid } from './order-ledger.js'
@@ -25,9 +26,15 @@ export function clickAttemptKey (clickTransId: string, orderId: string): string 
   return `${clickTransId}:${orderId}`
 }
 
-/** The Click status of a stored row (pending → prepared, succeeded → confirmed, else cancelled). */
-export function clickStatusOf (row: Pick<PaymentRow, 'state'>): ClickPaymentStatus {
-  return row.state === 'pending' ? 'prepared' : row.state === 'succeeded' ? 'confirmed' : 'cancelled'
+/**
+ * The Click status of a stored row: pending → prepared; succeeded, or refunded by our reversal
+ * after confirmation → confirmed (Click's repeats get the answers of a confirmed payment);
+ * anything else → cancelled.
+ */
+export function clickStatusOf (row: Pick<PaymentRow, 'state' | 'performedAt' | 'cancelledAt'>): ClickPaymentStatus {
+  if (row.state === 'pending') return 'prepared'
+  if (row.state === 'succeeded') return 'confirmed'
+  return row.state === 'refunded' && row.performedAt !== null && row.cancelledAt === null ? 'confirmed' : 'cancelled'
 }
 
 /** A stored Click row as the core's record (`prepareId` is the row's `seq`). */
@@ -71,6 +78,11 @@ async function saveRecord (tx: Db, record: ClickPaymentRecord, now: number): Pro
   }).where(and(eq(paymentTransaction.provider, CLICK), eq(paymentTransaction.seq, record.prepareId)))
 }
 
+export interface ClickLedgerOptions {
+  /** Reverse a payment confirmed for an order no longer payable through the Merchant API [false: flag it]. */
+  autoReverse?: boolean
+}
+
 async function lockOrNull (tx: Db, orderId: string): Promise<Order | null> {
   return isOrderId(orderId) ? (await lockOrder(tx, orderId)) ?? null : null
 }
@@ -79,16 +91,17 @@ async function lockOrNull (tx: Db, orderId: string): Promise<Order | null> {
  * The {@link ClickLedger} port on PostgreSQL/PGlite. Each call is one SQL transaction: the
  * order row is locked (`lockOrder`), then the attempt's row (`FOR UPDATE`); the pure decider
  * plans and the plan is applied: a confirmation marks the order paid with its fulfilment
- * outbox row once (`markOrderPaid`); a confirmation for an order no longer payable, or Click
- * cancelling a confirmed payment, flags the order `needs_attention` with a message to the
- * merchant (`flagOrder`; Click's reversal API is not called here). Attempts are unique by
- * `<click_trans_id>:<order_id>`.
+ * outbox row once (`markOrderPaid`); a confirmation for an order no longer payable starts its
+ * reversal (`startClickReversal`: a pending refund and a `click.reverse` outbox row, sent after
+ * commit) when `autoReverse` is on (CLICK_MERCHANT_USER_ID set), and otherwise flags the order
+ * `needs_attention` with a message to the merchant; Click cancelling a confirmed payment flags
+ * the order (`flagOrder`). Attempts are unique by `<click_trans_id>:<order_id>`.
  *
  * @example
- * const ledger = createClickLedger(database.db)
+ * const ledger = createClickLedger(database.db, { autoReverse: config.click.merchantUserId !== undefined })
  * await handleClickRequest(form, { ledger, serviceId, secretKey, clock })
  */
-export function createClickLedger (db: Db): ClickLedger {
+export function createClickLedger (db: Db, options: ClickLedgerOptions = {}): ClickLedger {
   async function prepareOnce (input: Parameters<ClickLedger['prepare']>[0]): Promise<ClickOutcome> {
     return await db.transaction(async (tx) => {
       const order = await lockOrNull(tx, input.orderId)
@@ -143,16 +156,21 @@ export function createClickLedger (db: Db): ClickLedger {
         const others = await loadHoldCandidates(tx, input.orderId, row?.id)
         const plan = decideClickComplete({ input, order, record, others })
         if (plan.kind === 'refuse' || order === null || row === undefined) return clickOutcome(plan)
+        // Click cancelling a payment we reversed already: answered as cancelled, nothing changes
+        if (plan.kind === 'cancel_confirmed' && row.state === 'refunded') return clickOutcome(plan)
         await saveRecord(tx, plan.record, input.now)
         const ref = `Click payment ${plan.record.clickTransId} (paydoc ${plan.record.clickPaydocId}, merchant_prepare_id ${plan.record.prepareId})`
         if (plan.kind === 'confirm' && plan.orderEffect === 'pay') {
           await markOrderPaid(tx, order, { provider: CLICK, transactionId: row.id, now: input.now, actor: ACTOR })
+        } else if (plan.kind === 'confirm' && options.autoReverse === true) {
+          await startClickReversal(tx, order, row, ref, input.now)
         } else if (plan.kind === 'confirm') {
           await flagOrder(tx, order, 'needs_attention', {
             now: input.now,
             note: `${ref} was confirmed for order ${order.id}, which is ${order.state} and no longer payable by it. Reverse the payment in the Click merchant cabinet (payment/reversal).`
           })
         } else if (plan.kind === 'cancel_confirmed') {
+          await dropPendingClickReversals(tx, row.id, input.now)
           await flagOrder(tx, order, 'needs_attention', {
             now: input.now,
             note: `Click cancelled ${ref} after it was confirmed; order ${order.id} stays ${order.state}. Check whether the goods must be taken back.`

@@ -28,7 +28,8 @@ export interface ClickRoutesOptions {
  * if (config.click !== undefined) await app.register(clickRoutes, { click: config.click, database, clock })
  */
 export async function clickRoutes (app: FastifyInstance, opts: ClickRoutesOptions): Promise<void> {
-  const ledger = createClickLedger(opts.database.db)
+  // with the Merchant API configured, a payment confirmed too late is reversed automatically
+  const ledger = createClickLedger(opts.database.db, { autoReverse: opts.click.merchantUserId !== undefined })
   app.removeAllContentTypeParsers()
   // Click sends application/x-www-form-urlencoded; any other type is read as a form too
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {

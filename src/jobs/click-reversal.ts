@@ -1,0 +1,34 @@
+/**
+ * The `click.reverse` outbox handler: sends a pending automatic Click refund as a Merchant API
+ * reversal (usecases/click-reversal.ts). It works through the worker's transaction (PGlite has
+ * one connection). A refund no longer pending is skipped, so a row run twice reverses once; a
+ * refusal marks the refund failed and flags the order (committed with the row); a transient
+ * failure throws, and the worker retries the row with backoff. Without a Merchant API client
+ * (CLICK_MERCHANT_USER_ID unset since the row was written) the refund fails at once and the
+ * order is flagged for a reversal in the cabinet.
+ *
+ * @example
+ * const worker = createOutboxWorker({ db, clock, notifier, logger, handlers: { ...DEFAULT_HANDLERS, ...clickOutboxHandlers(api) } })
+ */
+import { createClickRefundLedger } from '../adapters/postgres/click-refunds.js'
+import { sendClickReversal, type ClickReversalGateway } from '../usecases/click-reversal.js'
+import type { OutboxHandler } from './outbox-handlers.js'
+
+/** The `click.reverse` handler over `gateway` (undefined: the Merchant API is not configured). */
+export function clickReversalHandler (gateway: ClickReversalGateway | undefined): OutboxHandler {
+  return async (ctx) => {
+    const refundId = typeof ctx.payload.refundId === 'string' ? ctx.payload.refundId : ''
+    const ledger = createClickRefundLedger(ctx.db)
+    if (gateway === undefined) {
+      if (await ledger.reversalToSend(refundId) === undefined) return
+      await ledger.reversalFailed(refundId, { code: 'ERR_REFUND_UNSUPPORTED', message: 'CLICK_MERCHANT_USER_ID is not set, so Bozor cannot call Click\'s payment/reversal' }, ctx.now)
+      return
+    }
+    await sendClickReversal({ ledger, gateway, now: () => ctx.now }, refundId)
+  }
+}
+
+/** Outbox handlers Click adds to the worker's table. */
+export function clickOutboxHandlers (gateway: ClickReversalGateway | undefined): Record<string, OutboxHandler> {
+  return { 'click.reverse': clickReversalHandler(gateway) }
+}
