@@ -44,7 +44,7 @@ export interface ClickReversal {
 /** The call Bozor needs from Click's Merchant API. */
 export interface ClickMerchantApi {
   /**
-   * Reverses payment `paymentId` (the `click_paydoc_id` of the SHOP callbacks, decision 0006)
+   * Reverses payment `paymentId` (the `click_paydoc_id` of the SHOP callbacks, decision 0009)
    * whole. Throws {@link ClickApiError}.
    */
   reversePayment(paymentId: string): Promise<ClickReversal>
