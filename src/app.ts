@@ -24,6 +24,9 @@ import { payRoutes } from './http/routes/pay.js'
 import { rateLimitPlugin } from './http/plugins/rate-limit.js'
 import { createRateLimiter, type RateLimiter } from './adapters/redis/rate-limiter.js'
 import { createCache, type Cache } from './adapters/redis/cache.js'
+import { createActivityLog, type ActivityLog } from './adapters/redis/activity.js'
+import { createUniques, type Uniques } from './adapters/redis/uniques.js'
+import { createPostgresCustomerDirectory } from './adapters/postgres/customer-directory.js'
 import type { Database } from './adapters/postgres/database.js'
 import type { KvStore } from './adapters/redis/kv-store.js'
 import type { Clock } from './domain/shared/clock.js'
@@ -100,12 +103,13 @@ export async function buildApp (deps: AppDeps): Promise<App> {
   if (deps.config.click !== undefined) await app.register(clickRoutes, { click: deps.config.click, database: deps.database, clock: deps.clock })
   const stripe = createStripeDeps(deps)
   const clickApi = createClickApi(deps)
-  const telegram = createTelegram(deps, limiter, stripe)
+  const cache = deps.cache ?? createCache({ kv: deps.kv, cluster: deps.config.redis?.cluster === true, logger: deps.logger })
+  const activity = createActivityLog({ kv: deps.kv, clock: deps.clock })
+  const telegram = createTelegram(deps, limiter, stripe, { cache, activity, uniques: createUniques({ kv: deps.kv, clock: deps.clock }) })
   app.decorate('telegram', telegram)
   if (stripe !== undefined && deps.config.stripe !== undefined) await app.register(stripeWebhookRoutes, { stripe, webhookSecret: deps.config.stripe.webhookSecret, live: deps.config.stripe.secretKey.startsWith('sk_live_') })
   await app.register(payRoutes, { config: deps.config, database: deps.database, clock: deps.clock, ...(stripe !== undefined ? { stripe } : {}), ...(telegram !== undefined ? { stars: { accepts: (order) => order.total.currency === 'XTR', checkoutUrl: (order, language) => telegram.stars.invoiceLink(order, language) } } : {}) })
-  const cache = deps.cache ?? createCache({ kv: deps.kv, cluster: deps.config.redis?.cluster === true, logger: deps.logger })
-  await app.register(adminRoutes, { prefix: '/api/v1', config: deps.config, clock: deps.clock, store: createPostgresShop(deps.database.db), verifyToken: (token) => verifyAdminToken(deps.database.db, token), cache, refunds: { store: createRefundStore(deps.database.db), providers: refundProvidersOf(stripe, telegram, clickApi, deps) }, ...(stripe !== undefined ? { stripe } : {}) })
+  await app.register(adminRoutes, { prefix: '/api/v1', config: deps.config, clock: deps.clock, store: createPostgresShop(deps.database.db), verifyToken: (token) => verifyAdminToken(deps.database.db, token), cache, customers: { activity, customers: createPostgresCustomerDirectory(deps.database.db) }, refunds: { store: createRefundStore(deps.database.db), providers: refundProvidersOf(stripe, telegram, clickApi, deps) }, ...(stripe !== undefined ? { stripe } : {}) })
   if (telegram !== undefined) {
     if (deps.config.bot.mode === 'webhook' && deps.config.bot.webhookSecret !== undefined) {
       await app.register(telegramWebhookRoutes, { secret: deps.config.bot.webhookSecret, processor: telegram.processor })
@@ -119,9 +123,10 @@ export async function buildApp (deps: AppDeps): Promise<App> {
 }
 
 /** The bot over the configured (or injected) Bot API, or undefined when there is none. */
-function createTelegram (deps: AppDeps, limiter: RateLimiter, stripe: StripeDeps | undefined): TelegramRuntime | undefined {
+function createTelegram (deps: AppDeps, limiter: RateLimiter, stripe: StripeDeps | undefined, shared: { cache: Cache, activity: ActivityLog, uniques: Uniques }): TelegramRuntime | undefined {
   const target = deps.telegram ?? (deps.config.bot.token !== undefined ? { token: deps.config.bot.token, apiRoot: deps.config.bot.apiRoot } : undefined)
   if (target === undefined) return undefined
+  const botStore = createPostgresBotStore(deps.database.db)
   return createTelegramRuntime({
     ...target,
     config: deps.config,
@@ -129,7 +134,9 @@ function createTelegram (deps: AppDeps, limiter: RateLimiter, stripe: StripeDeps
     clock: deps.clock,
     kv: deps.kv,
     limiter,
-    store: createPostgresBotStore(deps.database.db),
+    store: botStore,
+    activity: shared.activity,
+    uniques: shared.uniques,
     shop: createPostgresShop(deps.database.db),
     stars: createStarsLedger(deps.database.db),
     offer: viewOptions(deps.config, stripe).offer,

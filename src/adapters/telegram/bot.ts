@@ -2,9 +2,10 @@
  * The shop bot (STYLE R9): grammY with one retry policy on every Bot API call, the features
  * installed in a fixed order behind one error boundary, sessions over the key-value store.
  *
- * Order: customer record (language) → payments (never rate limited, checklist 36) → the admin
- * chat → the `bot.message` limiter → session → start, account, catalog, orders, support,
- * checkout → fallbacks (unknown text, stale buttons). Every callback query is answered once.
+ * Order: customer record (language, daily uniques) → payments (never rate limited, checklist
+ * 36) → the admin chat → the `bot.message` limiter → session → start, account, catalog, orders,
+ * support, checkout → fallbacks (unknown text, stale buttons). Every callback query is answered
+ * once. Actions go to the customer's activity log without delaying replies (`ctx.track`).
  *
  * @example
  * const shopBot = createShopBot({ token, apiRoot, services, sessions })
@@ -156,7 +157,7 @@ export function createShopBot (options: ShopBotOptions): ShopBot {
     if (ctx.callbackQuery !== undefined && !ctx.callbackAnswered) await ctx.answerOnce(ctx.t('staleButton'))
   })
   const guarded = root.errorBoundary(onError)
-  // the customer record: language, name, last seen, unblocked
+  // the customer record: language, name, last seen, unblocked; the customer counts as active today
   guarded.use(async (ctx, next) => {
     const from = ctx.from
     const admin = services.config.bot.adminChatId
@@ -173,8 +174,12 @@ export function createShopBot (options: ShopBotOptions): ShopBot {
         now: services.clock.now()
       })
       ctx.lang = customer.language
+      ctx.runInBackground('uniques', () => services.uniques.markActive(from.id))
     }
     await next()
+    // activity and uniques writes never delay a reply; the update ends once they settled (after
+    // a failure they settle on their own: the error boundary answers without waiting for them)
+    await Promise.all(ctx.background)
   })
   guarded.use(paymentsFeature)
   guarded.use(adminChatFeature)

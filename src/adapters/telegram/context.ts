@@ -10,7 +10,9 @@ import type { ProviderName } from '../../domain/payments/payment.js'
 import type { Clock } from '../../domain/shared/clock.js'
 import type { Logger } from '../../logger.js'
 import type { RateLimiter } from '../redis/rate-limiter.js'
-import type { KvStore } from '../redis/kv-store.js'
+import { KvUnavailableError, type KvStore } from '../redis/kv-store.js'
+import type { ActivityLog } from '../redis/activity.js'
+import type { Uniques } from '../redis/uniques.js'
 import type { BotStore, StarsPayments } from '../../usecases/bot-ports.js'
 import type { ShopStore } from '../../usecases/ports.js'
 import type { BotSession } from './session.js'
@@ -25,6 +27,10 @@ export interface BotServices {
   logger: Logger
   limiter: RateLimiter
   kv: KvStore
+  /** Per-customer activity log (rebuildable, best-effort: see {@link BotContextBase.track}). */
+  activity: Pick<ActivityLog, 'record'>
+  /** Daily active customers (DAU/WAU/MAU). */
+  uniques: Pick<Uniques, 'markActive'>
   /** Providers an order may be offered (configured ones plus the offer rules). */
   offer: OfferConfig
   stars: StarsPayments
@@ -41,6 +47,29 @@ export class BotContextBase extends Context {
   callbackAnswered = false
   /** Set by the bot factory. */
   services!: BotServices
+  /** Key-value writes of this update that must not delay or fail its replies (awaited once the update is handled). */
+  readonly background: Array<Promise<void>> = []
+
+  /**
+   * Records an action of this update's user in their activity log, e.g.
+   * `ctx.track('product.viewed', { productId })`. Never awaited by the handler and never throws:
+   * a store failure is logged and the reply goes on.
+   */
+  track (action: string, details?: Record<string, unknown>): void {
+    const id = this.from?.id
+    if (id === undefined || this.from?.is_bot === true) return
+    this.runInBackground(`activity ${action}`, () => this.services.activity.record(id, action, details))
+  }
+
+  /** Starts a best-effort key-value write; failures are logged (debug while the store is down). */
+  runInBackground (what: string, work: () => Promise<unknown>): void {
+    const { logger } = this.services
+    const settled = (async () => { await work() })().catch((err: unknown) => {
+      if (err instanceof KvUnavailableError) logger.debug({ module: 'bot', what, err: err.message }, 'best-effort write skipped: key-value store unavailable')
+      else logger.warn({ module: 'bot', what, err }, 'best-effort write failed')
+    })
+    this.background.push(settled)
+  }
 
   /** The text `key` in the customer's language. */
   t (key: TextKey, params?: TextParams): string {

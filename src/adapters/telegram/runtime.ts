@@ -15,6 +15,8 @@ import type { OfferConfig } from '../../domain/orders/offered-providers.js'
 import type { Clock } from '../../domain/shared/clock.js'
 import type { KvStore } from '../redis/kv-store.js'
 import type { RateLimiter } from '../redis/rate-limiter.js'
+import type { ActivityLog } from '../redis/activity.js'
+import type { Uniques } from '../redis/uniques.js'
 import { createSessionStore } from '../redis/session-storage.js'
 import { BotTokenRejectedError, createShopBot, type ShopBot } from './bot.js'
 import { createBotNotifier } from './bot-notifier.js'
@@ -36,6 +38,10 @@ export interface TelegramRuntimeOptions {
   shop: ShopStore
   stars: StarsPayments
   offer: OfferConfig
+  /** Per-customer activity log (bot actions, payments confirmed through the notifier). */
+  activity: Pick<ActivityLog, 'record'>
+  /** Daily active customers, marked on each update. */
+  uniques: Pick<Uniques, 'markActive'>
   metrics?: Pick<Metrics, 'telegramUpdates' | 'telegramPendingUpdates' | 'telegramWebhookError'>
   /** How often webhook mode reads getWebhookInfo into the metrics [60 s]. */
   webhookInfoIntervalMs?: number
@@ -77,6 +83,8 @@ export function createTelegramRuntime (options: TelegramRuntimeOptions): Telegra
       kv: options.kv,
       offer: options.offer,
       stars: options.stars,
+      activity: options.activity,
+      uniques: options.uniques,
       payUrl: (orderId, provider) => `${publicUrl}/pay/${orderId}/${provider}`
     }
   })
@@ -115,6 +123,7 @@ export function createTelegramRuntime (options: TelegramRuntimeOptions): Telegra
     store: options.store,
     ...(config.bot.adminChatId !== undefined ? { adminChatId: config.bot.adminChatId } : {}),
     defaultLanguage: config.bot.defaultLanguage,
+    activity: options.activity,
     logger: logger.child({ module: 'notifier' })
   })
   let polling: Polling | undefined

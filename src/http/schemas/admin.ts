@@ -90,6 +90,16 @@ export const Order = Type.Object({
   createdAt: Time
 })
 
+/** `/customers/:telegramId/…`: a Telegram user id, a positive integer in decimal. */
+export const CustomerParams = Type.Object({ telegramId: Type.String({ pattern: '^[1-9][0-9]{0,15}$' }) })
+
+/** One action of a customer's activity log (newest first in the list). */
+export const ActivityEntry = Type.Object({
+  at: Time,
+  action: Type.String(),
+  details: Type.Optional(Type.Object({}, { additionalProperties: true }))
+})
+
 /** `POST /api/v1/orders/:id/refund`: minor units (default: all that is left). */
 export const RefundBody = Type.Union([Type.Null(), Type.Object({
   amount: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_AMOUNT })),

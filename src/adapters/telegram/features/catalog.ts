@@ -1,7 +1,8 @@
 /**
  * `/catalog`: sections (categories) and products paged 8 at a time on one message that is
  * edited as the customer pages; product cards with photo, description, price in the customer's
- * language, stock and the providers the product can be paid with.
+ * language, stock and the providers the product can be paid with. Opening the catalog and
+ * viewing a product go to the customer's activity log.
  */
 import { Composer, InlineKeyboard } from 'grammy'
 import type { InlineKeyboardButton } from 'grammy/types'
@@ -72,6 +73,7 @@ export async function showProduct (ctx: BotContext, productId: string): Promise<
     await ctx.reply(ctx.t('productNotFound'), { parse_mode: 'HTML' })
     return false
   }
+  ctx.track('product.viewed', { productId: p.id })
   const providers = productProviders(ctx, p)
   const lines = [`<b>${escapeHtml(localized(p.title, ctx.lang))}</b>`]
   const description = localized(p.description, ctx.lang)
@@ -99,10 +101,14 @@ export async function showProduct (ctx: BotContext, productId: string): Promise<
 
 export const catalogFeature = new Composer<BotContext>()
 
-catalogFeature.command('catalog', async (ctx) => { await showCatalog(ctx, false) })
+catalogFeature.command('catalog', async (ctx) => {
+  ctx.track('catalog.opened')
+  await showCatalog(ctx, false)
+})
 
 catalogFeature.callbackQuery('catalog', async (ctx) => {
   await ctx.answerOnce()
+  ctx.track('catalog.opened')
   await showCatalog(ctx, true)
 })
 

@@ -46,6 +46,7 @@ async function startCheckout (ctx: BotContext, productId: string): Promise<void>
   if (p === undefined) return await ctx.reply(ctx.t('productNotFound'), { parse_mode: 'HTML' }).then(() => {})
   if (p.available === 0) return await ctx.reply(ctx.t('outOfStock'), { parse_mode: 'HTML' }).then(() => {})
   if (productProviders(ctx, p).length === 0) return await ctx.reply(ctx.t('noPayment'), { parse_mode: 'HTML' }).then(() => {})
+  ctx.track('checkout.started', { productId: p.id })
   await setCheckout(ctx, { step: 'quantity', productId: p.id })
   await askQuantity(ctx, p)
 }
@@ -134,6 +135,7 @@ async function choose (ctx: BotContext, productId: string, quantity: number, pro
     const text = err.code === 'ERR_ORDER_OUT_OF_STOCK' ? (available > 0 ? ctx.t('notEnoughStock', { count: available }) : ctx.t('outOfStock')) : ctx.t('productNotFound')
     return await ctx.reply(text, { parse_mode: 'HTML', reply_markup: { remove_keyboard: true } }).then(() => {})
   }
+  ctx.track('order.placed', { orderId: order.id, provider })
   await setCheckout(ctx, undefined)
   const minutes = Math.round(services.config.orders.ttlS / 60)
   if (provider === 'stars') {

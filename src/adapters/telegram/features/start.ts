@@ -17,6 +17,7 @@ startFeature.command('start', async (ctx) => {
   if (valid && payload.startsWith('r_') && payload.length > 2 && ctx.from !== undefined) {
     await ctx.services.store.setReferral(ctx.from.id, payload.slice(2))
   }
+  ctx.track('bot.start', valid ? { payload } : undefined)
   await ctx.reply(ctx.t('welcome', { name: ctx.from?.first_name ?? '' }), { parse_mode: 'HTML' })
   if (valid && payload.startsWith('p_')) await showProduct(ctx, payload.slice(2))
 })

@@ -22,6 +22,7 @@ import { productRoutes } from './products.js'
 import { orderRoutes } from './orders.js'
 import { refundRoutes, type RefundRoutesOptions } from './refunds.js'
 import { stripePaymentIntentRoutes } from './stripe-payment-intent.js'
+import { customerRoutes, type CustomerRoutesOptions } from './customers.js'
 import type { StripeDeps } from '../../../usecases/stripe-payments.js'
 
 export interface AdminRoutesOptions {
@@ -35,6 +36,8 @@ export interface AdminRoutesOptions {
   refunds?: RefundRoutesOptions['refunds']
   /** Stripe's use-case deps (payment-intent routes); undefined when Stripe is not configured. */
   stripe?: StripeDeps
+  /** The activity log and the customer lookup (`GET /customers/:telegramId/activity`); without them the route is absent. */
+  customers?: CustomerRoutesOptions
 }
 
 const GENERIC_CODES: Record<number, string> = {
@@ -83,4 +86,5 @@ export async function adminRoutes (app: FastifyInstance, options: AdminRoutesOpt
   await app.register(orderRoutes, routeOptions)
   if (options.refunds !== undefined) await app.register(refundRoutes, { ...routeOptions, refunds: options.refunds })
   await app.register(stripePaymentIntentRoutes, { stripe: options.stripe })
+  if (options.customers !== undefined) await app.register(customerRoutes, options.customers)
 }
