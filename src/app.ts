@@ -27,6 +27,7 @@ import { createCache, type Cache } from './adapters/redis/cache.js'
 import { createActivityLog, type ActivityLog } from './adapters/redis/activity.js'
 import { createUniques, type Uniques } from './adapters/redis/uniques.js'
 import { createPostgresCustomerDirectory } from './adapters/postgres/customer-directory.js'
+import { createCatalogReads } from './usecases/catalog-reads.js'
 import type { Database } from './adapters/postgres/database.js'
 import type { KvStore } from './adapters/redis/kv-store.js'
 import type { Clock } from './domain/shared/clock.js'
@@ -118,7 +119,7 @@ export async function buildApp (deps: AppDeps): Promise<App> {
     app.addHook('onListen', async () => { await telegram.start() })
     app.addHook('onClose', async () => { await telegram.stop() })
   }
-  await app.register(backgroundJobs, { db: deps.database.db, clock: deps.clock, logger: deps.logger, ...(stripe !== undefined ? { stripe } : {}), ...(telegram !== undefined ? { notifier: telegram.notifier } : {}), handlers: clickOutboxHandlers(clickApi) })
+  await app.register(backgroundJobs, { db: deps.database.db, clock: deps.clock, logger: deps.logger, soleInstance: deps.database.kind === 'pglite', ...(stripe !== undefined ? { stripe } : {}), ...(telegram !== undefined ? { notifier: telegram.notifier } : {}), handlers: clickOutboxHandlers(clickApi) })
   return app as unknown as App
 }
 
@@ -135,6 +136,7 @@ function createTelegram (deps: AppDeps, limiter: RateLimiter, stripe: StripeDeps
     kv: deps.kv,
     limiter,
     store: botStore,
+    catalog: createCatalogReads({ store: botStore, cache: shared.cache }),
     activity: shared.activity,
     uniques: shared.uniques,
     shop: createPostgresShop(deps.database.db),

@@ -43,6 +43,8 @@ export interface BotStore {
   /** Active products of a category (`null`: without a category; `undefined`: all), newest last. */
   products(input: { categoryId?: string | null, offset: number, limit: number }): Promise<{ items: CatalogProduct[], total: number }>
   product(id: string): Promise<CatalogProduct | undefined>
+  /** What is available right now (stock − reserved; null = unlimited); undefined when the product is unknown or inactive. */
+  availability(id: string): Promise<number | null | undefined>
   /** The customer's newest orders. */
   customerOrders(telegramId: number, limit: number): Promise<Order[]>
   saveSupportThread(adminMessageId: number, customerTelegramId: number, now: number): Promise<void>

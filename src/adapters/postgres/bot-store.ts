@@ -82,6 +82,12 @@ export function createPostgresBotStore (db: Db): BotStore {
       const rows = await db.select().from(product).where(and(eq(product.id, id), eq(product.active, true))).limit(1)
       return rows[0] === undefined ? undefined : toCatalogProduct(rows[0])
     },
+    async availability (id) {
+      const rows = await db.select({ stock: product.stock, reserved: product.reserved }).from(product).where(and(eq(product.id, id), eq(product.active, true))).limit(1)
+      const row = rows[0]
+      if (row === undefined) return undefined
+      return row.stock === null ? null : Math.max(row.stock - row.reserved, 0)
+    },
     async customerOrders (telegramId, limit) {
       const rows = await db.select().from(shopOrder).where(eq(shopOrder.customerTelegramId, telegramId))
         .orderBy(desc(shopOrder.createdAt), desc(shopOrder.id)).limit(limit)

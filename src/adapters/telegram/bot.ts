@@ -63,6 +63,8 @@ export interface ShopBot {
   registerCommands(signal?: AbortSignal): Promise<void>
   /** Handles one update; rejects only when Telegram should redeliver it (the database was unreachable). */
   handle(update: Parameters<Bot<BotContext>['handleUpdate']>[0]): Promise<void>
+  /** Resolves once the best-effort writes (activity log, uniques) of the updates handled so far have finished. */
+  settled(): Promise<void>
 }
 
 /** Retries network failures a bounded number of times with backoff (auto-retry leaves them unbounded). */
@@ -150,6 +152,7 @@ export function createShopBot (options: ShopBotOptions): ShopBot {
     delete: (key: string) => adapter.delete(key)
   }
 
+  const writes = new Set<Promise<void>>()
   const root = new Composer<BotContext>()
   // every callback query is answered exactly once, whatever the features did
   root.use(async (ctx, next) => {
@@ -176,10 +179,15 @@ export function createShopBot (options: ShopBotOptions): ShopBot {
       ctx.lang = customer.language
       ctx.runInBackground('uniques', () => services.uniques.markActive(from.id))
     }
-    await next()
-    // activity and uniques writes never delay a reply; the update ends once they settled (after
-    // a failure they settle on their own: the error boundary answers without waiting for them)
-    await Promise.all(ctx.background)
+    try {
+      await next()
+    } finally {
+      // activity and uniques writes delay neither a reply nor the end of the update; settled() awaits them
+      for (const write of ctx.background) {
+        writes.add(write)
+        write.finally(() => writes.delete(write)).catch(() => {})
+      }
+    }
   })
   guarded.use(paymentsFeature)
   guarded.use(adminChatFeature)
@@ -225,6 +233,9 @@ export function createShopBot (options: ShopBotOptions): ShopBot {
         BOT_COMMANDS.map((command) => ({ command, description: t(language, `cmd_${command}`) }))
       await bot.api.setMyCommands(list(services.config.bot.defaultLanguage), {}, signal as never)
       for (const language of LANGUAGES) await bot.api.setMyCommands(list(language), { language_code: language }, signal as never)
+    },
+    async settled () {
+      await Promise.all([...writes])
     },
     async handle (update) {
       // an update can come in (webhook) before start-up's getMe answered

@@ -13,6 +13,7 @@ import type { RateLimiter } from '../redis/rate-limiter.js'
 import { KvUnavailableError, type KvStore } from '../redis/kv-store.js'
 import type { ActivityLog } from '../redis/activity.js'
 import type { Uniques } from '../redis/uniques.js'
+import type { CatalogReads } from '../../usecases/catalog-reads.js'
 import type { BotStore, StarsPayments } from '../../usecases/bot-ports.js'
 import type { ShopStore } from '../../usecases/ports.js'
 import type { BotSession } from './session.js'
@@ -31,6 +32,8 @@ export interface BotServices {
   activity: Pick<ActivityLog, 'record'>
   /** Daily active customers (DAU/WAU/MAU). */
   uniques: Pick<Uniques, 'markActive'>
+  /** Catalog pages and product cards through the shared cache. */
+  catalog: CatalogReads
   /** Providers an order may be offered (configured ones plus the offer rules). */
   offer: OfferConfig
   stars: StarsPayments
@@ -47,7 +50,7 @@ export class BotContextBase extends Context {
   callbackAnswered = false
   /** Set by the bot factory. */
   services!: BotServices
-  /** Key-value writes of this update that must not delay or fail its replies (awaited once the update is handled). */
+  /** Best-effort key-value writes of this update; they never delay or fail a reply (see ShopBot.settled). */
   readonly background: Array<Promise<void>> = []
 
   /**

@@ -17,6 +17,7 @@ import type { KvStore } from '../redis/kv-store.js'
 import type { RateLimiter } from '../redis/rate-limiter.js'
 import type { ActivityLog } from '../redis/activity.js'
 import type { Uniques } from '../redis/uniques.js'
+import type { CatalogReads } from '../../usecases/catalog-reads.js'
 import { createSessionStore } from '../redis/session-storage.js'
 import { BotTokenRejectedError, createShopBot, type ShopBot } from './bot.js'
 import { createBotNotifier } from './bot-notifier.js'
@@ -42,6 +43,8 @@ export interface TelegramRuntimeOptions {
   activity: Pick<ActivityLog, 'record'>
   /** Daily active customers, marked on each update. */
   uniques: Pick<Uniques, 'markActive'>
+  /** Catalog pages and product cards (through the shared cache). */
+  catalog: CatalogReads
   metrics?: Pick<Metrics, 'telegramUpdates' | 'telegramPendingUpdates' | 'telegramWebhookError'>
   /** How often webhook mode reads getWebhookInfo into the metrics [60 s]. */
   webhookInfoIntervalMs?: number
@@ -85,6 +88,7 @@ export function createTelegramRuntime (options: TelegramRuntimeOptions): Telegra
       stars: options.stars,
       activity: options.activity,
       uniques: options.uniques,
+      catalog: options.catalog,
       payUrl: (orderId, provider) => `${publicUrl}/pay/${orderId}/${provider}`
     }
   })
@@ -109,7 +113,8 @@ export function createTelegramRuntime (options: TelegramRuntimeOptions): Telegra
       if (outcome === 'duplicate') metrics?.telegramUpdates.inc({ outcome: 'duplicate' })
       return outcome
     },
-    idle: () => inner.idle()
+    // updates under way, then the best-effort writes (activity, uniques) they started
+    idle: async () => { await inner.idle(); await shopBot.settled() }
   }
   const refreshWebhookInfo = async (): Promise<void> => {
     const info = await shopBot.bot.api.getWebhookInfo()

@@ -1,8 +1,9 @@
 /**
  * `/catalog`: sections (categories) and products paged 8 at a time on one message that is
  * edited as the customer pages; product cards with photo, description, price in the customer's
- * language, stock and the providers the product can be paid with. Opening the catalog and
- * viewing a product go to the customer's activity log.
+ * language, stock and the providers the product can be paid with. Sections, pages and cards are
+ * read through the shared cache (src/usecases/catalog-reads.ts; stock is read live). Opening
+ * the catalog and viewing a product go to the customer's activity log.
  */
 import { Composer, InlineKeyboard } from 'grammy'
 import type { InlineKeyboardButton } from 'grammy/types'
@@ -24,7 +25,7 @@ export function localized (text: LocalizedText | undefined, language: Language):
 }
 
 /** Which providers a product is offered at quantity 1. */
-export function productProviders (ctx: BotContext, p: CatalogProduct): ReturnType<typeof offeredProviders> {
+export function productProviders (ctx: BotContext, p: Pick<CatalogProduct, 'price' | 'kind'>): ReturnType<typeof offeredProviders> {
   return offeredProviders({ total: p.price, hasDigital: p.kind === 'digital', hasPhysical: p.kind === 'physical' }, ctx.services.offer)
 }
 
@@ -34,7 +35,7 @@ function pageButton (label: string, data: string): InlineKeyboardButton {
 
 /** Sends (or, from a button, edits into) the first level of the catalog. */
 export async function showCatalog (ctx: BotContext, edit: boolean): Promise<void> {
-  const categories = await ctx.services.store.categories()
+  const categories = await ctx.services.catalog.categories()
   if (categories.length === 0) return await showPage(ctx, 'all', 0, edit)
   const keyboard = new InlineKeyboard()
   for (const c of categories) keyboard.text(localized(c.title, ctx.lang).slice(0, 60), `cat:${c.id}:0`).row()
@@ -44,15 +45,15 @@ export async function showCatalog (ctx: BotContext, edit: boolean): Promise<void
 
 /** A page of products of a section (`all`, `none` or a category id). */
 export async function showPage (ctx: BotContext, section: string, page: number, edit: boolean): Promise<void> {
-  const { store } = ctx.services
-  const categories = section === 'all' || section === 'none' ? [] : await store.categories()
+  const { catalog } = ctx.services
+  const categories = section === 'all' || section === 'none' ? [] : await catalog.categories()
   const category = categories.find((c) => c.id === section)
   if (section !== 'all' && section !== 'none' && category === undefined) {
     await ctx.answerOnce(ctx.t('staleButton'))
     return await showCatalog(ctx, edit)
   }
   const categoryId = section === 'all' ? undefined : section === 'none' ? null : section
-  const { items, total } = await store.products({ ...(categoryId !== undefined ? { categoryId } : {}), offset: page * PAGE_SIZE, limit: PAGE_SIZE })
+  const { items, total } = await catalog.page({ ...(categoryId !== undefined ? { categoryId } : {}), offset: page * PAGE_SIZE, limit: PAGE_SIZE })
   if (total === 0) return await editOrSend(ctx, edit, ctx.t('catalogEmpty'))
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE))
   if (items.length === 0) return await showPage(ctx, section, pages - 1, edit)
@@ -61,14 +62,14 @@ export async function showPage (ctx: BotContext, section: string, page: number, 
   if (page > 0) nav.push(pageButton(ctx.t('prev'), `cat:${section}:${page - 1}`))
   if (page + 1 < pages) nav.push(pageButton(ctx.t('next'), `cat:${section}:${page + 1}`))
   if (nav.length > 0) rows.push(nav)
-  if (section !== 'all' || (await store.categories()).length > 0) rows.push([pageButton(ctx.t('backToCatalog'), 'catalog')])
+  if (section !== 'all' || (await catalog.categories()).length > 0) rows.push([pageButton(ctx.t('backToCatalog'), 'catalog')])
   const title = category !== undefined ? localized(category.title, ctx.lang) : section === 'none' ? ctx.t('otherProducts') : ctx.t('allProducts')
   await editOrSend(ctx, edit, ctx.t('productsTitle', { category: title, page: page + 1, pages }), new InlineKeyboard(rows))
 }
 
 /** The product card; false when the product is gone or inactive. */
 export async function showProduct (ctx: BotContext, productId: string): Promise<boolean> {
-  const p = await ctx.services.store.product(productId)
+  const p = await ctx.services.catalog.card(productId)
   if (p === undefined) {
     await ctx.reply(ctx.t('productNotFound'), { parse_mode: 'HTML' })
     return false

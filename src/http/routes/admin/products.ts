@@ -1,10 +1,13 @@
 /**
  * `POST /api/v1/products` and `GET /api/v1/products`. With a cache, list pages are cached
- * tagged `catalog`; creating a product invalidates `catalog`.
+ * tagged `catalog`; creating a product invalidates what it affects: `catalog` (every product
+ * list, the bot's pages and section list) and its category's tag (src/usecases/catalog-reads.ts).
+ * Cards carry `catalog` too, so they are reloaded once; no pattern flush.
  */
 import type { FastifyInstance } from 'fastify'
 import type { Static } from 'typebox'
 import { createProduct, listProducts } from '../../../usecases/catalog.js'
+import { newProductTags } from '../../../usecases/catalog-reads.js'
 import type { Product as ProductModel } from '../../../usecases/ports.js'
 import { ADMIN_PROBLEMS, List, ListQuery, Product, ProductCreateBody } from '../../schemas/admin.js'
 import type { AdminRoutesOptions } from './index.js'
@@ -36,7 +39,8 @@ export async function productRoutes (app: FastifyInstance, options: AdminRoutesO
   }, async (request, reply) => {
     const body = request.body as Static<typeof ProductCreateBody>
     const product = await createProduct({ store: options.store, now: options.clock.now() }, body)
-    await options.cache?.invalidateTag('catalog')
+    // products created through the API have no category yet (the body has no categoryId)
+    for (const tag of newProductTags(null)) await options.cache?.invalidateTag(tag)
     return reply.code(201).send(renderProduct(product))
   })
 
