@@ -2,7 +2,7 @@
  * The outbox's {@link Notifier} over the bot: payment confirmations, digital goods and refund
  * notices in the customer's language, merchant notices to ADMIN_CHAT_ID. A customer who blocked
  * the bot (403) or a chat that does not exist (400) is not retried: the message is dropped and
- * logged. A group that became a supergroup (migrate_to_chat_id) is followed once. A payment
+ * logged. A group that became a supergroup (migrate_to_chat_id) is followed (admin-chat.ts). A payment
  * confirmation, once sent, is recorded in the customer's activity log as `payment.received`
  * (best-effort: a store failure is logged, never retried through the outbox).
  */
@@ -12,13 +12,15 @@ import { formatMoney } from '../../domain/shared/money.js'
 import type { CardFailure, CustomerMessage, DigitalGoods, Notifier } from '../../jobs/notifier.js'
 import type { BotStore } from '../../usecases/bot-ports.js'
 import type { ActivityLog } from '../redis/activity.js'
+import type { AdminChat } from './admin-chat.js'
 import { escapeHtml, splitText } from './html.js'
 import { t, type TextKey } from './texts.js'
 
 export interface BotNotifierOptions {
   api: Api
   store: Pick<BotStore, 'customerLanguage'>
-  adminChatId?: number
+  /** Where merchant notices go (ADMIN_CHAT_ID, followed when it becomes a supergroup); none: dropped. */
+  adminChat?: Pick<AdminChat, 'send'>
   defaultLanguage: Language
   /** Where `payment.received` is recorded; optional. */
   activity?: Pick<ActivityLog, 'record'>
@@ -38,7 +40,6 @@ function isPermanent (err: unknown): boolean {
 
 export function createBotNotifier (options: BotNotifierOptions): Notifier {
   const { api, store, logger } = options
-  let adminChatId = options.adminChatId
 
   const send = async (chatId: number, html: string): Promise<void> => {
     try {
@@ -86,16 +87,7 @@ export function createBotNotifier (options: BotNotifierOptions): Notifier {
       }
     },
     async notifyAdmin (text) {
-      if (adminChatId === undefined) return
-      try {
-        await send(adminChatId, escapeHtml(text))
-      } catch (err) {
-        const migrated = err instanceof GrammyError ? err.parameters.migrate_to_chat_id : undefined
-        if (migrated === undefined) throw err
-        logger.warn({ module: 'notifier', from: adminChatId, to: migrated }, 'ADMIN_CHAT_ID became a supergroup; following it (update ADMIN_CHAT_ID)')
-        adminChatId = migrated
-        await send(migrated, escapeHtml(text))
-      }
+      await options.adminChat?.send((chatId) => send(chatId, escapeHtml(text)))
     }
   }
 }

@@ -5,6 +5,7 @@
  */
 import { Context, type LazySessionFlavor } from 'grammy'
 import type { Config, Language } from '../../config.js'
+import type { AdminChat } from './admin-chat.js'
 import type { OfferConfig } from '../../domain/orders/offered-providers.js'
 import type { ProviderName } from '../../domain/payments/payment.js'
 import type { Clock } from '../../domain/shared/clock.js'
@@ -39,6 +40,8 @@ export interface BotServices {
   stars: StarsPayments
   /** Our `GET /pay/:orderId/:provider` link. */
   payUrl(orderId: string, provider: ProviderName): string
+  /** ADMIN_CHAT_ID, following its upgrade to a supergroup. */
+  adminChat: AdminChat
 }
 
 type Base = Context & LazySessionFlavor<BotSession>

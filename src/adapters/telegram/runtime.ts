@@ -20,6 +20,7 @@ import type { Uniques } from '../redis/uniques.js'
 import type { CatalogReads } from '../../usecases/catalog-reads.js'
 import { createSessionStore } from '../redis/session-storage.js'
 import { BotTokenRejectedError, createShopBot, type ShopBot } from './bot.js'
+import { createAdminChat } from './admin-chat.js'
 import { createBotNotifier } from './bot-notifier.js'
 import { createStarsService, type StarsService } from './stars-service.js'
 import { ALLOWED_UPDATES, startPolling, type Polling } from './polling.js'
@@ -71,6 +72,7 @@ export function createTelegramRuntime (options: TelegramRuntimeOptions): Telegra
   const log = logger.child({ module: 'bot' })
   const sessions = createSessionStore<BotSession>({ kv: options.kv, ttlMs: config.bot.sessionTtlS * 1000, initial: initialSession })
   const publicUrl = config.server.publicUrl.replace(/\/+$/, '')
+  const adminChat = createAdminChat({ adminChatId: config.bot.adminChatId, kv: options.kv, logger: log })
   const shopBot = createShopBot({
     token: options.token,
     apiRoot: options.apiRoot,
@@ -89,7 +91,8 @@ export function createTelegramRuntime (options: TelegramRuntimeOptions): Telegra
       activity: options.activity,
       uniques: options.uniques,
       catalog: options.catalog,
-      payUrl: (orderId, provider) => `${publicUrl}/pay/${orderId}/${provider}`
+      payUrl: (orderId, provider) => `${publicUrl}/pay/${orderId}/${provider}`,
+      adminChat
     }
   })
   const metrics = options.metrics
@@ -126,7 +129,7 @@ export function createTelegramRuntime (options: TelegramRuntimeOptions): Telegra
   const notifier = createBotNotifier({
     api: shopBot.bot.api,
     store: options.store,
-    ...(config.bot.adminChatId !== undefined ? { adminChatId: config.bot.adminChatId } : {}),
+    adminChat,
     defaultLanguage: config.bot.defaultLanguage,
     activity: options.activity,
     logger: logger.child({ module: 'notifier' })

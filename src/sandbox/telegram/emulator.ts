@@ -185,15 +185,19 @@ export class TelegramEmulator {
    * one (both delivered to the bot), and from then on every send to the old id answers 400
    * "group chat was upgraded to a supergroup chat" with `parameters.migrate_to_chat_id`.
    */
-  upgradeGroup (groupId: number, opts: { id?: number, by?: TelegramTestUser } = {}): TgChat {
+  upgradeGroup (groupId: number, opts: { id?: number, by?: TelegramTestUser, /** false: the bot never gets the service messages (e.g. it was down for a day) */ notify?: boolean } = {}): TgChat {
     const { state, queue } = this.#core
     const old = state.chats.get(groupId)
     if (old === undefined || old.chat.type !== 'group') throw new Error(`chat ${groupId} is not a basic group`)
     if (old.migratedTo !== undefined) throw new Error(`group ${groupId} was already upgraded`)
     const chat = state.ensureChat({ id: opts.id ?? state.nextGroupId(), type: 'supergroup', ...(old.chat.title !== undefined ? { title: old.chat.title } : {}) }).chat
     const from = opts.by?.user
-    queue.push({ message: state.addMessage(groupId, from, { migrate_to_chat_id: chat.id }) })
-    queue.push({ message: state.addMessage(chat.id, from, { migrate_from_chat_id: groupId }) })
+    const moved = state.addMessage(groupId, from, { migrate_to_chat_id: chat.id })
+    const created = state.addMessage(chat.id, from, { migrate_from_chat_id: groupId })
+    if (opts.notify !== false) {
+      queue.push({ message: moved })
+      queue.push({ message: created })
+    }
     old.migratedTo = chat.id
     return chat
   }

@@ -1,7 +1,9 @@
 /**
  * `/support`: the customer's next message goes to `ADMIN_CHAT_ID` and the merchant's reply to
  * it there goes back to the customer. The admin message id → customer mapping lives in the
- * `support_thread` table, so replies work after a restart.
+ * `support_thread` table, so replies work after a restart. When the admin group becomes a
+ * supergroup (a `migrate_to_chat_id` service message, or a send refused with that parameter) the
+ * new id is followed: requests go there and replies there are taken (admin-chat.ts).
  */
 import { Composer } from 'grammy'
 import type { BotContext } from '../context.js'
@@ -12,8 +14,10 @@ import { t } from '../texts.js'
 export const adminChatFeature = new Composer<BotContext>()
 
 adminChatFeature.on('message', async (ctx, next) => {
-  const adminChatId = ctx.services.config.bot.adminChatId
-  if (adminChatId === undefined || ctx.chat.id !== adminChatId) return await next()
+  const { adminChat } = ctx.services
+  if (!await adminChat.isAdminChat(ctx.chat.id)) return await next()
+  // the admin group became a supergroup: write there from now on
+  if (ctx.message.migrate_to_chat_id !== undefined) return await adminChat.migrated(ctx.chat.id, ctx.message.migrate_to_chat_id)
   const repliedTo = ctx.message.reply_to_message?.message_id
   const text = ctx.message.text
   if (repliedTo === undefined || text === undefined) return
@@ -26,7 +30,7 @@ adminChatFeature.on('message', async (ctx, next) => {
 export const supportFeature = new Composer<BotContext>()
 
 supportFeature.command('support', async (ctx) => {
-  if (ctx.services.config.bot.adminChatId === undefined) return await ctx.reply(ctx.t('supportUnavailable'), { parse_mode: 'HTML' }).then(() => {})
+  if (ctx.services.adminChat.configured === undefined) return await ctx.reply(ctx.t('supportUnavailable'), { parse_mode: 'HTML' }).then(() => {})
   const session = await ctx.session
   delete session.checkout
   session.support = true
@@ -37,8 +41,7 @@ supportFeature.on('message', async (ctx, next) => {
   if (ctx.message.text?.startsWith('/') === true) return await next()
   const session = await ctx.session
   if (session.support !== true) return await next()
-  const adminChatId = ctx.services.config.bot.adminChatId
-  if (adminChatId === undefined) {
+  if (ctx.services.adminChat.configured === undefined) {
     session.support = false
     return await ctx.reply(ctx.t('supportUnavailable'), { parse_mode: 'HTML' }).then(() => {})
   }
@@ -46,8 +49,9 @@ supportFeature.on('message', async (ctx, next) => {
   if (text === undefined) return await ctx.reply(ctx.t('supportNeedsText'), { parse_mode: 'HTML' }).then(() => {})
   const from = ctx.from
   const who = `${escapeHtml([from.first_name, from.last_name].filter(Boolean).join(' '))}${from.username !== undefined ? ` (@${escapeHtml(from.username)})` : ''}, id <code>${from.id}</code>`
-  const sent = await ctx.api.sendMessage(adminChatId, `🆘 Support request from ${who}:\n\n${escapeHtml(text)}\n\n<i>Reply to this message to answer.</i>`, { parse_mode: 'HTML' })
-  await ctx.services.store.saveSupportThread(sent.message_id, from.id, ctx.services.clock.now())
+  const request = `🆘 Support request from ${who}:\n\n${escapeHtml(text)}\n\n<i>Reply to this message to answer.</i>`
+  const sent = await ctx.services.adminChat.send((chatId) => ctx.api.sendMessage(chatId, request, { parse_mode: 'HTML' }))
+  if (sent !== undefined) await ctx.services.store.saveSupportThread(sent.message_id, from.id, ctx.services.clock.now())
   session.support = false
   await ctx.reply(ctx.t('supportSent'), { parse_mode: 'HTML' })
 })
