@@ -1,5 +1,7 @@
-// Per-test key-value stores: the leg's store (Redis in the `services` leg, memory otherwise) under
-// a unique key prefix, cleaned and closed when the test (or suite) ends.
+// Per-test key-value stores: the leg's store (Redis in the `services` leg, memory otherwise), or
+// a chosen kind (memory, the Redis of the leg, or this file's Redis Cluster — see
+// useTestCluster in redis-cluster.ts), under a unique key prefix, cleaned and closed when the
+// test (or suite) ends.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { connect, createServer, type AddressInfo } from 'node:net'
@@ -13,7 +15,8 @@ export interface AfterHook {
   after (fn: () => unknown): void
 }
 
-export type TestKvKind = 'memory' | 'redis'
+/** `cluster`: the three-master Redis Cluster of this test file (started by useTestCluster). */
+export type TestKvKind = 'memory' | 'redis' | 'cluster'
 
 export interface TestKvOptions {
   /** Memory store only: the clock driving TTLs (e.g. a FakeClock). */
@@ -34,6 +37,27 @@ export function testKvKind (): TestKvKind {
   return process.env.BOZOR_TEST_LEG === 'services' ? 'redis' : 'memory'
 }
 
+let clusterNodes: readonly string[] | undefined
+
+/** Records the seed URLs of this file's cluster (called by useTestCluster in redis-cluster.ts). */
+export function registerTestCluster (nodes: readonly string[]): void {
+  clusterNodes = nodes
+}
+
+/** Seed URLs (one per master) of this file's cluster; throws when the file started none. */
+export function testClusterNodes (): readonly string[] {
+  if (clusterNodes === undefined) throw new Error('no Redis Cluster in this test file: await useTestCluster() (test/helpers/redis-cluster.ts) first')
+  return clusterNodes
+}
+
+/**
+ * The URL of every server holding data of a Redis kind (one for `redis`, each master for
+ * `cluster`), for per-server checks such as INFO commandstats.
+ */
+export function testKvServerUrls (kind: Exclude<TestKvKind, 'memory'>): readonly string[] {
+  return kind === 'cluster' ? testClusterNodes() : [testRedisUrl() ?? 'redis://127.0.0.1:6379']
+}
+
 /** A fresh prefix, unique per call: `t-<hex>`. */
 export function uniqueKvPrefix (): string {
   return `t-${randomBytes(6).toString('hex')}`
@@ -46,15 +70,18 @@ export function uniqueKvPrefix (): string {
 export function createTestKvFor (t: AfterHook, kind: TestKvKind, options: TestKvOptions = {}): KvStore {
   const prefix = uniqueKvPrefix()
   let kv: KvStore
+  const commandTimeoutMs = options.commandTimeoutMs ?? 2000
   if (kind === 'redis') {
     const url = testRedisUrl() ?? 'redis://127.0.0.1:6379'
-    kv = createRedisKv({ url, cluster: false, commandTimeoutMs: options.commandTimeoutMs ?? 2000, prefix, __test__onUnlinkBatch: options.__test__onUnlinkBatch })
+    kv = createRedisKv({ url, cluster: false, commandTimeoutMs, prefix, __test__onUnlinkBatch: options.__test__onUnlinkBatch })
+  } else if (kind === 'cluster') {
+    kv = createRedisKv({ nodes: testClusterNodes(), cluster: true, commandTimeoutMs, prefix, __test__onUnlinkBatch: options.__test__onUnlinkBatch })
   } else {
     kv = createMemoryKv({ clock: options.clock, prefix, __test__onUnlinkBatch: options.__test__onUnlinkBatch })
   }
   t.after(async () => {
     try {
-      if (kind === 'redis') await kv.deleteByPattern(kv.keys.everything())
+      if (kind !== 'memory') await kv.deleteByPattern(kv.keys.everything())
     } catch {
       // Redis went away during the test (outage tests): nothing left to clean that we can reach.
     } finally {

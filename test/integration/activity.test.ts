@@ -1,21 +1,23 @@
-// Activity log (checklist 33) and daily uniques feeding DAU/WAU/MAU, on the memory store and Redis.
+// Activity log (checklist 33) and daily uniques feeding DAU/WAU/MAU, on the memory store, Redis
+// and a three-master Redis Cluster (services leg: multi-day PFCOUNT needs one hash tag).
 import { describe, test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { FakeClock } from '../../src/domain/shared/clock.js'
 import { createActivityLog } from '../../src/adapters/redis/activity.js'
 import { createUniques } from '../../src/adapters/redis/uniques.js'
 import { createTestKvFor, testRedisUrl, type TestKvKind } from '../helpers/kv.js'
+import { useTestCluster } from '../helpers/redis-cluster.js'
 
 const DAY = 86_400_000
 
-function activityContract (kind: TestKvKind): void {
+function activityContract (kind: TestKvKind, skip?: string): void {
   const setup = (t: TestContext) => {
     const clock = new FakeClock(Date.UTC(2026, 2, 10, 12))
     const kv = createTestKvFor(t, kind, { clock })
     return { kv, clock, activity: createActivityLog({ kv, clock }), uniques: createUniques({ kv, clock }) }
   }
 
-  describe(`activity and uniques (${kind})`, () => {
+  describe(`activity and uniques (${kind})`, { skip }, () => {
     test('the activity log keeps the newest 100 entries, newest first, with a TTL', async (t) => {
       const { kv, clock, activity } = setup(t)
       for (let i = 0; i < 105; i++) {
@@ -51,5 +53,7 @@ function activityContract (kind: TestKvKind): void {
   })
 }
 
+const clusterKind = await useTestCluster()
 activityContract('memory')
 if (testRedisUrl() !== undefined) activityContract('redis')
+if (clusterKind !== undefined) activityContract('cluster', clusterKind.skip)

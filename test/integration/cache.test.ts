@@ -1,4 +1,6 @@
-// Cache contract (specs/redis.md §2–4, checklist 1–15, 17, 18) on the memory store and on Redis.
+// Cache contract (specs/redis.md §2–4, checklist 1–15, 17, 18) on the memory store, on Redis and
+// on a three-master Redis Cluster (services leg; the cache then writes tagged entries with
+// write-then-verify, and pattern clearing SCANs every master).
 import { describe, test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { FakeClock } from '../../src/domain/shared/clock.js'
@@ -6,21 +8,23 @@ import { ANY_SEGMENT, type KvStore } from '../../src/adapters/redis/kv-store.js'
 import { createMemoryKv } from '../../src/adapters/redis/memory-kv.js'
 import { createCache, type Cache } from '../../src/adapters/redis/cache.js'
 import { createTestKvFor, testRedisUrl, type TestKvKind } from '../helpers/kv.js'
+import { useTestCluster } from '../helpers/redis-cluster.js'
 
 const cacheKeyOf = (kv: KvStore, name: string): string => kv.keys.key('c', name)
 
 interface Harness { kv: KvStore, cache: Cache, clock: FakeClock, batches: number[] }
 
-function cacheContract (kind: TestKvKind): void {
+function cacheContract (kind: TestKvKind, skip?: string): void {
+  const cluster = kind === 'cluster'
   const setup = (t: TestContext, random?: () => number): Harness => {
     const clock = new FakeClock()
     const batches: number[] = []
     const kv = createTestKvFor(t, kind, { clock, __test__onUnlinkBatch: (n) => batches.push(n) })
-    return { kv, cache: createCache({ kv, random }), clock, batches }
+    return { kv, cache: createCache({ kv, cluster, random }), clock, batches }
   }
   const ttl = { ttlMs: 60_000 }
 
-  describe(`cache (${kind})`, () => {
+  describe(`cache (${kind})`, { skip }, () => {
     test('values round-trip, Date becomes an ISO string, a cached null is a hit', async (t) => {
       const { cache } = setup(t)
       const value = { list: [1, 2.5, { deep: 'Чай 🍵' }], at: new Date(Date.UTC(2026, 1, 3)) }
@@ -167,7 +171,7 @@ function cacheContract (kind: TestKvKind): void {
 
     test('two instances with first-tier caches both see a tag and a key invalidation', async (t) => {
       const { kv } = setup(t)
-      const [a, b] = [createCache({ kv, localTier: { maxEntries: 100, ttlMs: 60_000 } }), createCache({ kv, localTier: { maxEntries: 100, ttlMs: 60_000 } })]
+      const [a, b] = [createCache({ kv, cluster, localTier: { maxEntries: 100, ttlMs: 60_000 } }), createCache({ kv, cluster, localTier: { maxEntries: 100, ttlMs: 60_000 } })]
       const card = cacheKeyOf(kv, 'card')
       await a.getOrLoad(card, async () => 'v1', { ...ttl, tags: ['category:1'] })
       assert.equal(await b.getOrLoad(card, async () => 'unused', { ...ttl, tags: ['category:1'] }), 'v1')
@@ -181,7 +185,7 @@ function cacheContract (kind: TestKvKind): void {
       assert.deepEqual(await a.get(card), { hit: false })
     })
 
-    if (kind === 'redis') {
+    if (kind !== 'memory') {
       test('(Redis) invalid JSON is a miss and is deleted; tag sets outlive their members', async (t) => {
         const { kv, cache } = setup(t)
         await kv.setString(cache.key('bad'), '{nope', { ttlMs: 60_000 })
@@ -207,8 +211,10 @@ function cacheContract (kind: TestKvKind): void {
   })
 }
 
+const clusterKind = await useTestCluster()
 cacheContract('memory')
 if (testRedisUrl() !== undefined) cacheContract('redis')
+if (clusterKind !== undefined) cacheContract('cluster', clusterKind.skip)
 
 test('with the store down, getOrLoad calls the loader and returns its value', async () => {
   const kv = createMemoryKv({ prefix: 't-down' })

@@ -1,13 +1,14 @@
 // Contract suite of the key-value store (specs/redis.md checklist): one suite, run against the
-// memory store always and against real Redis when TEST_REDIS_URL is set; plus key helpers and
-// Redis outage/recovery behaviour.
+// memory store always, against real Redis when TEST_REDIS_URL is set and against a three-master
+// Redis Cluster in the services leg; plus key helpers and Redis outage/recovery behaviour.
 import { describe, test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { Redis } from 'ioredis'
 import { FakeClock } from '../../src/domain/shared/clock.js'
 import { ANY_SEGMENT, createKeyBuilder, defineScript, hashTag, keySlot, KvUnavailableError, type KvStore } from '../../src/adapters/redis/kv-store.js'
 import { createRedisKv } from '../../src/adapters/redis/redis-kv.js'
-import { createTestKvFor, freePort, hasRedisServer, startPrivateRedis, testRedisUrl, type TestKvKind } from '../helpers/kv.js'
+import { createTestKvFor, freePort, hasRedisServer, startPrivateRedis, testKvServerUrls, testRedisUrl, type TestKvKind } from '../helpers/kv.js'
+import { clusterMasterOf, startRedisCluster, useTestCluster } from '../helpers/redis-cluster.js'
 
 interface Harness { kv: KvStore, kind: TestKvKind, clock: FakeClock, batches: number[] }
 
@@ -32,17 +33,20 @@ async function eventually (check: () => Promise<boolean>, what: string): Promise
   }
 }
 
-async function commandCalls (url: string, command: string): Promise<number> {
-  const raw = new Redis(url)
-  try {
-    const info = await raw.info('commandstats')
-    return Number(new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm').exec(info)?.[1] ?? 0)
-  } finally {
-    raw.disconnect()
-  }
+/** Calls of `command` so far on each server (INFO commandstats; each master of a cluster). */
+async function commandCalls (urls: readonly string[], command: string): Promise<number[]> {
+  return await Promise.all(urls.map(async (url) => {
+    const raw = new Redis(url)
+    try {
+      const info = await raw.info('commandstats')
+      return Number(new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm').exec(info)?.[1] ?? 0)
+    } finally {
+      raw.disconnect()
+    }
+  }))
 }
 
-function kvContract (kind: TestKvKind): void {
+function kvContract (kind: TestKvKind, skip?: string): void {
   const setup = (t: TestContext): Harness => {
     const clock = new FakeClock()
     const batches: number[] = []
@@ -50,7 +54,7 @@ function kvContract (kind: TestKvKind): void {
     return { kv, kind, clock, batches }
   }
 
-  describe(`KvStore contract (${kind})`, () => {
+  describe(`KvStore contract (${kind})`, { skip }, () => {
     test('JSON round trip keeps nested objects, arrays, unicode and numbers; Date becomes an ISO string', async (t) => {
       const { kv } = setup(t)
       const key = kv.keys.key('c', 'product', 42)
@@ -238,10 +242,12 @@ function kvContract (kind: TestKvKind): void {
       const matching = Array.from({ length: 10_500 }, (_, i) => kv.keys.key('c', 'product', i))
       const others = [...Array.from({ length: 800 }, (_, i) => kv.keys.key('c', 'order', i)), ...Array.from({ length: 700 }, (_, i) => kv.keys.key('c', 'productx', i))]
       await kv.setManyJson([...matching, ...others].map((key) => ({ key, value: { key }, ttlMs: 120_000 })))
-      const url = testRedisUrl()
-      const keysBefore = kind === 'redis' ? await commandCalls(url!, 'keys') : 0
+      const servers = kind === 'memory' ? [] : testKvServerUrls(kind)
+      const [keysBefore, scansBefore] = [await commandCalls(servers, 'keys'), await commandCalls(servers, 'scan')]
       assert.equal(await kv.deleteByPattern(kv.keys.pattern('c', 'product', ANY_SEGMENT)), 10_500)
-      if (kind === 'redis') assert.equal(await commandCalls(url!, 'keys'), keysBefore, 'no KEYS command')
+      assert.deepEqual(await commandCalls(servers, 'keys'), keysBefore, 'no KEYS command on any server')
+      const scans = (await commandCalls(servers, 'scan')).map((n, i) => n - scansBefore[i]!)
+      assert.ok(scans.every((n) => n > 0), `SCAN calls per server ${scans.join(',')}: every master is walked`)
       assert.ok(batches.length >= 21 && batches.every((n) => n > 0 && n <= 500), `batches ${batches.join(',')}`)
       const left: string[] = []
       for await (const batch of kv.scan(kv.keys.pattern('c', ANY_SEGMENT, ANY_SEGMENT), { count: 500 })) left.push(...batch)
@@ -280,8 +286,10 @@ function kvContract (kind: TestKvKind): void {
   })
 }
 
+const clusterKind = await useTestCluster()
 kvContract('memory')
 if (testRedisUrl() !== undefined) kvContract('redis')
+if (clusterKind !== undefined) kvContract('cluster', clusterKind.skip)
 
 test('key builder encodes user segments and builds hash-tagged keys', () => {
   const keys = createKeyBuilder('bozor')
@@ -307,21 +315,26 @@ test('keySlot matches Redis Cluster slots and honours hash tags', () => {
   assert.equal(keySlot(keys.taggedKey('rl', ['u', 42], 'msg', '1s')), keySlot(keys.taggedKey('rl', ['u', 42], 'msg', '1m')))
 })
 
-test('an unreachable Redis rejects with KvUnavailableError within the command timeout', async (t) => {
-  const unhandled: unknown[] = []
-  const onUnhandled = (reason: unknown): void => { unhandled.push(reason) }
-  process.on('unhandledRejection', onUnhandled)
-  t.after(() => { process.off('unhandledRejection', onUnhandled) })
-  const kv = createRedisKv({ url: 'redis://127.0.0.1:1', cluster: false, commandTimeoutMs: 200, prefix: 'down' })
-  t.after(() => kv.close())
-  await assert.rejects(kv.getJson('down:c:x'), KvUnavailableError)
-  await assert.rejects(kv.setJson('down:c:x', 1, { ttlMs: 1000 }), KvUnavailableError)
-  await assert.rejects(kv.releaseLock('down:lock', 't'), KvUnavailableError)
-  await assert.rejects(kv.deleteByPattern('down:c:*'), KvUnavailableError)
-  assert.equal(await kv.ping(), false)
-  await new Promise((resolve) => setImmediate(resolve))
-  assert.deepEqual(unhandled, [])
-})
+for (const kind of ['redis', 'cluster'] as const) {
+  const what = kind === 'redis' ? 'Redis' : 'Redis Cluster'
+  test(`an unreachable ${what} rejects with KvUnavailableError within the command timeout`, async (t) => {
+    const unhandled: unknown[] = []
+    const onUnhandled = (reason: unknown): void => { unhandled.push(reason) }
+    process.on('unhandledRejection', onUnhandled)
+    t.after(() => { process.off('unhandledRejection', onUnhandled) })
+    const kv = kind === 'redis'
+      ? createRedisKv({ url: 'redis://127.0.0.1:1', cluster: false, commandTimeoutMs: 200, prefix: 'down' })
+      : createRedisKv({ nodes: ['redis://127.0.0.1:1', 'redis://127.0.0.1:2'], cluster: true, commandTimeoutMs: 200, prefix: 'down' })
+    t.after(() => kv.close())
+    await assert.rejects(kv.getJson('down:c:x'), KvUnavailableError)
+    await assert.rejects(kv.setJson('down:c:x', 1, { ttlMs: 1000 }), KvUnavailableError)
+    await assert.rejects(kv.releaseLock('down:lock', 't'), KvUnavailableError)
+    await assert.rejects(kv.deleteByPattern('down:c:*'), KvUnavailableError)
+    assert.equal(await kv.ping(), false)
+    await new Promise((resolve) => setImmediate(resolve))
+    assert.deepEqual(unhandled, [])
+  })
+}
 
 test('the Redis store recovers after a stall and a server restart without being recreated', async (t) => {
   if (!hasRedisServer()) {
@@ -351,4 +364,36 @@ test('the Redis store recovers after a stall and a server restart without being 
   assert.deepEqual(await kv.getJson('rec:c:a'), { v: 2 })
   assert.equal(await kv.acquireLock('rec:lock', 't2', 60_000), true)
   assert.equal(await kv.releaseLock('rec:lock', 't2'), true) // EVALSHA falls back to EVAL
+})
+
+test('the Redis Cluster store recovers after a master stalls and restarts without being recreated', { skip: clusterKind?.skip ?? (clusterKind === undefined ? 'the Redis Cluster runs in the services leg only' : undefined) }, async (t) => {
+  const cluster = await startRedisCluster(t) // its own: the file's cluster keeps serving the contract
+  const kv = createRedisKv({ nodes: cluster.nodes, cluster: true, commandTimeoutMs: 300, prefix: 'rec' })
+  t.after(() => kv.close())
+  const [entry, lock, elsewhere] = ['rec:{r}:c:a', 'rec:{r}:lock', 'rec:c:other']
+  const master = await clusterMasterOf(cluster, entry)
+  assert.equal(await clusterMasterOf(cluster, lock), master)
+  assert.equal(await kv.setJson(entry, { v: 1 }, { ttlMs: 60_000 }), true)
+  assert.equal(await kv.acquireLock(lock, 't1', 60_000), true)
+  assert.equal(await kv.releaseLock(lock, 't1'), true) // loads the script on that master
+  assert.equal(await kv.acquireLock(lock, 't1', 60_000), true)
+
+  cluster.signal(master, 'SIGSTOP') // connected but silent: the command timeout must fire
+  await assert.rejects(kv.getJson(entry), KvUnavailableError)
+  cluster.signal(master, 'SIGCONT')
+  await eventually(async () => (await kv.getJson(entry).catch(() => undefined)) !== undefined, 'the stalled master to answer')
+
+  await cluster.kill(master)
+  await assert.rejects(kv.getJson(entry), KvUnavailableError)
+  await assert.rejects(kv.releaseLock(lock, 't1'), KvUnavailableError)
+
+  await cluster.restart(master) // same port and slots, empty data, empty script cache
+  await eventually(async () => (await kv.getJson(entry).catch(() => null)) === undefined, 'the store to reach the restarted master')
+  assert.equal(await kv.setJson(entry, { v: 2 }, { ttlMs: 60_000 }), true)
+  assert.deepEqual(await kv.getJson(entry), { v: 2 })
+  assert.equal(await kv.acquireLock(lock, 't2', 60_000), true)
+  assert.equal(await kv.releaseLock(lock, 't2'), true) // EVALSHA falls back to EVAL
+  assert.equal(await kv.setJson(elsewhere, 1, { ttlMs: 60_000 }), true)
+  assert.equal(await kv.ping(), true)
+  assert.equal(await kv.deleteByPattern('rec:*'), 2)
 })

@@ -1,6 +1,6 @@
-// Sliding-window limiter contract (specs/redis.md §5, checklist 19–28) on the memory store and
-// on Redis. Time is driven by a FakeClock: the memory store's clock, or the Redis script's
-// test-only "now" (`__test__now`).
+// Sliding-window limiter contract (specs/redis.md §5, checklist 19–28) on the memory store, on
+// Redis and on a three-master Redis Cluster (services leg). Time is driven by a FakeClock: the
+// memory store's clock, or the Redis script's test-only "now" (`__test__now`).
 import { describe, test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { FakeClock } from '../../src/domain/shared/clock.js'
@@ -12,6 +12,7 @@ import { RATE_LIMIT_TTL_MARGIN_MS } from '../../src/adapters/redis/rate-limit-sc
 import { createMetrics } from '../../src/metrics.js'
 import fc from 'fast-check'
 import { createTestKvFor, freePort, hasRedisServer, startPrivateRedis, testRedisUrl, type TestKvKind } from '../helpers/kv.js'
+import { clusterMasterOf, startRedisCluster, useTestCluster } from '../helpers/redis-cluster.js'
 
 const POLICIES = {
   five: [{ limit: 5, windowS: 1 }],
@@ -24,15 +25,27 @@ const POLICIES = {
 
 interface Harness { kv: KvStore, limiter: RateLimiter, clock: FakeClock }
 
-function limiterContract (kind: TestKvKind): void {
+/** The limiter, with every decision checked to come from the shared store, not the in-process fallback. */
+function shared (limiter: RateLimiter): RateLimiter {
+  return {
+    keysOf: (policy, subject) => limiter.keysOf(policy, subject),
+    check: async (policy, subject, cost) => {
+      const decision = await limiter.check(policy, subject, cost)
+      assert.equal(decision.degraded, false, 'answered by the in-process fallback, not the store')
+      return decision
+    }
+  }
+}
+
+function limiterContract (kind: TestKvKind, skip?: string): void {
   const setup = (t: TestContext): Harness => {
     const clock = new FakeClock()
     const kv = createTestKvFor(t, kind, { clock })
-    const limiter = createRateLimiter({ kv, policies: POLICIES, ...(kind === 'redis' ? { __test__now: () => clock.now() } : {}) })
-    return { kv, limiter, clock }
+    const limiter = createRateLimiter({ kv, policies: POLICIES, ...(kind === 'memory' ? {} : { __test__now: () => clock.now() }) })
+    return { kv, limiter: shared(limiter), clock }
   }
 
-  describe(`rate limiter (${kind})`, () => {
+  describe(`rate limiter (${kind})`, { skip }, () => {
     test('5 per second: five calls pass, the sixth waits at most a second', async (t) => {
       const { limiter, clock } = setup(t)
       clock.advance(500) // mid-bucket; at a bucket start the §5 wait is w + w·k/c = 1200 ms
@@ -112,56 +125,86 @@ function limiterContract (kind: TestKvKind): void {
   })
 }
 
-limiterContract('memory')
-if (testRedisUrl() !== undefined) {
-  limiterContract('redis')
+/** Checks only a server store can fail: decisions follow the server's clock and match the memory twin. */
+function serverClockContract (kind: Exclude<TestKvKind, 'memory'>, skip?: string): void {
+  describe(`rate limiter on the server clock (${kind})`, { skip }, () => {
+    test('decisions follow the server clock, not the app clock', async (t) => {
+      const kv = createTestKvFor(t, kind)
+      const limiter = shared(createRateLimiter({ kv, policies: POLICIES }))
+      const realNow = Date.now
+      t.after(() => { Date.now = realNow })
+      assert.equal((await limiter.check('hourly', 'h')).allowed, true)
+      Date.now = () => realNow() + 3_600_000
+      const later = await limiter.check('hourly', 'h')
+      Date.now = () => realNow() - 3_600_000
+      const earlier = await limiter.check('hourly', 'h')
+      Date.now = realNow
+      assert.equal(later.allowed, false)
+      assert.equal(earlier.allowed, false)
+      assert.ok(later.retryAfterMs > 3_500_000 && earlier.retryAfterMs > 3_500_000, `${later.retryAfterMs} ${earlier.retryAfterMs}`)
+    })
 
-  test('Redis decisions follow the server clock, not the app clock', async (t) => {
-    const kv = createTestKvFor(t, 'redis')
-    const limiter = createRateLimiter({ kv, policies: POLICIES })
-    const realNow = Date.now
-    t.after(() => { Date.now = realNow })
-    assert.equal((await limiter.check('hourly', 'h')).allowed, true)
-    Date.now = () => realNow() + 3_600_000
-    const later = await limiter.check('hourly', 'h')
-    Date.now = () => realNow() - 3_600_000
-    const earlier = await limiter.check('hourly', 'h')
-    assert.equal(later.allowed, false)
-    assert.equal(earlier.allowed, false)
-    assert.ok(later.retryAfterMs > 3_500_000 && earlier.retryAfterMs > 3_500_000, `${later.retryAfterMs} ${earlier.retryAfterMs}`)
+    test('the Lua script and the memory twin make identical decisions on random traffic', async (t) => {
+      const policies = { mix: [{ limit: 3, windowS: 1 }, { limit: 5, windowS: 4 }] }
+      const ops = fc.array(fc.record({ advance: fc.integer({ min: 0, max: 1500 }), cost: fc.integer({ min: 1, max: 6 }) }), { minLength: 1, maxLength: 30 })
+      let run = 0
+      await fc.assert(fc.asyncProperty(ops, async (steps) => {
+        run++
+        const clock = new FakeClock(Date.UTC(2026, 0, 1) + 137)
+        const memory = createRateLimiter({ kv: createMemoryKv({ clock, prefix: `t-twin-${run}` }), policies })
+        const server = shared(createRateLimiter({ kv: createTestKvFor(t, kind), policies, __test__now: () => clock.now() }))
+        for (const step of steps) {
+          clock.advance(step.advance)
+          assert.deepEqual(await server.check('mix', 's', step.cost), await memory.check('mix', 's', step.cost))
+        }
+      }), { numRuns: 25 })
+    })
   })
+}
 
-  test('the Lua script and the memory twin make identical decisions on random traffic', async (t) => {
-    const policies = { mix: [{ limit: 3, windowS: 1 }, { limit: 5, windowS: 4 }] }
-    const ops = fc.array(fc.record({ advance: fc.integer({ min: 0, max: 1500 }), cost: fc.integer({ min: 1, max: 6 }) }), { minLength: 1, maxLength: 30 })
-    let run = 0
-    await fc.assert(fc.asyncProperty(ops, async (steps) => {
-      run++
-      const clock = new FakeClock(Date.UTC(2026, 0, 1) + 137)
-      const memory = createRateLimiter({ kv: createMemoryKv({ clock, prefix: `t-twin-${run}` }), policies })
-      const redis = createRateLimiter({ kv: createTestKvFor(t, 'redis'), policies, __test__now: () => clock.now() })
-      for (const step of steps) {
-        clock.advance(step.advance)
-        assert.deepEqual(await redis.check('mix', 's', step.cost), await memory.check('mix', 's', step.cost))
-      }
-    }), { numRuns: 25 })
-  })
-
-  test('Redis stopped mid-test: the limiter answers from the in-process fallback', { skip: hasRedisServer() ? undefined : 'redis-server is not installed' }, async (t) => {
-    const server = await startPrivateRedis(t, await freePort())
-    const kv = createRedisKv({ url: server.url, commandTimeoutMs: 300, prefix: 't-stop' })
+/** The server the limiter's subject lives on goes away mid-test: decisions continue from the fallback. */
+function stoppedServerTest (kind: Exclude<TestKvKind, 'memory'>, skip?: string): void {
+  const name = kind === 'redis'
+    ? 'Redis stopped mid-test: the limiter answers from the in-process fallback'
+    : 'the Redis Cluster master holding the subject stopped mid-test: the limiter answers from the in-process fallback'
+  test(name, { skip: skip ?? (hasRedisServer() ? undefined : 'redis-server is not installed') }, async (t) => {
+    let kv: KvStore
+    let stop: (key: string) => Promise<void>
+    if (kind === 'redis') {
+      const server = await startPrivateRedis(t, await freePort())
+      kv = createRedisKv({ url: server.url, commandTimeoutMs: 300, prefix: 't-stop' })
+      stop = async () => { await server.kill() }
+    } else {
+      // Its own cluster: the file's cluster keeps serving the other tests.
+      const cluster = await startRedisCluster(t)
+      kv = createRedisKv({ nodes: cluster.nodes, cluster: true, commandTimeoutMs: 300, prefix: 't-stop' })
+      stop = async (key) => { await cluster.kill(await clusterMasterOf(cluster, key)) }
+    }
     t.after(() => kv.close())
     const metrics = createMetrics()
     const warnings: string[] = []
     const limiter = createRateLimiter({ kv, policies: POLICIES, metrics, clock: new FakeClock(), logger: { warn: (_o, msg) => warnings.push(msg), info: () => {} } })
     const before = await limiter.check('five', 'z')
     assert.deepEqual([before.allowed, before.degraded], [true, false])
-    await server.kill()
+    await stop(limiter.keysOf('five', 'z')[0]!)
     const during = await limiter.check('five', 'z')
     assert.deepEqual([during.allowed, during.degraded], [true, true])
     assert.equal(warnings.length, 1)
     assert.match(await metrics.registry.metrics(), /bozor_rate_limit_fallback_total\{policy="five"\} 1/)
   })
+}
+
+const clusterKind = await useTestCluster()
+limiterContract('memory')
+if (testRedisUrl() !== undefined) {
+  limiterContract('redis')
+  serverClockContract('redis')
+  stoppedServerTest('redis')
+}
+if (clusterKind !== undefined) {
+  limiterContract('cluster', clusterKind.skip)
+  serverClockContract('cluster', clusterKind.skip)
+  stoppedServerTest('cluster', clusterKind.skip)
 }
 
 test('an unavailable store falls back to an in-process limiter with the same rules, logged and counted', async (t) => {
