@@ -8,13 +8,14 @@
 import type { FastifyInstance } from 'fastify'
 import type { Db } from '../adapters/postgres/database.js'
 import { createPostgresShop } from '../adapters/postgres/orders-store.js'
+import { releaseForeignOutboxLeases } from '../adapters/postgres/outbox.js'
 import { pruneProviderAudit } from '../adapters/postgres/provider-audit.js'
 import type { Clock } from '../domain/shared/clock.js'
 import { expireOrders } from '../usecases/expire-orders.js'
 import { closeDueStripeCheckouts, retryPendingStripeRefunds, type StripeDeps } from '../usecases/stripe-payments.js'
 import { createLoggingNotifier, type Notifier } from './notifier.js'
 import { DEFAULT_HANDLERS, type OutboxHandler } from './outbox-handlers.js'
-import { createOutboxWorker, type WorkerLogger } from './outbox-worker.js'
+import { createOutboxWorker, OUTBOX_INSTANCE, type WorkerLogger } from './outbox-worker.js'
 
 export interface BackgroundJobsOptions {
   db: Db
@@ -31,6 +32,12 @@ export interface BackgroundJobsOptions {
   stripe?: StripeDeps
   /** How often pending Stripe refunds are sent again [1 min]. */
   stripeRefundIntervalMs?: number
+  /**
+   * No other process can use this database (the embedded PGlite, guarded by its data-dir lock):
+   * outbox leases other processes left are a dead process's and are freed before the first run,
+   * instead of waiting for them to expire.
+   */
+  soleInstance?: boolean
 }
 
 /** Starts both loops; `stop()` waits for a run in progress. Idempotent. */
@@ -38,6 +45,7 @@ export function startBackgroundJobs (options: BackgroundJobsOptions): { stop(): 
   const store = createPostgresShop(options.db)
   const worker = createOutboxWorker({ db: options.db, clock: options.clock, logger: options.logger, notifier: options.notifier ?? createLoggingNotifier(options.logger), handlers: { ...DEFAULT_HANDLERS, ...options.handlers } })
   const running = new Set<Promise<unknown>>()
+  let leasesFreed = options.soleInstance !== true
   const stripe = options.stripe
   const loop = (name: string, ms: number, work: () => Promise<unknown>): NodeJS.Timeout => {
     let busy = false
@@ -53,7 +61,14 @@ export function startBackgroundJobs (options: BackgroundJobsOptions): { stop(): 
   }
   const timers = [
     loop('expiry', options.expiryIntervalMs ?? 30_000, () => expireOrders({ store, now: options.clock.now(), ...(stripe !== undefined ? { beforeExpire: () => closeDueStripeCheckouts(stripe) } : {}) })),
-    loop('outbox', options.outboxIntervalMs ?? 1_000, () => worker.runOnce()),
+    loop('outbox', options.outboxIntervalMs ?? 1_000, async () => {
+      if (!leasesFreed) {
+        const freed = await releaseForeignOutboxLeases(options.db, OUTBOX_INSTANCE)
+        if (freed > 0) options.logger.info({ module: 'outbox', freed }, 'freed outbox leases of an earlier process')
+        leasesFreed = true
+      }
+      return await worker.runOnce()
+    }),
     ...(stripe !== undefined ? [loop('stripe-refunds', options.stripeRefundIntervalMs ?? 60_000, () => retryPendingStripeRefunds(stripe))] : []),
     loop('audit-prune', options.auditPruneIntervalMs ?? 3_600_000, () => pruneProviderAudit(options.db, options.clock.now()))
   ]

@@ -1,8 +1,9 @@
 /**
  * The `click.reverse` outbox handler: sends a pending automatic Click refund as a Merchant API
- * reversal (usecases/click-reversal.ts). It works through the worker's transaction (PGlite has
- * one connection). A refund no longer pending is skipped, so a row run twice reverses once; a
- * refusal marks the refund failed and flags the order (committed with the row); a transient
+ * reversal (usecases/click-reversal.ts). The Merchant API call runs outside any transaction
+ * (decision 0010); the ledger records its outcome in its own short transaction, order locked
+ * first. A refund no longer pending is skipped, so a row run again (a retry, a takeover after a
+ * crash) reverses once; a refusal marks the refund failed and flags the order; a transient
  * failure throws, and the worker retries the row with backoff. Without a Merchant API client
  * (CLICK_MERCHANT_USER_ID unset since the row was written) the refund fails at once and the
  * order is flagged for a reversal in the cabinet.

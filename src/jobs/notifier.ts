@@ -8,7 +8,7 @@ import type { Money } from '../domain/shared/money.js'
 
 export interface DigitalGoods {
   orderId: string
-  /** The customer's language, read in the worker's transaction (a lookup outside it could wait on it). */
+  /** The customer's language when the caller knows it (otherwise the notifier looks it up). */
   language?: Language
   items: Array<{ productId: string, title: { en: string, ru?: string, uz?: string }, payload: string }>
 }

@@ -1,6 +1,9 @@
 /**
- * What each outbox topic does. `order.paid` runs in steps (confirm, goods, admin) whose
- * progress is saved in the row, so a retry repeats only the step that failed.
+ * What each outbox topic does. Handlers run outside any database transaction (decision 0010):
+ * network calls go in `step` work, and a state change that follows one (the order becoming
+ * fulfilled once its goods are sent) goes in the step's `commit`, which runs in a short
+ * transaction with the step's recorded progress. `order.paid` runs in steps (confirm, goods,
+ * admin), so a retry or a takeover repeats only the step that was not recorded done.
  */
 import { applyTransition, lockOrder } from '../adapters/postgres/order-ledger.js'
 import { productPayloads } from '../adapters/postgres/catalog-store.js'
@@ -12,16 +15,24 @@ import { formatMoney, type Money } from '../domain/shared/money.js'
 import type { CardFailure, CustomerMessage, Notifier } from './notifier.js'
 
 export interface HandlerContext {
+  /**
+   * The database; no transaction is open. A handler's own state change runs in its own short
+   * transaction (`db.transaction`, order row locked first) or in a step's `commit`.
+   */
   db: Db
   notifier: Notifier
+  /** When the row was claimed (ms). */
   now: number
   payload: Record<string, unknown>
   /**
-   * Runs `work` unless step `name` is already done; then records it. Each completed step is
-   * committed before the next one starts (the worker may stop the handler at the next `step`
-   * call with an internal error and run it again), so never catch what `step` throws.
+   * Runs `work` unless step `name` is already done, outside any transaction; then, in one short
+   * transaction, records the step done (only while this worker still holds the row's lease) and
+   * runs `commit` — both are committed before the next step starts, or neither. When another
+   * worker has taken the row over (this one's lease expired), `step` throws
+   * `OutboxLeaseLostError` instead of running or recording anything: never catch what `step`
+   * throws.
    */
-  step(name: string, work: () => Promise<void>): Promise<void>
+  step(name: string, work: () => Promise<void>, commit?: (tx: Db) => Promise<void>): Promise<void>
 }
 
 export type OutboxHandler = (ctx: HandlerContext) => Promise<void>
@@ -33,7 +44,7 @@ interface PaidPayload {
   items: Array<{ productId: string, quantity: number, kind: 'digital' | 'physical' }>
 }
 
-/** The customer's language, read through the worker's transaction. */
+/** The customer's language (read before the sends, so the notifier need not look it up). */
 async function languageOf (ctx: HandlerContext, telegramId: number): Promise<Language | undefined> {
   const rows = await ctx.db.select({ language: customer.language }).from(customer).where(eq(customer.telegramId, telegramId)).limit(1)
   const language = rows[0]?.language
@@ -54,11 +65,12 @@ async function orderPaid (ctx: HandlerContext): Promise<void> {
         ...(language !== undefined ? { language } : {}),
         items: rows.map((r) => ({ productId: r.id, title: r.title, payload: r.payload ?? '' }))
       })
-      if (digital.length === p.items.length) {
-        // a digital order is fulfilled once its goods are sent (DESIGN.md "States")
-        const order = await lockOrder(ctx.db, p.orderId)
-        if (order?.state === 'paid') await applyTransition(ctx.db, order, 'fulfilled', { reason: 'digital goods sent', actor: { kind: 'system' }, now: ctx.now })
-      }
+    }, async (tx) => {
+      if (digital.length !== p.items.length) return
+      // a digital order is fulfilled once its goods are sent (DESIGN.md "States"); the order is
+      // locked as for every state change, and a refund meanwhile leaves it as it is
+      const order = await lockOrder(tx, p.orderId)
+      if (order?.state === 'paid') await applyTransition(tx, order, 'fulfilled', { reason: 'digital goods sent', actor: { kind: 'system' }, now: ctx.now })
     })
   }
   const physical = p.items.filter((i) => i.kind === 'physical')

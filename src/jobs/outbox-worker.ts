@@ -1,25 +1,45 @@
 /**
- * Works off the outbox (DESIGN.md): each row is claimed in its own transaction with
- * `FOR UPDATE SKIP LOCKED` (several workers and instances share the work, a row is never run
- * twice at once), its topic's handler runs, and the row is marked done — or, when the handler
- * throws, retried later with exponential backoff (`available_at`). The handler runs in a savepoint,
- * so a handler whose SQL fails rolls back only its own unfinished work and the attempt is recorded.
- * A multi-step handler commits each completed step before the next one starts (the row is claimed
- * again for it), so a crash repeats at most the step in flight, never one already done (DESIGN.md:
- * only the message being sent may repeat).
+ * Works off the outbox (DESIGN.md) without holding a database transaction across a network call
+ * (STYLE R8; decision 0010). A row is claimed with a lease in a short transaction (`FOR UPDATE
+ * SKIP LOCKED` only there, so several workers and instances share the work and never run one row
+ * at once); its topic's handler then runs outside any transaction while a timer renews the
+ * lease. Each completed step is recorded in its own short transaction, together with the step's
+ * state change, and only while the lease is still this worker's; the row is then marked done, or,
+ * when the handler throws, retried later with exponential backoff (`available_at`) and its lease
+ * freed. A worker that dies leaves its lease to expire ({@link OUTBOX_LEASE_MS}), and another
+ * worker takes the row over; a crash repeats at most the step in flight, never one recorded done
+ * (DESIGN.md: only the message being sent may repeat).
  *
  * @example
  * const worker = createOutboxWorker({ db, clock, notifier, logger })
  * await worker.runOnce() // rows handled
  */
-import { sql } from 'drizzle-orm'
+import { randomBytes } from 'node:crypto'
+import { hostname } from 'node:os'
 import type { Db } from '../adapters/postgres/database.js'
-import { claimOutbox, completeOutbox, failOutbox, saveOutboxPayload } from '../adapters/postgres/outbox.js'
+import { claimOutbox, completeOutbox, failOutbox, renewOutboxLease, saveOutboxProgress, type ClaimedOutboxRow } from '../adapters/postgres/outbox.js'
 import type { Clock } from '../domain/shared/clock.js'
 import { DEFAULT_HANDLERS, type OutboxHandler } from './outbox-handlers.js'
 import type { Notifier } from './notifier.js'
 
-const SAVEPOINT = 'outbox_handler'
+/**
+ * How long a claimed row stays with its worker without a renewal: the longest a crashed
+ * worker's row waits before another worker takes it over. The holder renews it every
+ * {@link OUTBOX_LEASE_RENEW_MS} while a step runs, so a step may take longer than this (a Bot
+ * API call with timeouts and retries can take minutes; a Click reversal call up to 15 s).
+ */
+export const OUTBOX_LEASE_MS = 60_000
+
+/** How often a worker renews the lease of the row it works on (four chances per lease). */
+export const OUTBOX_LEASE_RENEW_MS = 15_000
+
+/**
+ * This process's name in lease owners (`host:pid:random`); each claim adds `#n`. The random part
+ * tells a restarted process from a dead one with the same host and pid (pid 1 in containers).
+ */
+export const OUTBOX_INSTANCE = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`
+
+let claims = 0
 
 export interface WorkerLogger { info(obj: object, msg?: string): void, warn(obj: object, msg?: string): void, error(obj: object, msg?: string): void }
 
@@ -34,19 +54,26 @@ export interface OutboxWorkerOptions {
   /** First retry delay [1000 ms], doubling per attempt up to `maxBackoffMs` [1 h]. */
   baseBackoffMs?: number
   maxBackoffMs?: number
+  /** Lease length [{@link OUTBOX_LEASE_MS}]. */
+  leaseMs?: number
+  /**
+   * Renewal period while a row runs [{@link OUTBOX_LEASE_RENEW_MS}]; keep it well below
+   * `leaseMs`. (A test sets it beyond the lease to stand for a worker that stopped renewing.)
+   */
+  leaseRenewMs?: number
 }
 
 export interface OutboxWorker {
-  /** Handles due rows until none is left or `batch` were handled; returns how many were done or failed. */
+  /** Handles due rows until none is left or `batch` were claimed; returns how many this worker marked done or failed. */
   runOnce(): Promise<number>
 }
 
 /**
- * Thrown by `step` when a handler reaches a new step after completing one in this transaction:
- * the worker commits the progress so far and claims the row again for the rest.
+ * The row's lease passed to another worker (this one stopped renewing it for longer than the
+ * lease): this worker records nothing more for the row and stops before its next step.
  */
-class CommitBeforeNextStep extends Error {
-  override name = 'CommitBeforeNextStep'
+export class OutboxLeaseLostError extends Error {
+  override name = 'OutboxLeaseLostError'
 }
 
 /** Delay before attempt `attempts + 1`. */
@@ -55,79 +82,104 @@ export function backoffMs (attempts: number, baseMs: number, maxMs: number): num
 }
 
 export function createOutboxWorker (options: OutboxWorkerOptions): OutboxWorker {
+  const { db, clock, logger } = options
   const handlers = options.handlers ?? DEFAULT_HANDLERS
   const batch = options.batch ?? 50
   const base = options.baseBackoffMs ?? 1000
   const max = options.maxBackoffMs ?? 3_600_000
+  const leaseMs = options.leaseMs ?? OUTBOX_LEASE_MS
+  const renewMs = options.leaseRenewMs ?? OUTBOX_LEASE_RENEW_MS
 
-  /** `none`: nothing due; `yielded`: a step was committed and the row is due again for the next one. */
-  async function runOne (): Promise<'handled' | 'yielded' | 'none'> {
-    return await options.db.transaction(async (tx) => {
-      const now = options.clock.now()
-      const [row] = await claimOutbox(tx as unknown as Db, now, 1)
-      if (row === undefined) return 'none'
-      const db = tx as unknown as Db
-      const handler = handlers[row.topic]
-      const payload = { ...row.payload }
-      const done = new Set(Array.isArray(payload.steps) ? payload.steps as string[] : [])
-      // The handler runs inside a savepoint, moved forward after each completed step: when it
-      // fails (even with SQL that aborts the transaction) only its work since the last completed
-      // step is rolled back, and the failed attempt can still be recorded in this transaction.
-      const savepoint = async (statement: string): Promise<void> => { await db.execute(sql.raw(statement)) }
-      await savepoint(`SAVEPOINT ${SAVEPOINT}`)
-      let failure: unknown
-      let stepped = false
-      try {
-        if (handler === undefined) throw new Error(`No handler for outbox topic ${row.topic}`)
-        await handler({
-          db,
-          notifier: options.notifier,
-          now,
-          payload,
-          async step (name, work) {
-            if (done.has(name)) return
-            // one step per transaction: a completed step (a message Telegram has accepted) is
-            // committed before the next one's network call, so a crash there cannot repeat it
-            if (stepped) throw new CommitBeforeNextStep(`commit before outbox step ${name}`)
-            stepped = true
-            await work()
-            done.add(name)
-            payload.steps = [...done]
-            await saveOutboxPayload(db, row.id, payload)
-            await savepoint(`RELEASE SAVEPOINT ${SAVEPOINT}`)
-            await savepoint(`SAVEPOINT ${SAVEPOINT}`)
-          }
-        })
-      } catch (error) {
-        failure = error ?? new Error('outbox handler failed')
+  /** Renews `row`'s lease on a timer until `stop()`; `lost()` once another worker holds it. */
+  function keepLease (row: ClaimedOutboxRow): { lost(): boolean, stop(): Promise<void> } {
+    let lost = false
+    let renewing: Promise<void> | undefined
+    const timer = setInterval(() => {
+      if (renewing !== undefined || lost) return
+      renewing = renewOutboxLease(db, row.id, row.lease, clock.now() + leaseMs)
+        .then((held) => { lost = !held })
+        // a renewal that fails is tried again next period; the lease lasts four periods
+        .catch((err: unknown) => logger.warn({ module: 'outbox', id: row.id, topic: row.topic, err }, 'could not renew the outbox lease'))
+        .finally(() => { renewing = undefined })
+    }, renewMs)
+    timer.unref()
+    return {
+      lost: () => lost,
+      async stop () {
+        clearInterval(timer)
+        await renewing
       }
-      if (failure instanceof CommitBeforeNextStep) {
-        // keep the completed step and its recorded progress; whatever the handler did after it
-        // runs again when the row is claimed for the next step
-        await savepoint(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`)
-        return 'yielded'
-      }
-      if (failure === undefined) {
-        await savepoint(`RELEASE SAVEPOINT ${SAVEPOINT}`)
-        await completeOutbox(db, row.id, options.clock.now())
-      } else {
-        await savepoint(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`)
-        const retryAt = now + backoffMs(row.attempts, base, max)
-        options.logger.warn({ module: 'outbox', id: row.id, topic: row.topic, attempts: row.attempts + 1, err: failure }, 'outbox handler failed; will retry')
-        await failOutbox(db, row.id, failure instanceof Error ? failure.message : String(failure), retryAt)
-      }
-      return 'handled'
-    })
+    }
+  }
+
+  function leaseLost (row: ClaimedOutboxRow, what: string): OutboxLeaseLostError {
+    return new OutboxLeaseLostError(`outbox row ${row.id} (${row.topic}) was taken over by another worker before ${what}; it does the rest`)
+  }
+
+  /** Runs one claimed row: `handled` (done or failed) or `lost` (another worker took it over). */
+  async function run (row: ClaimedOutboxRow, now: number): Promise<'handled' | 'lost'> {
+    const handler = handlers[row.topic]
+    const payload = { ...row.payload }
+    const done = Array.isArray(payload.steps) ? [...payload.steps as string[]] : []
+    const lease = keepLease(row)
+    let failure: unknown
+    try {
+      if (handler === undefined) throw new Error(`No handler for outbox topic ${row.topic}`)
+      await handler({
+        db,
+        notifier: options.notifier,
+        now,
+        payload,
+        async step (name, work, commit) {
+          if (done.includes(name)) return
+          // never start another network call for a row that is someone else's now
+          if (lease.lost()) throw leaseLost(row, `step ${name}`)
+          await work()
+          const steps = [...done, name]
+          await db.transaction(async (tx) => {
+            const t = tx as unknown as Db
+            // the lease check locks the row first; a taken-over row gets neither the progress
+            // nor the step's state change from this worker (the new holder does both)
+            if (!await saveOutboxProgress(t, row.id, row.lease, { ...payload, steps }, clock.now() + leaseMs)) throw leaseLost(row, `recording step ${name}`)
+            if (commit !== undefined) await commit(t)
+          })
+          done.push(name)
+          payload.steps = steps
+        }
+      })
+    } catch (error) {
+      failure = error ?? new Error('outbox handler failed')
+    } finally {
+      await lease.stop()
+    }
+    const log = { module: 'outbox', id: row.id, topic: row.topic }
+    if (failure instanceof OutboxLeaseLostError) {
+      logger.warn({ ...log, err: failure }, 'outbox lease lost; another worker finishes the row')
+      return 'lost'
+    }
+    if (failure === undefined) {
+      if (await completeOutbox(db, row.id, row.lease, clock.now())) return 'handled'
+      // what the handler did last (a message) may be repeated by the new holder
+      logger.warn(log, 'outbox lease lost before the row was marked done; another worker finishes the row')
+      return 'lost'
+    }
+    // from when the attempt failed: a step that ran into timeouts does not retry at once
+    const retryAt = clock.now() + backoffMs(row.attempts, base, max)
+    logger.warn({ ...log, attempts: row.attempts + 1, err: failure }, 'outbox handler failed; will retry')
+    if (await failOutbox(db, row.id, row.lease, failure instanceof Error ? failure.message : String(failure), retryAt)) return 'handled'
+    logger.warn(log, 'outbox lease lost before the failed attempt was recorded; another worker holds the row')
+    return 'lost'
   }
 
   return {
     async runOnce () {
       let count = 0
-      while (count < batch) {
-        const outcome = await runOne()
-        if (outcome === 'none') break
-        // a yielded row has finitely many steps left, so this loop ends
-        if (outcome === 'handled') count++
+      for (let claimed = 0; claimed < batch; claimed++) {
+        const now = clock.now()
+        const row = await claimOutbox(db, now, `${OUTBOX_INSTANCE}#${++claims}`, leaseMs)
+        if (row === undefined) break
+        // a lost row is not counted: it is another worker's now
+        if (await run(row, now) === 'handled') count++
       }
       return count
     }

@@ -1,6 +1,7 @@
-// The outbox worker runs each handler in a savepoint: a handler whose own SQL fails (PostgreSQL
-// aborts the transaction) still gets its attempt and backoff recorded, and only its unfinished
-// work is rolled back.
+// A handler whose own SQL fails still gets its attempt and backoff recorded, and only its
+// unfinished work is rolled back. Handlers run outside any transaction (decision 0010): their
+// writes go in a transaction of their own, or in a step's `commit`, which is committed with the
+// step's progress. (The file's name is from when the worker wrapped handlers in a savepoint.)
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { eq } from 'drizzle-orm'
@@ -41,9 +42,11 @@ test('a handler whose SQL violates a constraint gets its attempt recorded and is
   const worker = makeWorker(db, clock, {
     'test.sql-fails': async (ctx) => {
       calls++
-      await ctx.db.insert(outbox).values({ topic: 'test.side-effect', payload: {}, availableAt: new Date(ctx.now + 3_600_000) })
-      // the first time: a primary-key violation, which aborts the transaction in PostgreSQL
-      if (calls === 1) await ctx.db.insert(outbox).values({ id, topic: 'test.duplicate', payload: {}, availableAt: new Date(ctx.now) })
+      await ctx.db.transaction(async (tx) => {
+        await tx.insert(outbox).values({ topic: 'test.side-effect', payload: {}, availableAt: new Date(ctx.now + 3_600_000) })
+        // the first time: a primary-key violation, which aborts the transaction in PostgreSQL
+        if (calls === 1) await tx.insert(outbox).values({ id, topic: 'test.duplicate', payload: {}, availableAt: new Date(ctx.now) })
+      })
     }
   })
 
@@ -74,16 +77,14 @@ test('completed steps keep their work and progress when a later statement of the
   let failNext = true
   const worker = makeWorker(db, clock, {
     'test.steps': async (ctx) => {
-      await ctx.step('first', async () => {
-        ran.push('first')
-        await ctx.db.insert(outbox).values({ topic: 'test.first-done', payload: {}, availableAt: new Date(ctx.now + 3_600_000) })
+      await ctx.step('first', async () => { ran.push('first') }, async (tx) => {
+        await tx.insert(outbox).values({ topic: 'test.first-done', payload: {}, availableAt: new Date(ctx.now + 3_600_000) })
       })
-      await ctx.step('second', async () => {
-        ran.push('second')
-        await ctx.db.insert(outbox).values({ topic: 'test.second-done', payload: {}, availableAt: new Date(ctx.now + 3_600_000) })
+      await ctx.step('second', async () => { ran.push('second') }, async (tx) => {
+        await tx.insert(outbox).values({ topic: 'test.second-done', payload: {}, availableAt: new Date(ctx.now + 3_600_000) })
         if (failNext) {
           failNext = false
-          await ctx.db.insert(outbox).values({ id, topic: 'test.duplicate', payload: {}, availableAt: new Date(ctx.now) })
+          await tx.insert(outbox).values({ id, topic: 'test.duplicate', payload: {}, availableAt: new Date(ctx.now) })
         }
       })
     }

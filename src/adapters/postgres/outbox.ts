@@ -1,12 +1,17 @@
 /**
  * The outbox table: durable side effects written in the same transaction as a state change
- * (DESIGN.md), worked off by {@link ../../jobs/outbox-worker.ts}. Rows are claimed with
- * `FOR UPDATE SKIP LOCKED`, so several workers (and instances) share the work.
+ * (DESIGN.md), worked off by {@link ../../jobs/outbox-worker.ts}. A worker claims a row with a
+ * lease: a short `FOR UPDATE SKIP LOCKED` transaction writes who holds the row and until when,
+ * and commits before any network call. Every later write of the holder (progress, done, failed,
+ * renewal) names its lease and changes nothing once another worker has taken the row over
+ * (decision 0010).
  *
  * @example
  * await enqueueOutbox(tx, 'admin.notify', { orderId: '1042', text: 'Check order 1042' }, clock.now())
+ * const row = await claimOutbox(db, clock.now(), 'host:42:ab12cd#1', OUTBOX_LEASE_MS)
+ * if (row !== undefined && !await completeOutbox(db, row.id, row.lease, clock.now())) console.log('taken over')
  */
-import { and, asc, eq, isNull, lte, sql } from 'drizzle-orm'
+import { and, asc, eq, isNotNull, isNull, lte, not, like, or, sql } from 'drizzle-orm'
 import type { Db } from './database.js'
 import { outbox } from './schema.js'
 
@@ -20,6 +25,11 @@ export interface OutboxRow {
   attempts: number
 }
 
+/** A row claimed by a worker: `lease` is the claim's owner token, passed to every later write. */
+export interface ClaimedOutboxRow extends OutboxRow {
+  lease: string
+}
+
 /** Writes one outbox row; call it inside the transaction of the state change. */
 export async function enqueueOutbox (db: Db, topic: OutboxTopic, payload: Record<string, unknown>, now: number): Promise<number> {
   const rows = await db.insert(outbox).values({ topic, payload, availableAt: new Date(now), createdAt: new Date(now) })
@@ -28,31 +38,75 @@ export async function enqueueOutbox (db: Db, topic: OutboxTopic, payload: Record
 }
 
 /**
- * Locks up to `limit` due rows (not done, `available_at ≤ now`), skipping rows another worker
- * holds. Call inside a transaction; the rows stay locked until it ends.
+ * Claims the next due row (not done, `available_at ≤ now`, no lease or an expired one) for
+ * `owner` until `now + leaseMs`, in its own short transaction; rows another worker is claiming
+ * at the same moment are skipped. Undefined when nothing is due. Pass the plain database, not a
+ * transaction: the claim must be committed before the row's work starts.
  */
-export async function claimOutbox (db: Db, now: number, limit: number): Promise<OutboxRow[]> {
-  return await db.select({ id: outbox.id, topic: outbox.topic, payload: outbox.payload, attempts: outbox.attempts })
-    .from(outbox)
-    .where(and(isNull(outbox.doneAt), lte(outbox.availableAt, new Date(now))))
-    .orderBy(asc(outbox.availableAt), asc(outbox.id))
-    .limit(limit)
-    .for('update', { skipLocked: true })
+export async function claimOutbox (db: Db, now: number, owner: string, leaseMs: number): Promise<ClaimedOutboxRow | undefined> {
+  const at = new Date(now)
+  return await db.transaction(async (tx) => {
+    const [row] = await tx.select({ id: outbox.id, topic: outbox.topic, payload: outbox.payload, attempts: outbox.attempts })
+      .from(outbox)
+      .where(and(isNull(outbox.doneAt), lte(outbox.availableAt, at), or(isNull(outbox.leaseExpiresAt), lte(outbox.leaseExpiresAt, at))))
+      .orderBy(asc(outbox.availableAt), asc(outbox.id))
+      .limit(1)
+      .for('update', { skipLocked: true })
+    if (row === undefined) return undefined
+    await tx.update(outbox).set({ leaseOwner: owner, leaseExpiresAt: new Date(now + leaseMs) }).where(eq(outbox.id, row.id))
+    return { ...row, lease: owner }
+  })
 }
 
-/** Marks a row done (`done_at`). */
-export async function completeOutbox (db: Db, id: number, now: number): Promise<void> {
-  await db.update(outbox).set({ doneAt: new Date(now), attempts: sql`${outbox.attempts} + 1`, lastError: null })
-    .where(eq(outbox.id, id))
+/** The row while `lease` still holds it (no other worker took it over) and it is not done. */
+function heldBy (id: number, lease: string) {
+  return and(eq(outbox.id, id), eq(outbox.leaseOwner, lease), isNull(outbox.doneAt))
 }
 
-/** Records a failed attempt and makes the row due again at `retryAt`. */
-export async function failOutbox (db: Db, id: number, error: string, retryAt: number): Promise<void> {
-  await db.update(outbox).set({ attempts: sql`${outbox.attempts} + 1`, lastError: error.slice(0, 2000), availableAt: new Date(retryAt) })
-    .where(eq(outbox.id, id))
+/** Moves the lease's expiry to `until`; false when the lease is no longer this holder's. */
+export async function renewOutboxLease (db: Db, id: number, lease: string, until: number): Promise<boolean> {
+  const rows = await db.update(outbox).set({ leaseExpiresAt: new Date(until) }).where(heldBy(id, lease)).returning({ id: outbox.id })
+  return rows.length > 0
 }
 
-/** Replaces a row's payload (progress of a multi-step handler), without finishing it. */
-export async function saveOutboxPayload (db: Db, id: number, payload: Record<string, unknown>): Promise<void> {
-  await db.update(outbox).set({ payload }).where(eq(outbox.id, id))
+/**
+ * Records a handler's progress (`payload`) and extends the lease to `until`; false, with nothing
+ * written, when the lease is no longer this holder's. Call it in the transaction of the step's
+ * own state change, so both commit or neither does.
+ */
+export async function saveOutboxProgress (db: Db, id: number, lease: string, payload: Record<string, unknown>, until: number): Promise<boolean> {
+  const rows = await db.update(outbox).set({ payload, leaseExpiresAt: new Date(until) }).where(heldBy(id, lease)).returning({ id: outbox.id })
+  return rows.length > 0
+}
+
+/** Marks a row done (`done_at`) and frees its lease; false when the lease is no longer this holder's. */
+export async function completeOutbox (db: Db, id: number, lease: string, now: number): Promise<boolean> {
+  const rows = await db.update(outbox)
+    .set({ doneAt: new Date(now), attempts: sql`${outbox.attempts} + 1`, lastError: null, leaseOwner: null, leaseExpiresAt: null })
+    .where(heldBy(id, lease)).returning({ id: outbox.id })
+  return rows.length > 0
+}
+
+/**
+ * Records a failed attempt, makes the row due again at `retryAt` and frees its lease; false
+ * when the lease is no longer this holder's (the new holder's attempt counts, not this one).
+ */
+export async function failOutbox (db: Db, id: number, lease: string, error: string, retryAt: number): Promise<boolean> {
+  const rows = await db.update(outbox)
+    .set({ attempts: sql`${outbox.attempts} + 1`, lastError: error.slice(0, 2000), availableAt: new Date(retryAt), leaseOwner: null, leaseExpiresAt: null })
+    .where(heldBy(id, lease)).returning({ id: outbox.id })
+  return rows.length > 0
+}
+
+/**
+ * Frees every lease of an unfinished row not held by `instance` (owners `instance#n`). Only for a
+ * database that one process alone can open (PGlite's data-dir lock): any other holder is a dead
+ * process, and its rows need not wait for their leases to expire. Returns how many were freed.
+ */
+export async function releaseForeignOutboxLeases (db: Db, instance: string): Promise<number> {
+  const pattern = `${instance.replace(/[\\%_]/g, (c) => `\\${c}`)}#%`
+  const rows = await db.update(outbox).set({ leaseOwner: null, leaseExpiresAt: null })
+    .where(and(isNull(outbox.doneAt), isNotNull(outbox.leaseOwner), not(like(outbox.leaseOwner, pattern))))
+    .returning({ id: outbox.id })
+  return rows.length
 }

@@ -6,8 +6,10 @@ import { bigintString, timestamptz } from './columns.js'
 
 /**
  * Durable side effects (deliver goods, notify, broadcast), written in the same transaction as
- * the state change and claimed by workers with `FOR UPDATE SKIP LOCKED`. A row is done when
- * `done_at` is set; a failed attempt moves `available_at` forward.
+ * the state change. A worker claims a row with a lease (`lease_owner`, `lease_expires_at`), taken
+ * in a short `FOR UPDATE SKIP LOCKED` transaction and renewed while it works; a row whose lease
+ * expired (its worker died) is claimed again. A row is done when `done_at` is set; a failed
+ * attempt moves `available_at` forward and releases the lease (decision 0010).
  */
 export const outbox = pgTable('outbox', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),
@@ -17,7 +19,11 @@ export const outbox = pgTable('outbox', {
   attempts: integer('attempts').notNull().default(0),
   lastError: text('last_error'),
   createdAt: timestamptz('created_at').notNull().defaultNow(),
-  doneAt: timestamptz('done_at')
+  doneAt: timestamptz('done_at'),
+  /** Who holds the row's lease: one claim of one worker (`host:pid:random#n`); null when free. */
+  leaseOwner: text('lease_owner'),
+  /** When the lease lapses unless its holder renews it; another worker may then claim the row. */
+  leaseExpiresAt: timestamptz('lease_expires_at')
 }, (t) => [
   // workers scan only the rows still to do
   index('outbox_pending_idx').on(t.availableAt, t.id).where(sql`${t.doneAt} is null`)
