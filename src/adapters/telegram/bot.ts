@@ -93,7 +93,7 @@ function classifyErrors (services: BotServices): Transformer {
     const log = { module: 'bot', method, chatId, errorCode: result.error_code, description: result.description }
     if (result.error_code === 403 && typeof chatId === 'number' && chatId > 0 && /blocked by the user|user is deactivated|can't initiate conversation/i.test(result.description)) {
       services.logger.info(log, 'customer blocked the bot; marked and skipped by broadcasts')
-      // not awaited: an outbox worker may be sending this inside its transaction (PGlite has one connection)
+      // not awaited: the reply path does not wait on a database write for a best-effort mark
       services.store.markBlocked(chatId, services.clock.now()).catch((err: unknown) => services.logger.warn({ module: 'bot', err }, 'could not mark the customer blocked'))
     } else if (result.error_code === 400 && /query is too old|query ID is invalid/i.test(result.description)) {
       services.logger.debug(log, 'callback query answered too late')
