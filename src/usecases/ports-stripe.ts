@@ -100,6 +100,38 @@ export type StripeWebhookEvent =
   | { type: 'intent.succeeded', eventId: string, at: number, orderId: string | null, paymentIntentId: string, amount: Money }
   | { type: 'intent.failed', eventId: string, at: number, orderId: string | null, paymentIntentId: string, error: CardError | null }
   | { type: 'charge.refunded', eventId: string, at: number, orderId: string | null, paymentIntentId: string | null, amountRefunded: Money }
+  | {
+    /** `refund.created`, `refund.updated`, `refund.failed`, `charge.refund.updated`: a Refund's status. */
+    type: 'refund.status'
+    eventId: string
+    at: number
+    eventType: string
+    orderId: string | null
+    /** Stripe's id (`re_…`). */
+    refundId: string
+    /** Our ledger row (`led_…`) from the refund's `metadata.refund_id`, when we sent it. */
+    ledgerRefundId: string | null
+    paymentIntentId: string | null
+    status: 'pending' | 'requires_action' | 'succeeded' | 'failed' | 'canceled'
+    amount: Money
+    failureReason: string | null
+  }
+  | {
+    /** `charge.dispute.created` / `charge.dispute.closed`. */
+    type: 'dispute.created' | 'dispute.closed'
+    eventId: string
+    at: number
+    orderId: string | null
+    disputeId: string
+    paymentIntentId: string | null
+    chargeId: string | null
+    amount: Money
+    reason: string
+    /** `needs_response`, `won`, `lost`, … as Stripe says. */
+    status: string
+    /** ms; when evidence is due (created disputes). */
+    dueBy: number | null
+  }
   | { type: 'ignored', eventId: string, at: number, eventType: string }
 
 /** What the ledger did with an event. */

@@ -53,8 +53,9 @@ export async function insertHistory (tx: Db, orderId: string, entry: HistoryEntr
   })
 }
 
-async function writeState (tx: Db, order: Order, extra: Partial<typeof shopOrder.$inferInsert> = {}): Promise<void> {
-  const at = STATE_TIMESTAMP[order.state]
+/** Writes the order's state, totals and flags; `stamp` false keeps the state's `*_at` (no state change). */
+async function writeState (tx: Db, order: Order, extra: Partial<typeof shopOrder.$inferInsert> = {}, stamp = true): Promise<void> {
+  const at = stamp ? STATE_TIMESTAMP[order.state] : undefined
   await tx.update(shopOrder).set({
     state: order.state,
     refundedAmount: order.refunded.amount,
@@ -121,11 +122,13 @@ export async function markOrderPaid (tx: Db, order: Order, input: MarkPaidInput)
 
 /**
  * Raises `flag` on a locked order and writes an `admin.notify` outbox row with `note`. The row
- * is written even when the flag was already up (each event deserves its message).
+ * is written even when the flag was already up (each event deserves its message). Other
+ * changes already made to `order` (a lowered `refunded`) are written with it.
  */
 export async function flagOrder (tx: Db, order: Order, flag: OrderFlag, input: { note: string, now: number }): Promise<Order> {
   const flagged = { ...addFlag(order, flag), updatedAt: input.now }
-  await writeState(tx, flagged)
+  // no state change here: `paid_at`/`refunded_at` keep their moment
+  await writeState(tx, flagged, {}, false)
   await enqueueOutbox(tx, 'admin.notify', { orderId: order.id, flag, text: input.note }, input.now)
   return flagged
 }

@@ -11,7 +11,7 @@
  */
 import { and, asc, desc, eq, inArray, lte, sql } from 'drizzle-orm'
 import { payStatus } from '../../domain/orders/hold.js'
-import { refundableAmount } from '../../domain/orders/order-state.js'
+import { refundableAmount, revertRefund } from '../../domain/orders/order-state.js'
 import type { Order } from '../../domain/orders/order.js'
 import { canReplayCreate, canReuseSession, checkoutExpiresAt } from '../../domain/payments/stripe-checkout.js'
 import { DomainError as DomainErrorCtor } from '../../domain/shared/errors.js'
@@ -29,7 +29,7 @@ import { isUniqueViolation } from './errors.js'
 import { flagOrder, lockOrder, markOrderPaid, recordRefund } from './order-ledger.js'
 import { enqueueOutbox } from './outbox.js'
 import type { CardFailure } from '../../jobs/notifier.js'
-import { orderItem, paymentRefund, paymentTransaction, providerEvent, shopOrder, stripeAttempt } from './schema.js'
+import { orderItem, paymentRefund, paymentTransaction, product, providerEvent, shopOrder, stripeAttempt } from './schema.js'
 
 const STRIPE = 'stripe'
 const ACTOR = { kind: 'provider', provider: STRIPE } as const
@@ -180,6 +180,138 @@ async function applyRefundEffects (tx: Db, order: Order, refund: typeof paymentR
   }, now)
 }
 
+type RefundRow = typeof paymentRefund.$inferSelect
+type RefundStatusEvent = Extract<StripeWebhookEvent, { type: 'refund.status' }>
+type DisputeEvent = Extract<StripeWebhookEvent, { type: 'dispute.created' | 'dispute.closed' }>
+
+/**
+ * Our refund row for a Stripe Refund: by its `re_…` id, else by the `led_…` id we put in its
+ * metadata, else (a Dashboard refund recorded from `charge.refunded`, which carries no refund
+ * id) the one external row of the same payment and amount not linked yet.
+ */
+async function findRefundRow (t: Db, event: RefundStatusEvent): Promise<RefundRow | undefined> {
+  const [byStripeId] = await t.select().from(paymentRefund).where(and(eq(paymentRefund.provider, STRIPE), eq(paymentRefund.providerRefundId, event.refundId)))
+  if (byStripeId !== undefined) return byStripeId
+  if (event.ledgerRefundId !== null) {
+    const [byOurs] = await t.select().from(paymentRefund).where(and(eq(paymentRefund.provider, STRIPE), eq(paymentRefund.id, event.ledgerRefundId)))
+    if (byOurs !== undefined && (byOurs.providerRefundId === null || byOurs.providerRefundId === event.refundId)) return byOurs
+  }
+  if (event.paymentIntentId === null) return undefined
+  const [external] = await t.select({ refund: paymentRefund }).from(paymentRefund)
+    .innerJoin(paymentTransaction, eq(paymentTransaction.id, paymentRefund.transactionId))
+    .where(and(eq(paymentRefund.provider, STRIPE), eq(paymentRefund.origin, 'external'), sql`${paymentRefund.providerRefundId} is null`,
+      eq(paymentRefund.amount, event.amount.amount), eq(paymentTransaction.providerTransactionId, event.paymentIntentId)))
+    .orderBy(asc(paymentRefund.createdAt)).limit(1)
+  return external?.refund
+}
+
+/**
+ * Takes back the stock a full refund returned, when every item is still available
+ * (`stock − reserved ≥ quantity`); otherwise changes nothing. Returns what it did, for the notice.
+ */
+async function retakeStock (t: Db, order: Order, now: number): Promise<string> {
+  const items = [...order.items].sort((a, b) => a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0)
+  const short: string[] = []
+  for (const item of items) {
+    const [row] = await t.select({ stock: product.stock, reserved: product.reserved }).from(product).where(eq(product.id, item.productId)).for('update')
+    if (row !== undefined && row.stock !== null && row.stock - row.reserved < item.quantity) short.push(`${item.productId} (${Math.max(row.stock - row.reserved, 0)} of ${item.quantity} available)`)
+  }
+  if (short.length > 0) return `The stock the refund returned could not be taken back (sold again since: ${short.join(', ')}); correct the stock by hand.`
+  for (const item of items) {
+    await t.update(product).set({ stock: sql`case when ${product.stock} is null then null else ${product.stock} - ${item.quantity} end`, updatedAt: new Date(now) })
+      .where(eq(product.id, item.productId))
+  }
+  return 'The stock the refund returned was taken back out.'
+}
+
+/**
+ * A refund Stripe accepted or failed later (specs/stripe.md §10). Accepted (`succeeded`, or
+ * `pending`, which the ledger counts at once) settles a row still pending here (our API call
+ * timed out). Failed or canceled: a pending row becomes failed; a succeeded one is taken back —
+ * the payment's and the order's refunded totals are lowered, the stock of a full refund is taken
+ * back where it still can be, and the order is flagged with a notice to ADMIN_CHAT_ID. The
+ * order state stays as it is (decision 0011). A failed row never changes again.
+ */
+async function applyRefundStatus (t: Db, event: RefundStatusEvent, now: number): Promise<StripeEventOutcome> {
+  const peek = await findRefundRow(t, event)
+  if (peek === undefined) {
+    const accepted = event.status === 'succeeded' || event.status === 'pending'
+    return outcome(accepted
+      ? `refund ${event.refundId} not in the ledger (${event.status}); a Dashboard refund is recorded from charge.refunded`
+      : `unknown refund ${event.refundId} (${event.status}); nothing changed`)
+  }
+  const order = await lockOrder(t, peek.orderId)
+  const [refund] = await t.select().from(paymentRefund).where(eq(paymentRefund.id, peek.id)).for('update')
+  if (order === undefined || refund === undefined) return outcome(`refund ${event.refundId}: order ${peek.orderId} missing`)
+  const at = new Date(now)
+  const linked = refund.providerRefundId ?? event.refundId
+  if (event.status === 'succeeded' || event.status === 'pending') {
+    if (refund.state !== 'pending') {
+      if (refund.providerRefundId === null) await t.update(paymentRefund).set({ providerRefundId: linked, updatedAt: at }).where(eq(paymentRefund.id, refund.id))
+      return outcome(`refund ${event.refundId} ${event.status}; ledger already ${refund.state}`)
+    }
+    const [done] = await t.update(paymentRefund).set({ state: 'succeeded', providerRefundId: linked, updatedAt: at }).where(eq(paymentRefund.id, refund.id)).returning()
+    await applyRefundEffects(t, order, done!, now)
+    return outcome(`refund ${event.refundId} settled from its event`)
+  }
+  if (event.status === 'requires_action') return outcome(`refund ${event.refundId} requires action`)
+  if (refund.state === 'failed') return outcome(`refund ${event.refundId} already failed`)
+  const why = event.failureReason ?? event.status
+  await t.update(paymentRefund).set({ state: 'failed', providerRefundId: linked, lastError: { code: `refund_${event.status}`, failureReason: event.failureReason }, updatedAt: at })
+    .where(eq(paymentRefund.id, refund.id))
+  const amount = formatMoney({ amount: refund.amount, currency: refund.currency }, 'en')
+  const ref = `Stripe refund ${event.refundId} (${refund.id}) of ${amount} for order ${order.id}`
+  if (refund.state === 'pending') {
+    await flagOrder(t, order, 'needs_attention', { now, note: `${ref} ${event.status} (${why}); it was never counted, the order is unchanged. Refund the customer again or another way.` })
+    return outcome(`pending refund ${event.refundId} ${event.status}`)
+  }
+  // it had succeeded: take its effects back
+  await t.update(paymentTransaction).set({
+    refundedAmount: sql`greatest(${paymentTransaction.refundedAmount} - ${refund.amount}, 0)`,
+    state: sql`case when ${paymentTransaction.state} = 'refunded' then 'succeeded' else ${paymentTransaction.state} end`,
+    updatedAt: at
+  }).where(eq(paymentTransaction.id, refund.transactionId))
+  const [paidBy] = await t.select({ provider: shopOrder.provider }).from(shopOrder).where(eq(shopOrder.id, order.id))
+  const counted = refund.origin !== 'auto' && paidBy?.provider === STRIPE && order.refunded.amount >= refund.amount &&
+    (order.state === 'paid' || order.state === 'fulfilled' || order.state === 'refunded')
+  if (!counted) {
+    await flagOrder(t, order, 'needs_attention', { now, note: `${ref} failed (${why}) after it had succeeded; the customer did not get the money back. Refund them again from the Stripe Dashboard or another way.` })
+    return outcome(`refund ${event.refundId} failed; order totals unchanged`)
+  }
+  const reverted = revertRefund(order, refund.amount, now)
+  const stock = order.state === 'refunded' ? ` The order stays refunded (a final state): refund the customer another way or settle it with them. ${await retakeStock(t, order, now)}` : ''
+  await flagOrder(t, reverted, 'needs_attention', {
+    now,
+    note: `${ref} failed (${why}) after it had succeeded; the customer did not get the money back. The order's refunded total is back to ${formatMoney(reverted.refunded, 'en')} of ${formatMoney(order.total, 'en')}.${stock}`
+  })
+  return outcome(`refund ${event.refundId} failed; taken back`)
+}
+
+/**
+ * A dispute (chargeback) on one of our payments: `created` flags the order with a notice naming
+ * the amount, reason and evidence deadline; `closed` tells ADMIN_CHAT_ID the outcome. The ledger
+ * is not changed (Stripe moves the disputed funds itself).
+ */
+async function applyDispute (t: Db, event: DisputeEvent, now: number): Promise<StripeEventOutcome> {
+  if (event.paymentIntentId === null) return outcome(`dispute ${event.disputeId} on ${String(event.chargeId)} without a payment intent; not ours to match`)
+  const [txn] = await t.select({ orderId: paymentTransaction.orderId }).from(paymentTransaction)
+    .where(and(eq(paymentTransaction.provider, STRIPE), eq(paymentTransaction.providerTransactionId, event.paymentIntentId)))
+  const order = txn === undefined ? undefined : await lockOrder(t, txn.orderId)
+  if (order === undefined) return outcome(`dispute ${event.disputeId} for unknown payment ${event.paymentIntentId}`)
+  const amount = formatMoney(event.amount, 'en')
+  const ref = `Stripe dispute ${event.disputeId} on order ${order.id} (payment ${event.paymentIntentId})`
+  if (event.type === 'dispute.created') {
+    const due = event.dueBy === null ? '' : ` Evidence is due by ${new Date(event.dueBy).toISOString()}.`
+    await flagOrder(t, order, 'needs_attention', { now, note: `${ref} opened: ${amount}, reason ${event.reason} (status ${event.status}). Respond in the Stripe Dashboard.${due}` })
+    return outcome(`dispute ${event.disputeId} opened`)
+  }
+  const result = event.status === 'won'
+    ? 'won: the disputed funds are returned to you'
+    : event.status === 'lost' ? 'lost: the disputed funds stay with the customer' : `closed with status ${event.status}`
+  await enqueueOutbox(t, 'admin.notify', { orderId: order.id, text: `${ref} of ${amount} (reason ${event.reason}) ${result}.` }, now)
+  return outcome(`dispute ${event.disputeId} closed (${event.status})`)
+}
+
 export function createStripeLedger (db: Db): StripeLedger {
   const tx = <T>(work: (t: Db) => Promise<T>): Promise<T> => db.transaction((t) => work(t as unknown as Db))
 
@@ -278,6 +410,11 @@ export function createStripeLedger (db: Db): StripeLedger {
         await applyRefundEffects(t, order, row, now)
         return outcome('external refund recorded')
       }
+      case 'refund.status':
+        return await applyRefundStatus(t, event, now)
+      case 'dispute.created':
+      case 'dispute.closed':
+        return await applyDispute(t, event, now)
       case 'ignored':
         return outcome(`ignored ${event.eventType}`)
     }

@@ -41,6 +41,8 @@ function orderIdOf (object: { metadata?: Record<string, string> | null, client_r
   return str(object.metadata?.order_id) ?? str(object.client_reference_id)
 }
 
+const REFUND_STATUSES = ['pending', 'requires_action', 'succeeded', 'failed', 'canceled'] as const
+
 /** The event in the core's vocabulary; unhandled types become `ignored`. */
 export function translateStripeEvent (event: Stripe.Event): StripeWebhookEvent {
   const base = { eventId: event.id, at: event.created * 1000 }
@@ -81,6 +83,42 @@ export function translateStripeEvent (event: Stripe.Event): StripeWebhookEvent {
     case 'charge.refunded': {
       const ch = object as unknown as Stripe.Charge
       return { type: 'charge.refunded', ...base, orderId: orderIdOf(ch), paymentIntentId: idOf(ch.payment_intent), amountRefunded: fromStripeAmount(ch.amount_refunded, ch.currency) }
+    }
+    case 'refund.created':
+    case 'refund.updated':
+    case 'refund.failed':
+    case 'charge.refund.updated': {
+      const r = object as unknown as Stripe.Refund
+      const status = REFUND_STATUSES.find((s) => s === r.status)
+      if (status === undefined || typeof r.id !== 'string') return { type: 'ignored', ...base, eventType: `${event.type} (status ${String(r.status)})` }
+      return {
+        type: 'refund.status',
+        ...base,
+        eventType: event.type,
+        orderId: str(r.metadata?.order_id),
+        refundId: r.id,
+        ledgerRefundId: str(r.metadata?.refund_id),
+        paymentIntentId: idOf(r.payment_intent),
+        status,
+        amount: fromStripeAmount(r.amount, r.currency),
+        failureReason: str(r.failure_reason)
+      }
+    }
+    case 'charge.dispute.created':
+    case 'charge.dispute.closed': {
+      const d = object as unknown as Stripe.Dispute
+      return {
+        type: event.type === 'charge.dispute.created' ? 'dispute.created' : 'dispute.closed',
+        ...base,
+        orderId: str(d.metadata?.order_id),
+        disputeId: d.id,
+        paymentIntentId: idOf(d.payment_intent),
+        chargeId: idOf(d.charge),
+        amount: fromStripeAmount(d.amount, d.currency),
+        reason: str(d.reason) ?? 'unknown',
+        status: str(d.status) ?? 'unknown',
+        dueBy: typeof d.evidence_details?.due_by === 'number' ? d.evidence_details.due_by * 1000 : null
+      }
     }
     default:
       return { type: 'ignored', ...base, eventType: event.type }

@@ -78,18 +78,29 @@ export function createRefund (state: EmulatorState, params: Record<string, unkno
   return refund
 }
 
-/** Marks a succeeded refund `failed` later (a closed card), as Stripe can (§10). */
+/**
+ * Marks a succeeded (or pending) refund `failed` later (a closed card), as Stripe can (§10): the
+ * refund gets `failure_reason` and a `failure_balance_transaction`, the charge's
+ * `amount_refunded` drops by its amount, and Stripe's three events follow — `refund.failed`
+ * (not an update: no `previous_attributes`), then `refund.updated` and the older
+ * `charge.refund.updated`, both with `previous_attributes.status`.
+ */
 export function failRefund (state: EmulatorState, refundId: string): StripeObject {
   const refund = state.refunds.get(refundId)
   if (refund === undefined) throw new Error(`No such refund: ${refundId}`)
+  const previous = refund.status as string
+  if (previous !== 'succeeded' && previous !== 'pending') throw new Error(`Refund ${refundId} is ${previous}; only a succeeded or pending refund can fail`)
   const charge = state.charges.get(refund.charge as string)
   refund.status = 'failed'
   refund.failure_reason = 'expired_or_canceled_card'
+  refund.failure_balance_transaction = state.ids.next('txn_')
   if (charge !== undefined) {
-    charge.amount_refunded = (charge.amount_refunded as number) - (refund.amount as number)
+    charge.amount_refunded = Math.max((charge.amount_refunded as number) - (refund.amount as number), 0)
     charge.refunded = false
   }
-  state.emit('refund.failed', refund, undefined, { status: 'succeeded' })
-  state.emit('refund.updated', refund, undefined, { status: 'succeeded' })
+  const changed = { status: previous, failure_reason: null, failure_balance_transaction: null }
+  state.emit('refund.failed', refund)
+  state.emit('refund.updated', refund, undefined, changed)
+  state.emit('charge.refund.updated', refund, undefined, changed)
   return refund
 }

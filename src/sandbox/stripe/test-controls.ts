@@ -32,7 +32,7 @@ export interface StripeTestControls {
   expireCheckoutSession(sessionId: string): StripeObject
   /** Expires every open session whose `expires_at` passed by the clock. */
   runExpiry(): void
-  /** Turns a succeeded refund `failed` (emits `refund.failed` and `refund.updated`). */
+  /** Turns a succeeded or pending refund `failed` (emits `refund.failed`, `refund.updated`, `charge.refund.updated`). */
   failRefund(refundId: string): StripeObject
   /** Creates and delivers an event of any type around `object` (duplicates, delays, bad signatures). */
   sendEvent(type: string, object: Record<string, unknown>, opts?: DeliveryOptions): StripeEvent
