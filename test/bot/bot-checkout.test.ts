@@ -1,19 +1,13 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { eq } from 'drizzle-orm'
-import { ADMIN_CHAT_ID, startBotApp } from '../helpers/bot.js'
+import { ADMIN_CHAT_ID, nextMatching, startBotApp } from '../helpers/bot.js'
 import { seedProduct } from '../helpers/catalog.js'
 import { outbox, paymentTransaction, shopOrder } from '../../src/adapters/postgres/schema.js'
 import type { TelegramTestUser } from '../../src/sandbox/telegram/index.js'
 import type { TgMessage } from '../../src/sandbox/telegram/types.js'
 
-async function next (user: TelegramTestUser, match: RegExp): Promise<TgMessage> {
-  for (let i = 0; i < 6; i++) {
-    const message = await user.nextBotMessage({ timeoutMs: 15_000 })
-    if (match.test(message.text ?? message.caption ?? message.invoice?.title ?? '')) return message
-  }
-  throw new Error(`no bot message matching ${String(match)}`)
-}
+const next = async (user: TelegramTestUser, match: RegExp): Promise<TgMessage> => await nextMatching(user, match, 15_000)
 
 test('digital checkout in Stars: invoice, pre-checkout, payment, confirmation and the goods delivered once', async (t) => {
   const { emulator, database } = await startBotApp(t)

@@ -10,7 +10,7 @@ import { createLogger } from '../../src/logger.js'
 import { createMetrics } from '../../src/metrics.js'
 import { createRateLimiter } from '../../src/adapters/redis/rate-limiter.js'
 import { systemClock, type Clock } from '../../src/domain/shared/clock.js'
-import { createTelegramEmulator, type TelegramEmulator, type TelegramEmulatorOptions } from '../../src/sandbox/telegram/index.js'
+import { createTelegramEmulator, type TelegramEmulator, type TelegramEmulatorOptions, type TelegramTestUser, type TgMessage } from '../../src/sandbox/telegram/index.js'
 import { captureStream } from './app.js'
 import { createTestDb } from './db.js'
 import { createTestKv, freePort } from './kv.js'
@@ -84,4 +84,16 @@ export async function startBotApp (t: TestContext, options: BotAppOptions = {}):
   if (options.emulator === undefined) t.after(() => emulator.close())
   await app.listen({ port, host: '127.0.0.1' })
   return { app, config, emulator, logs, database, kv, url: `http://127.0.0.1:${port}` }
+}
+
+/**
+ * The user's next bot message whose text (or caption, or invoice title) matches, skipping up to
+ * five others (a welcome, a notice) on the way.
+ */
+export async function nextMatching (user: TelegramTestUser, match: RegExp, timeoutMs = 30_000): Promise<TgMessage> {
+  for (let i = 0; i < 6; i++) {
+    const message = await user.nextBotMessage({ timeoutMs })
+    if (match.test(message.text ?? message.caption ?? message.invoice?.title ?? '')) return message
+  }
+  throw new Error(`no bot message matching ${String(match)}`)
 }

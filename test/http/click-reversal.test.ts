@@ -5,7 +5,7 @@ import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { and, eq, isNull } from 'drizzle-orm'
 import { createClickMerchantApi } from '../../src/adapters/click/click-merchant-api.js'
-import { clickMerchantAuth, clickSignString, type ClickSignFields } from '../../src/adapters/click/click-sign.js'
+import { clickMerchantAuth } from '../../src/adapters/click/click-sign.js'
 import type { Db } from '../../src/adapters/postgres/database.js'
 import { outbox, paymentRefund } from '../../src/adapters/postgres/schema.js'
 import { FakeClock } from '../../src/domain/shared/clock.js'
@@ -15,6 +15,7 @@ import { DEFAULT_HANDLERS } from '../../src/jobs/outbox-handlers.js'
 import { createOutboxWorker, type WorkerLogger } from '../../src/jobs/outbox-worker.js'
 import { CLICK_EMULATOR_ERRORS, createClickMerchantEmulator, type ClickMerchantEmulator } from '../../src/sandbox/click/merchant-api.js'
 import { buildTestApp } from '../helpers/app.js'
+import { CLICK_FORM_HEADERS, clickForm } from '../helpers/click.js'
 import { createTestDb } from '../helpers/db.js'
 import { orderRow, outboxRows, paymentsOf, productRow, seedOrder } from '../integration/payme-ledger-fixtures.js'
 
@@ -43,25 +44,8 @@ async function setup (t: TestContext, options: { merchantApi?: boolean, start?: 
   const db = database.db
 
   const send = async (route: 'prepare' | 'complete', orderId: string, attempt: Attempt, extra: { prepareId?: number, error?: string } = {}): Promise<ClickAnswer> => {
-    const fields = {
-      click_trans_id: attempt.clickTransId,
-      service_id: SERVICE_ID,
-      click_paydoc_id: attempt.paydocId,
-      merchant_trans_id: orderId,
-      amount: '125000.00',
-      action: route === 'prepare' ? '0' : '1',
-      error: extra.error ?? '0',
-      error_note: 'Success',
-      sign_time: '2026-01-10 15:00:00'
-    } as Record<string, string> & ClickSignFields
-    if (extra.prepareId !== undefined) fields.merchant_prepare_id = String(extra.prepareId)
-    fields.sign_string = clickSignString(fields, SECRET)
-    const res = await app.inject({
-      method: 'POST',
-      url: `/payments/click/${route}`,
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      payload: new URLSearchParams(fields).toString()
-    })
+    const payload = clickForm({ route, orderId, amount: '125000.00', serviceId: SERVICE_ID, secret: SECRET, clickTransId: attempt.clickTransId, paydocId: attempt.paydocId, signTime: '2026-01-10 15:00:00', ...extra })
+    const res = await app.inject({ method: 'POST', url: `/payments/click/${route}`, headers: CLICK_FORM_HEADERS, payload })
     assert.equal(res.statusCode, 200)
     return res.json() as ClickAnswer
   }

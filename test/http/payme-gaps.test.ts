@@ -6,7 +6,7 @@ import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { eq } from 'drizzle-orm'
 import { paymeAuthHeader } from '../../src/adapters/payme/payme-auth.js'
-import { clickSignString, type ClickSignFields } from '../../src/adapters/click/click-sign.js'
+import { CLICK_FORM_HEADERS, clickForm } from '../helpers/click.js'
 import { IN_MEMORY, openDatabase } from '../../src/adapters/postgres/database.js'
 import { product } from '../../src/adapters/postgres/schema.js'
 import { FakeClock } from '../../src/domain/shared/clock.js'
@@ -52,20 +52,8 @@ async function setup (t: TestContext, database?: Awaited<ReturnType<typeof creat
     return body
   }
   const click = async (route: 'prepare' | 'complete', orderId: string, prepareId?: number): Promise<number> => {
-    const fields = {
-      click_trans_id: '2387417364',
-      service_id: '12345',
-      click_paydoc_id: '3112459087',
-      merchant_trans_id: orderId,
-      amount: '125000.00',
-      action: route === 'prepare' ? '0' : '1',
-      error: '0',
-      error_note: 'Success',
-      sign_time: '2026-01-01 15:00:00'
-    } as Record<string, string> & ClickSignFields
-    if (prepareId !== undefined) fields.merchant_prepare_id = String(prepareId)
-    fields.sign_string = clickSignString(fields, CLICK_SECRET)
-    const res = await app.inject({ method: 'POST', url: `/payments/click/${route}`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams(fields).toString() })
+    const payload = clickForm({ route, orderId, amount: '125000.00', serviceId: '12345', secret: CLICK_SECRET, clickTransId: '2387417364', paydocId: '3112459087', ...(prepareId !== undefined ? { prepareId } : {}) })
+    const res = await app.inject({ method: 'POST', url: `/payments/click/${route}`, headers: CLICK_FORM_HEADERS, payload })
     const answer = res.json() as { error: number, merchant_prepare_id?: number }
     assert.equal(answer.error, 0, `Click ${route}`)
     return answer.merchant_prepare_id ?? 0

@@ -21,6 +21,7 @@ import { createTelegramEmulator, type SentCall, type TelegramEmulator, type Tele
 import { createEmptyPostgresDb, testLeg } from '../helpers/db.js'
 import { testRedisUrl, uniqueKvPrefix } from '../helpers/kv.js'
 import { freePort, spawnBozor, type Spawned } from '../helpers/process.js'
+import { eventually } from '../helpers/wait.js'
 
 const PAYME_KEY = 'Cr4sh#Rec0very&Key!2026'
 const ADMIN_TOKEN = 'crash-recovery-admin-token-0123456789'
@@ -145,17 +146,6 @@ async function payWithPayme (child: Child, orderId: string, paymeId: string): Pr
   return performed
 }
 
-/** Polls `probe` until it returns a value other than undefined. */
-async function eventually<T> (what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = WAIT_MS): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
-
 /** Bot messages the customer's chat holds (successful sendMessage calls), by kind. */
 function customerMessages (emulator: TelegramEmulator, user: TelegramTestUser, orderId: string): { confirmations: SentCall[], goods: SentCall[] } {
   const sent = emulator.sent({ chatId: user.chatId, method: 'sendMessage', ok: true })
@@ -212,11 +202,11 @@ async function restartAndVerify (t: TestContext, args: Crashed): Promise<{ confi
   const second = await startChild(t, emulator, storage)
   if (storage.dataDir !== undefined) assert.equal(lockPid(storage), second.child.pid, 'the restart took the stale lock over')
 
-  await eventually('the goods in the customer chat', () => customerMessages(emulator, user, orderId).goods[0])
+  await eventually('the goods in the customer chat', () => customerMessages(emulator, user, orderId).goods[0], { timeoutMs: WAIT_MS })
   const view = await eventually('the order fulfilled', async () => {
     const order = await admin(second, 'GET', `/orders/${orderId}`)
     return order.state === 'fulfilled' ? order : undefined
-  })
+  }, { timeoutMs: WAIT_MS })
   const history = view.history as Array<{ from: string | null, to: string }>
   assert.deepEqual(history.filter((h) => h.to === 'paid').map((h) => h.from), ['pending'], 'one paid transition')
   assert.deepEqual(history.filter((h) => h.to === 'fulfilled').map((h) => h.from), ['paid'])
@@ -259,7 +249,7 @@ test('killed while Telegram keeps failing the delivery: the restart delivers the
   const paymeId = '6650a3f1c2e4b8a1d3f0c001'
   const performed = await payWithPayme(first, orderId, paymeId)
   // one outbox attempt makes three tries (network retry); a fourth means the failed attempt was recorded
-  await eventually('a failed delivery attempt', () => drop.fired >= 4 ? true : undefined)
+  await eventually('a failed delivery attempt', () => drop.fired >= 4 ? true : undefined, { timeoutMs: WAIT_MS })
   await killHard(first)
   drop.clear()
 
@@ -289,7 +279,7 @@ test('killed while the goods message is in flight: only that message may repeat,
   t.after(off)
   const paymeId = '6650a3f1c2e4b8a1d3f0c002'
   const performed = await payWithPayme(first, orderId, paymeId)
-  await eventually('the goods message in flight', () => hang !== undefined && hang.fired === 1 ? true : undefined)
+  await eventually('the goods message in flight', () => hang !== undefined && hang.fired === 1 ? true : undefined, { timeoutMs: WAIT_MS })
   await killHard(first)
   off()
   emulator.faults.clear()

@@ -9,7 +9,6 @@ import assert from 'node:assert/strict'
 import { eq } from 'drizzle-orm'
 import { Api } from 'grammy'
 import { paymeAuthHeader } from '../../src/adapters/payme/payme-auth.js'
-import { clickSignString, type ClickSignFields } from '../../src/adapters/click/click-sign.js'
 import { createPostgresBotStore } from '../../src/adapters/postgres/bot-store.js'
 import type { Db } from '../../src/adapters/postgres/database.js'
 import { outbox, shopOrder } from '../../src/adapters/postgres/schema.js'
@@ -22,6 +21,8 @@ import type { App } from '../../src/app.js'
 import { buildTestApp } from '../helpers/app.js'
 import { startBotApp } from '../helpers/bot.js'
 import { createTestDb } from '../helpers/db.js'
+import { eventually } from '../helpers/wait.js'
+import { CLICK_FORM_HEADERS, clickForm } from '../helpers/click.js'
 import { seedOrder } from './payme-ledger-fixtures.js'
 
 /** What test/helpers/bot.ts configures. */
@@ -30,16 +31,6 @@ const CLICK = { serviceId: '1001', secret: 'click-test-secret' }
 const TOTAL = 12_500_000
 const PAYLOAD = 'code-123'
 const quiet: WorkerLogger = { info () {}, warn () {}, error () {} }
-
-async function eventually<T> (what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
 
 /** A provider's POST to the app: over HTTP to a listening app, or through `inject()`. */
 type Post = (path: string, headers: Record<string, string>, body: string) => Promise<{ status: number, json: unknown }>
@@ -75,20 +66,8 @@ async function payWithPayme (post: Post, orderId: string, paymeId: string, time:
 /** Click's Prepare and Complete for the whole order; returns Complete's `error`. */
 async function payWithClick (post: Post, orderId: string): Promise<number> {
   const form = async (route: 'prepare' | 'complete', prepareId?: number): Promise<{ error: number, merchant_prepare_id?: number }> => {
-    const fields = {
-      click_trans_id: '2387417399',
-      service_id: CLICK.serviceId,
-      click_paydoc_id: '3112459099',
-      merchant_trans_id: orderId,
-      amount: (TOTAL / 100).toFixed(2),
-      action: route === 'prepare' ? '0' : '1',
-      error: '0',
-      error_note: 'Success',
-      sign_time: '2026-01-01 15:00:00'
-    } as Record<string, string> & ClickSignFields
-    if (prepareId !== undefined) fields.merchant_prepare_id = String(prepareId)
-    fields.sign_string = clickSignString(fields, CLICK.secret)
-    const res = await post(`/payments/click/${route}`, { 'content-type': 'application/x-www-form-urlencoded' }, new URLSearchParams(fields).toString())
+    const body = clickForm({ route, orderId, amount: (TOTAL / 100).toFixed(2), serviceId: CLICK.serviceId, secret: CLICK.secret, clickTransId: '2387417399', paydocId: '3112459099', ...(prepareId !== undefined ? { prepareId } : {}) })
+    const res = await post(`/payments/click/${route}`, CLICK_FORM_HEADERS, body)
     assert.equal(res.status, 200)
     return res.json as { error: number, merchant_prepare_id?: number }
   }

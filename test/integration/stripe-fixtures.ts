@@ -18,6 +18,8 @@ import type { StripeDeps } from '../../src/usecases/stripe-payments.js'
 import type { Db } from '../../src/adapters/postgres/database.js'
 import { buildTestApp } from '../helpers/app.js'
 import { createTestDb } from '../helpers/db.js'
+import assert from 'node:assert/strict'
+import { orderRow, seedOrder } from './payme-ledger-fixtures.js'
 
 export const ADMIN = 'stripe-test-admin-token-0123456789'
 export const auth = { authorization: `Bearer ${ADMIN}` }
@@ -68,6 +70,16 @@ export async function setupStripe (t: TestContext, env: Record<string, string> =
 }
 
 /** The Checkout Session id at the end of the hosted page URL. */
+/** A USD order paid through the pay link, hosted Checkout and the signed webhook. */
+export async function paidStripeOrder (s: StripeSetup, amount = 5000): Promise<{ orderId: string, productId: string }> {
+  const { orderId, productId } = await seedOrder(s.db, { now: s.clock.now(), amount, currency: 'USD' })
+  const res = await s.app.inject({ url: `/pay/${orderId}/stripe` })
+  s.emulator.completeCheckout(sessionIdOf(String(res.headers.location)))
+  await s.emulator.idle()
+  assert.equal((await orderRow(s.db, orderId)).state, 'paid')
+  return { orderId, productId }
+}
+
 export function sessionIdOf (location: string): string {
   const id = /\/checkout\/(cs_test_[A-Za-z0-9]+)/.exec(location)?.[1]
   if (id === undefined) throw new Error(`no session id in ${location}`)

@@ -5,17 +5,8 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { eq } from 'drizzle-orm'
 import { paymentRefund, product } from '../../src/adapters/postgres/schema.js'
-import { orderRow, outboxRows, paymentsOf, productRow, seedOrder } from './payme-ledger-fixtures.js'
-import { auth, refundsOf, sessionIdOf, setupStripe, stripeEvents, type StripeSetup } from './stripe-fixtures.js'
-
-async function paidOrder (s: StripeSetup, amount = 5000) {
-  const { orderId, productId } = await seedOrder(s.db, { now: s.clock.now(), amount, currency: 'USD' })
-  const res = await s.app.inject({ url: `/pay/${orderId}/stripe` })
-  s.emulator.completeCheckout(sessionIdOf(String(res.headers.location)))
-  await s.emulator.idle()
-  assert.equal((await orderRow(s.db, orderId)).state, 'paid')
-  return { orderId, productId }
-}
+import { orderRow, outboxRows, paymentsOf, productRow } from './payme-ledger-fixtures.js'
+import { auth, paidStripeOrder, refundsOf, setupStripe, stripeEvents, type StripeSetup } from './stripe-fixtures.js'
 
 async function refund (s: StripeSetup, orderId: string, amount?: number) {
   const res = await s.app.inject({ method: 'POST', url: `/api/v1/orders/${orderId}/refund`, headers: auth, payload: amount === undefined ? {} : { amount } })
@@ -33,7 +24,7 @@ async function adminNotices (s: StripeSetup, orderId: string) {
 
 test('stripe: a partial refund that Stripe fails later is taken back, the order flagged and ADMIN_CHAT_ID told', async (t) => {
   const s = await setupStripe(t)
-  const { orderId } = await paidOrder(s)
+  const { orderId } = await paidStripeOrder(s)
   const row = await refund(s, orderId, 2000)
   assert.equal((await orderRow(s.db, orderId)).refundedAmount, 2000)
 
@@ -65,7 +56,7 @@ test('stripe: a partial refund that Stripe fails later is taken back, the order 
 
 test('stripe: the same refund failure event delivered twice changes the order once', async (t) => {
   const s = await setupStripe(t)
-  const { orderId } = await paidOrder(s)
+  const { orderId } = await paidStripeOrder(s)
   const row = await refund(s, orderId, 1500)
   s.emulator.failRefund(row.providerRefundId!)
   await s.emulator.idle()
@@ -86,7 +77,7 @@ test('stripe: the same refund failure event delivered twice changes the order on
 
 test('stripe: a full refund that fails keeps the order refunded, lowers its refunded total and takes the stock back', async (t) => {
   const s = await setupStripe(t)
-  const { orderId, productId } = await paidOrder(s)
+  const { orderId, productId } = await paidStripeOrder(s)
   assert.equal((await productRow(s.db, productId)).stock, 4)
   const row = await refund(s, orderId)
   assert.equal((await productRow(s.db, productId)).stock, 5, 'a full refund returns the stock')
@@ -105,7 +96,7 @@ test('stripe: a full refund that fails keeps the order refunded, lowers its refu
 
 test('stripe: a failed full refund whose returned stock was reserved again leaves the stock and says so', async (t) => {
   const s = await setupStripe(t)
-  const { orderId, productId } = await paidOrder(s)
+  const { orderId, productId } = await paidStripeOrder(s)
   const row = await refund(s, orderId)
   await s.db.update(product).set({ reserved: 5 }).where(eq(product.id, productId))
   s.emulator.failRefund(row.providerRefundId!)
@@ -119,7 +110,7 @@ test('stripe: a failed full refund whose returned stock was reserved again leave
 
 test('stripe: a refund whose API answer was lost is settled pending → succeeded from its event', async (t) => {
   const s = await setupStripe(t)
-  const { orderId } = await paidOrder(s)
+  const { orderId } = await paidStripeOrder(s)
   // the ledger row is written, the call reaches Stripe, but our side never hears the answer
   const ledgerId = await s.stripe.ledger.beginRefund({ orderId, amount: 1000, reason: 'late answer', now: s.clock.now() })
   assert.equal((await refundsOf(s.db, orderId))[0]!.state, 'pending')
@@ -136,7 +127,7 @@ test('stripe: a refund whose API answer was lost is settled pending → succeede
 
 test('stripe: a refund event for an unknown refund id is acknowledged 200 and logged', async (t) => {
   const s = await setupStripe(t)
-  const { orderId } = await paidOrder(s)
+  const { orderId } = await paidStripeOrder(s)
   const event = s.emulator.sendEvent('refund.failed', {
     id: 're_unknown123', object: 'refund', amount: 700, currency: 'usd', charge: 'ch_nowhere', payment_intent: 'pi_nowhere', status: 'failed', failure_reason: 'lost_or_stolen_card', metadata: {}, created: Math.floor(s.clock.now() / 1000), reason: null
   })
@@ -150,7 +141,7 @@ test('stripe: a refund event for an unknown refund id is acknowledged 200 and lo
 
 test('stripe: a dispute on a paid order flags it with amount and reason; its close reports won or lost', async (t) => {
   const s = await setupStripe(t)
-  const { orderId } = await paidOrder(s)
+  const { orderId } = await paidStripeOrder(s)
   const paymentIntentId = (await paymentsOf(s.db, orderId))[0]!.providerTransactionId
   const charge = String(s.emulator.retrieve(paymentIntentId)!.latest_charge)
   const created = Math.floor(s.clock.now() / 1000)

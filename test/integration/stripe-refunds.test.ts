@@ -7,20 +7,11 @@ import { test } from 'node:test'
 import { eq } from 'drizzle-orm'
 import { shopOrder } from '../../src/adapters/postgres/schema.js'
 import { orderRow, outboxRows, productRow, seedOrder } from './payme-ledger-fixtures.js'
-import { auth, refundsOf, sessionIdOf, setupStripe, type StripeSetup } from './stripe-fixtures.js'
-
-async function paidOrder (s: StripeSetup, amount = 5000) {
-  const { orderId, productId } = await seedOrder(s.db, { now: s.clock.now(), amount, currency: 'USD' })
-  const res = await s.app.inject({ url: `/pay/${orderId}/stripe` })
-  s.emulator.completeCheckout(sessionIdOf(String(res.headers.location)))
-  await s.emulator.idle()
-  assert.equal((await orderRow(s.db, orderId)).state, 'paid')
-  return { orderId, productId }
-}
+import { auth, paidStripeOrder, refundsOf, setupStripe } from './stripe-fixtures.js'
 
 test('stripe: partial then full refund through the admin API; nothing left answers 409', async (t) => {
   const s = await setupStripe(t)
-  const { orderId, productId } = await paidOrder(s)
+  const { orderId, productId } = await paidStripeOrder(s)
   const refund = (payload: unknown) => s.app.inject({ method: 'POST', url: `/api/v1/orders/${orderId}/refund`, headers: auth, payload: payload as object })
   const partial = await refund({ amount: 2000, reason: 'one item broken' })
   assert.equal(partial.statusCode, 200, partial.body)
@@ -50,7 +41,7 @@ test('stripe: partial then full refund through the admin API; nothing left answe
 
 test('stripe: a refund retried after a timeout reuses its key; Payme refunds answer ERR_REFUND_UNSUPPORTED', async (t) => {
   const s = await setupStripe(t)
-  const { orderId } = await paidOrder(s, 4000)
+  const { orderId } = await paidStripeOrder(s, 4000)
   s.emulator.faults.inject({ kind: 'api_error', path: '/v1/refunds', times: 3 })
   const failed = await s.app.inject({ method: 'POST', url: `/api/v1/orders/${orderId}/refund`, headers: auth, payload: { amount: 4000 } })
   assert.equal(failed.statusCode, 503)
