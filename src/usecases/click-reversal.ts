@@ -13,6 +13,7 @@
  * const provider = clickRefundProvider({ ledger: createClickRefundLedger(db), gateway: api })
  * await refundOrder({ store, providers: { click: provider } }, { orderId: '1042' })
  */
+import { refundableAmount } from '../domain/orders/order-state.js'
 import { ProviderError } from '../domain/payments/payment.js'
 import type { Money } from '../domain/shared/money.js'
 import { DomainError } from '../domain/shared/errors.js'
@@ -111,7 +112,7 @@ export async function sendClickReversal (deps: ClickReversalDeps, refundId: stri
  */
 export function clickRefundProvider (deps: ClickReversalDeps): RefundProvider {
   return async ({ order, amount, reason }) => {
-    const left = order.total.amount - order.refunded.amount
+    const left = refundableAmount(order)
     if (amount !== left) {
       throw new DomainError('ERR_REFUND_UNSUPPORTED',
         `Click reverses a payment only whole (${left} left on order ${order.id}); refund part of it in the Click merchant cabinet, or leave out "amount" to reverse it all. The ledger is unchanged`,

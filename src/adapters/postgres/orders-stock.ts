@@ -4,7 +4,8 @@
  * - placing an order reserves (reserved += q);
  * - cancel/expiry releases (reserved −= q);
  * - payment consumes (stock −= q, reserved −= q);
- * - a full refund returns (stock += q).
+ * - a full refund returns (stock += q);
+ * - a full refund that Stripe fails later takes it back (stock −= q), where still free.
  * Rows are updated in product id order so concurrent transactions never deadlock.
  */
 import { eq, sql } from 'drizzle-orm'
@@ -12,13 +13,14 @@ import type { OrderItem } from '../../domain/orders/order.js'
 import type { Db } from './database.js'
 import { product } from './schema.js'
 
-export type StockMove = 'reserve' | 'release' | 'consume' | 'return'
+export type StockMove = 'reserve' | 'release' | 'consume' | 'return' | 'retake'
 
 const DELTAS: Record<StockMove, { stock: number, reserved: number }> = {
   reserve: { stock: 0, reserved: 1 },
   release: { stock: 0, reserved: -1 },
   consume: { stock: -1, reserved: -1 },
-  return: { stock: 1, reserved: 0 }
+  return: { stock: 1, reserved: 0 },
+  retake: { stock: -1, reserved: 0 }
 }
 
 /** Applies `move` for every item of an order. */

@@ -27,6 +27,7 @@ import { readOrder } from './orders-rows.js'
 import type { Db } from './database.js'
 import { isUniqueViolation } from './errors.js'
 import { flagOrder, lockOrder, markOrderPaid, recordRefund } from './order-ledger.js'
+import { moveStock } from './orders-stock.js'
 import { enqueueOutbox } from './outbox.js'
 import type { CardFailure } from '../../jobs/notifier.js'
 import { orderItem, paymentRefund, paymentTransaction, product, providerEvent, shopOrder, stripeAttempt } from './schema.js'
@@ -217,10 +218,7 @@ async function retakeStock (t: Db, order: Order, now: number): Promise<string> {
     if (row !== undefined && row.stock !== null && row.stock - row.reserved < item.quantity) short.push(`${item.productId} (${Math.max(row.stock - row.reserved, 0)} of ${item.quantity} available)`)
   }
   if (short.length > 0) return `The stock the refund returned could not be taken back (sold again since: ${short.join(', ')}); correct the stock by hand.`
-  for (const item of items) {
-    await t.update(product).set({ stock: sql`case when ${product.stock} is null then null else ${product.stock} - ${item.quantity} end`, updatedAt: new Date(now) })
-      .where(eq(product.id, item.productId))
-  }
+  await moveStock(t, items, 'retake', now)
   return 'The stock the refund returned was taken back out.'
 }
 

@@ -6,6 +6,7 @@
 import { GrammyError, type Api } from 'grammy'
 import type { Language } from '../../config.js'
 import type { Order } from '../../domain/orders/order.js'
+import { refundableAmount } from '../../domain/orders/order-state.js'
 import { ProviderError } from '../../domain/payments/payment.js'
 import { starsInvoicePayload } from '../../domain/payments/stars-payment.js'
 import type { Clock } from '../../domain/shared/clock.js'
@@ -38,7 +39,7 @@ export function createStarsService (options: { api: Api, stars: StarsPayments, c
       }
     },
     async refund ({ order, amount, reason }) {
-      if (amount !== order.total.amount - order.refunded.amount) {
+      if (amount !== refundableAmount(order)) {
         throw new DomainError('ERR_ORDER_REFUND_AMOUNT', 'Telegram Stars refunds a payment only in full: leave out "amount"', { orderId: order.id, errors: [{ field: 'amount', message: 'Stars payments are refunded in full only' }] })
       }
       const chargeId = await stars.payingCharge(order.id)
