@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import Fastify from 'fastify'
 import { buildApp, type App } from '../src/app.js'
+import { composeServices } from '../src/compose.js'
 import { loadConfig } from '../src/config.js'
 import { createLogger } from '../src/logger.js'
 import { createMetrics } from '../src/metrics.js'
@@ -35,7 +36,7 @@ const config = loadConfig({ LOG_LEVEL: 'warn' })
 const database = await openDatabase({ dataDir: IN_MEMORY })
 await database.migrate()
 const kv = createMemoryKv({ prefix: 'bench' })
-const app = await buildApp({ config, logger: createLogger({ level: 'warn' }), metrics: createMetrics(), database, kv, clock: systemClock })
+const app = await buildApp(composeServices({ config, logger: createLogger({ level: 'warn' }), metrics: createMetrics(), database, kv, clock: systemClock }))
 const bozorRps = await measure('bozor /healthz', app, '/healthz')
 await kv.close()
 await database.close()

@@ -6,6 +6,7 @@ import { loadConfigOrExit, main } from './main.js'
 import { openDatabase, type Database } from './adapters/postgres/database.js'
 import { createAdminToken, revokeAdminToken } from './adapters/postgres/admin-tokens.js'
 import { seedDemoCatalog } from './sandbox/demo-seed.js'
+import { addMissingCatalogRows } from './adapters/postgres/catalog-store.js'
 
 const HELP = `bozor: a self-hosted Telegram commerce server
 
@@ -53,7 +54,7 @@ async function run (argv: string[]): Promise<void> {
     case 'seed': {
       const { values } = parseArgs({ args: rest, options: { demo: { type: 'boolean' } }, strict: true })
       if (values.demo !== true) fail('seed needs --demo (the only seed there is)')
-      const counts = await withDatabase((database) => seedDemoCatalog(database.db))
+      const counts = await withDatabase((database) => seedDemoCatalog({ addMissing: (rows) => addMissingCatalogRows(database.db, rows) }))
       process.stdout.write(`demo catalog: ${counts.categories} categories, ${counts.products} products\n`)
       return
     }

@@ -1,32 +1,88 @@
 /**
- * Composition root: the only module that picks concrete adapters, following Config.mode
- * (DESIGN.md "Runtime modes"): PGlite or PostgreSQL, the memory store or Redis (single node or
- * Cluster), the sandbox emulators or the real services.
+ * The composition root: the only module that builds concrete adapters (with its helpers in
+ * `compose/`). `compose(config)` opens storage following Config.mode (DESIGN.md "Runtime
+ * modes": PGlite or PostgreSQL, the memory store or Redis, single node or Cluster, the sandbox
+ * emulators or the real services); `composeServices` builds every store, limiter, cache,
+ * provider, the bot and the jobs over it, once, for `buildApp`.
+ *
+ * @example
+ * const deps = await compose(config)
+ * const app = await buildApp(deps)
  */
+import type { UserFromGetMe } from 'grammy/types'
+import type { AppServices } from './app.js'
 import type { Config } from './config.js'
 import { createLogger, type Logger } from './logger.js'
 import { createMetrics, type Metrics } from './metrics.js'
+import { systemClock, type Clock } from './domain/shared/clock.js'
+import { STRIPE_DEFAULT_MIN_AMOUNTS } from './domain/orders/offered-providers.js'
 import { openDatabase, type Database } from './adapters/postgres/database.js'
+import { verifyAdminToken } from './adapters/postgres/admin-tokens.js'
+import { createPostgresBotStore } from './adapters/postgres/bot-store.js'
+import { createClickLedger } from './adapters/postgres/click-ledger.js'
+import { createClickRefundLedger } from './adapters/postgres/click-refunds.js'
+import { createPostgresCustomerDirectory } from './adapters/postgres/customer-directory.js'
+import { isDatabaseUnavailable } from './adapters/postgres/errors.js'
+import { createFulfilmentStore } from './adapters/postgres/fulfilment-store.js'
+import { createPostgresShop } from './adapters/postgres/orders-store.js'
+import { createOutboxQueue } from './adapters/postgres/outbox.js'
+import { createPayLinkStore } from './adapters/postgres/pay-link-store.js'
+import { createPaymeLedger } from './adapters/postgres/payme-ledger.js'
+import { createProviderAudit } from './adapters/postgres/provider-audit.js'
+import { createStarsLedger } from './adapters/postgres/stars-ledger.js'
+import { createRefundStore, createStripeLedger } from './adapters/postgres/stripe-ledger.js'
+import { createActivityLog } from './adapters/redis/activity.js'
+import { createCache } from './adapters/redis/cache.js'
 import type { KvStore } from './adapters/redis/kv-store.js'
 import { createMemoryKv } from './adapters/redis/memory-kv.js'
+import { createRateLimiter } from './adapters/redis/rate-limiter.js'
 import { createRedisKv } from './adapters/redis/redis-kv.js'
-import { createRateLimiter, type RateLimiter } from './adapters/redis/rate-limiter.js'
-import { createCache, type Cache } from './adapters/redis/cache.js'
-import { systemClock, type Clock } from './domain/shared/clock.js'
+import { createSessionStore } from './adapters/redis/session-storage.js'
+import { createUniques } from './adapters/redis/uniques.js'
+import { createStripeClient } from './adapters/stripe/stripe-client.js'
+import { createStripeGateway } from './adapters/stripe/stripe-gateway.js'
+import { createClickMerchantApi } from './adapters/click/click-merchant-api.js'
+import { createTelegramRuntime, type TelegramRuntime } from './adapters/telegram/runtime.js'
+import { initialSession, type BotSession } from './adapters/telegram/session.js'
+import { createBackgroundJobs } from './jobs/background-jobs.js'
+import { clickOutboxHandlers } from './jobs/click-reversal.js'
+import { createOutboxHandlers } from './jobs/outbox-handlers.js'
 import { createTelegramEmulator, type TelegramEmulator } from './sandbox/telegram/index.js'
+import { createCatalogReads } from './usecases/catalog-reads.js'
+import { clickRefundProvider, type ClickReversalGateway } from './usecases/click-reversal.js'
+import type { RateLimiter } from './usecases/ports-kv.js'
+import type { StripeGateway } from './usecases/ports-stripe.js'
+import type { StripeDeps } from './usecases/stripe-payments.js'
+import { payProvidersOf, refundProvidersOf, viewOptionsOf } from './compose/providers.js'
 
-export interface Deps {
+/** What the services are built over: configuration, storage, and what a test may replace. */
+export interface BaseDeps {
   config: Config
   logger: Logger
   metrics: Metrics
   clock: Clock
   database: Database
   kv: KvStore
-  rateLimiter: RateLimiter
-  /** Shared cache over `kv` (catalog reads). */
-  cache: Cache
+  /** Replaces the limiter built over `kv` with the configured policies. */
+  rateLimiter?: RateLimiter
+  /** Replaces the Stripe gateway over the official SDK (when Stripe is configured). */
+  stripeGateway?: StripeGateway
+  /**
+   * Where the bot talks to: the sandbox's emulator, or a test's. When absent the bot runs only
+   * with BOT_TOKEN set, against TELEGRAM_API_ROOT.
+   */
+  telegram?: { token: string, apiRoot: string, botInfo?: UserFromGetMe, onFatal?: (error: Error) => void }
+}
+
+/** The services, plus the storage they were built over. */
+export interface Services extends AppServices {
+  database: Database
+  kv: KvStore
+}
+
+export interface Deps extends Services {
   /** Sandbox mode (no BOT_TOKEN): the built-in Bot API emulator the bot talks to, on a loopback port. */
-  telegram?: { token: string, apiRoot: string, emulator: TelegramEmulator }
+  sandbox?: { telegram: TelegramEmulator }
   /** Closes what compose opened, in reverse order. Idempotent. */
   close(): Promise<void>
 }
@@ -36,48 +92,44 @@ export interface ComposeOptions {
   clock?: Clock
 }
 
-/** Opens storage and runs migrations; the returned deps are ready for buildApp. */
+/** Opens storage, runs migrations and builds the services; the result is ready for buildApp. */
 export async function compose (config: Config, options: ComposeOptions = {}): Promise<Deps> {
   const logger = options.logger ?? createLogger({ level: config.server.logLevel, secrets: config.secrets })
   const clock = options.clock ?? systemClock
   const metrics = createMetrics()
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger: logger.child({ module: 'database' }) })
   let kv: KvStore | undefined
+  let emulator: TelegramEmulator | undefined
   try {
     await database.migrate()
     kv = createKv(config, logger, clock)
+    let telegram: BaseDeps['telegram']
+    if (config.mode.telegram === 'sandbox') {
+      emulator = createTelegramEmulator({ clock })
+      const { url } = await emulator.start({ host: '127.0.0.1', port: 0 })
+      telegram = { token: emulator.token, apiRoot: url }
+    }
+    const services = composeServices({ config, logger, metrics, clock, database, kv, ...(telegram !== undefined ? { telegram } : {}) })
+    const opened = { kv, emulator }
+    let closing: Promise<void> | undefined
+    return {
+      ...services,
+      ...(emulator !== undefined ? { sandbox: { telegram: emulator } } : {}),
+      close () {
+        closing ??= closeAll(logger, database, opened)
+        return closing
+      }
+    }
   } catch (error) {
-    await database.close()
+    await closeAll(logger, database, { kv, emulator })
     throw error
   }
-  const rateLimiter = createRateLimiter({ kv, policies: config.orders.rateLimits, logger: logger.child({ module: 'rate-limit' }), metrics, clock })
-  const cache = createCache({ kv, cluster: config.redis?.cluster === true, logger: logger.child({ module: 'cache' }) })
-  let telegram: Deps['telegram']
-  if (config.mode.telegram === 'sandbox') {
-    const emulator = createTelegramEmulator({ clock })
-    const { url } = await emulator.start({ host: '127.0.0.1', port: 0 })
-    telegram = { token: emulator.token, apiRoot: url, emulator }
-  }
-  let closing: Promise<void> | undefined
-  return {
-    config,
-    logger,
-    metrics,
-    clock,
-    database,
-    kv,
-    rateLimiter,
-    cache,
-    ...(telegram !== undefined ? { telegram } : {}),
-    close () {
-      closing ??= (async () => {
-        await telegram?.emulator.close().catch((error: unknown) => logger.warn({ err: error }, 'stopping the Telegram emulator failed'))
-        await kv.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the key-value store failed'))
-        await database.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the database failed'))
-      })()
-      return closing
-    }
-  }
+}
+
+async function closeAll (logger: Logger, database: Database, opened: { kv: KvStore | undefined, emulator: TelegramEmulator | undefined }): Promise<void> {
+  await opened.emulator?.close().catch((error: unknown) => logger.warn({ err: error }, 'stopping the Telegram emulator failed'))
+  await opened.kv?.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the key-value store failed'))
+  await database.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the database failed'))
 }
 
 function createKv (config: Config, logger: Logger, clock: Clock): KvStore {
@@ -86,4 +138,123 @@ function createKv (config: Config, logger: Logger, clock: Clock): KvStore {
   return config.redis.cluster
     ? createRedisKv({ cluster: true, nodes: config.redis.nodes, prefix: config.kvPrefix, logger: kvLogger })
     : createRedisKv({ cluster: false, url: config.redis.url, prefix: config.kvPrefix, logger: kvLogger })
+}
+
+/**
+ * Builds every service over open storage, once: stores, the limiter and the cache, the
+ * providers, the bot, the outbox handlers and the jobs. Tests call it with their own database
+ * and key-value store.
+ */
+export function composeServices (base: BaseDeps): Services {
+  const { config, logger, clock, database, kv, metrics } = base
+  const db = database.db
+  const rateLimiter = base.rateLimiter ?? createRateLimiter({ kv, policies: config.orders.rateLimits, logger: logger.child({ module: 'rate-limit' }), metrics, clock })
+  const cache = createCache({ kv, cluster: config.redis?.cluster === true, logger: logger.child({ module: 'cache' }) })
+  const activity = createActivityLog({ kv, clock })
+  const shop = createPostgresShop(db)
+  const audit = createProviderAudit(db)
+  const stripe = stripeDepsOf(base)
+  const clickApi = clickApiOf(config, clock)
+  const telegram = telegramOf(base, { rateLimiter, cache, activity, stripe })
+  const view = viewOptionsOf(config, stripe)
+  const stars = telegram === undefined
+    ? undefined
+    : { accepts: (order: { total: { currency: string } }) => order.total.currency === 'XTR', checkoutUrl: (order: Parameters<typeof telegram.stars.invoiceLink>[0], language: Parameters<typeof telegram.stars.invoiceLink>[1]) => telegram.stars.invoiceLink(order, language) }
+  const clickRefunds = createClickRefundLedger(db)
+  const queue = createOutboxQueue(db)
+  return {
+    config,
+    logger,
+    metrics,
+    clock,
+    database,
+    kv,
+    health: { database, kv },
+    rateLimiter,
+    ...(config.payme !== undefined ? { payme: { key: config.payme.key, ledger: createPaymeLedger(db), audit, clock } } : {}),
+    // with the Merchant API configured, a payment confirmed too late is reversed automatically
+    ...(config.click !== undefined ? { click: { serviceId: config.click.serviceId, secretKey: config.click.secretKey, ledger: createClickLedger(db, { autoReverse: config.click.merchantUserId !== undefined }), audit, clock } } : {}),
+    ...(stripe !== undefined && config.stripe !== undefined ? { stripeWebhook: { stripe, webhookSecret: config.stripe.webhookSecret, live: config.stripe.secretKey.startsWith('sk_live_') } } : {}),
+    pay: { store: createPayLinkStore(db), providers: payProvidersOf(config, stripe, stars), defaultLanguage: config.bot.defaultLanguage, clock },
+    admin: {
+      settings: { ...(config.adminToken !== undefined ? { adminToken: config.adminToken } : {}), orderTtlS: config.orders.ttlS, digitalGoodsStarsOnly: config.bot.digitalGoodsStarsOnly },
+      view,
+      clock,
+      store: shop,
+      verifyToken: (token) => verifyAdminToken(db, token),
+      cache,
+      customers: { activity, customers: createPostgresCustomerDirectory(db) },
+      refunds: {
+        store: createRefundStore(db),
+        providers: refundProvidersOf({
+          ...(stripe !== undefined ? { stripe } : {}),
+          ...(clickApi !== undefined ? { click: clickRefundProvider({ ledger: clickRefunds, gateway: clickApi, now: () => clock.now() }) } : {}),
+          ...(telegram !== undefined ? { stars: (request) => telegram.stars.refund(request) } : {})
+        })
+      },
+      ...(stripe !== undefined ? { stripe } : {})
+    },
+    ...(telegram !== undefined ? { telegram } : {}),
+    jobs: createBackgroundJobs({
+      queue,
+      handlers: { ...createOutboxHandlers(createFulfilmentStore(db)), ...clickOutboxHandlers({ ledger: clickRefunds, gateway: clickApi }) },
+      shop,
+      audit,
+      clock,
+      logger,
+      soleInstance: database.kind === 'pglite',
+      ...(stripe !== undefined ? { stripe } : {}),
+      ...(telegram !== undefined ? { notifier: telegram.notifier } : {})
+    })
+  }
+}
+
+/** The bot over the configured (or injected) Bot API, or undefined when there is none. */
+function telegramOf (base: BaseDeps, shared: { rateLimiter: RateLimiter, cache: ReturnType<typeof createCache>, activity: ReturnType<typeof createActivityLog>, stripe: StripeDeps | undefined }): TelegramRuntime | undefined {
+  const { config, database, kv, clock } = base
+  const target = base.telegram ?? (config.bot.token !== undefined ? { token: config.bot.token, apiRoot: config.bot.apiRoot } : undefined)
+  if (target === undefined) return undefined
+  const botStore = createPostgresBotStore(database.db)
+  return createTelegramRuntime({
+    ...target,
+    settings: {
+      defaultLanguage: config.bot.defaultLanguage,
+      ...(config.bot.adminChatId !== undefined ? { adminChatId: config.bot.adminChatId } : {}),
+      orderTtlS: config.orders.ttlS,
+      digitalGoodsStarsOnly: config.bot.digitalGoodsStarsOnly,
+      publicUrl: config.server.publicUrl,
+      mode: config.bot.mode,
+      ...(config.bot.webhookSecret !== undefined ? { webhookSecret: config.bot.webhookSecret } : {})
+    },
+    logger: base.logger,
+    clock,
+    kv,
+    sessions: createSessionStore<BotSession>({ kv, ttlMs: config.bot.sessionTtlS * 1000, initial: initialSession }),
+    isDatabaseUnavailable,
+    limiter: shared.rateLimiter,
+    store: botStore,
+    catalog: createCatalogReads({ store: botStore, cache: shared.cache }),
+    activity: shared.activity,
+    uniques: createUniques({ kv, clock }),
+    shop: createPostgresShop(database.db),
+    stars: createStarsLedger(database.db),
+    offer: viewOptionsOf(config, shared.stripe).offer,
+    metrics: base.metrics
+  })
+}
+
+/** Stripe's use-case deps over the configured SDK client (or the injected gateway). */
+function stripeDepsOf (base: BaseDeps): StripeDeps | undefined {
+  const { config, clock } = base
+  if (config.stripe === undefined) return undefined
+  const logger = base.logger.child({ module: 'stripe' })
+  const gateway = base.stripeGateway ?? createStripeGateway({ stripe: createStripeClient(config.stripe), clock, logger, minAmounts: { ...STRIPE_DEFAULT_MIN_AMOUNTS, ...config.stripeMinAmounts } })
+  return { ledger: createStripeLedger(base.database.db), gateway, clock, publicUrl: config.server.publicUrl.replace(/\/$/, ''), logger }
+}
+
+/** Click's Merchant API (reversals) when CLICK_MERCHANT_USER_ID is set. */
+function clickApiOf (config: Config, clock: Clock): ClickReversalGateway | undefined {
+  const click = config.click
+  if (click?.merchantUserId === undefined) return undefined
+  return createClickMerchantApi({ apiBase: click.apiBase, serviceId: click.serviceId, merchantUserId: click.merchantUserId, secretKey: click.secretKey, clock })
 }

@@ -9,11 +9,10 @@
 import { Type, type TSchema } from 'typebox'
 import { Value } from 'typebox/value'
 
-export const LANGUAGES = ['en', 'ru', 'uz'] as const
-export type Language = typeof LANGUAGES[number]
-export const RATE_LIMIT_POLICIES = ['bot.message', 'checkout.attempt', 'pay.open', 'api.token', 'public.ip'] as const
-export type RateLimitPolicy = typeof RATE_LIMIT_POLICIES[number]
-export interface RateLimitRule { limit: number, windowS: number }
+import { LANGUAGES, type Language } from './domain/shared/language.js'
+import { RATE_LIMIT_POLICIES, type RateLimitPolicy, type RateLimitRule } from './domain/shared/rate-limit.js'
+
+export { LANGUAGES, type Language, RATE_LIMIT_POLICIES, type RateLimitPolicy, type RateLimitRule }
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 
 export const DEFAULT_RATE_LIMITS: Readonly<Record<RateLimitPolicy, RateLimitRule[]>> = {

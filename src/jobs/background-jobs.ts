@@ -1,29 +1,36 @@
 /**
- * The expiry job and the outbox worker on unref'd intervals. Started when the server listens
- * (`onListen`, so `inject()` tests never run them) and stopped on close (STYLE R14).
+ * The periodic jobs on unref'd intervals: order expiry, the outbox worker, pending Stripe refunds
+ * and the provider-audit prune. `app.ts` starts them when the server listens (so `inject()` tests
+ * never run them) and stops them on close (STYLE R14); `compose.ts` builds them.
  *
  * @example
- * await app.register(backgroundJobs, { db, clock, logger, orderTtlS })
+ * const jobs = createBackgroundJobs({ queue, handlers, shop, audit, clock, logger })
+ * jobs.start()
+ * await jobs.stop()
  */
-import type { FastifyInstance } from 'fastify'
-import type { Db } from '../adapters/postgres/database.js'
-import { createPostgresShop } from '../adapters/postgres/orders-store.js'
-import { releaseForeignOutboxLeases } from '../adapters/postgres/outbox.js'
-import { pruneProviderAudit } from '../adapters/postgres/provider-audit.js'
 import type { Clock } from '../domain/shared/clock.js'
 import { expireOrders } from '../usecases/expire-orders.js'
+import type { ShopStore } from '../usecases/ports.js'
+import type { Notifier } from '../usecases/ports-notifier.js'
+import type { OutboxQueue } from '../usecases/ports-outbox.js'
 import { closeDueStripeCheckouts, retryPendingStripeRefunds, type StripeDeps } from '../usecases/stripe-payments.js'
-import { createLoggingNotifier, type Notifier } from './notifier.js'
-import { DEFAULT_HANDLERS, type OutboxHandler } from './outbox-handlers.js'
+import { createLoggingNotifier } from './notifier.js'
+import type { OutboxHandler } from './outbox-handlers.js'
 import { createOutboxWorker, OUTBOX_INSTANCE, type WorkerLogger } from './outbox-worker.js'
 
-export interface BackgroundJobsOptions {
-  db: Db
+export interface BackgroundJobsOptions<Tx> {
+  /** The outbox table. */
+  queue: OutboxQueue<Tx>
+  /** Outbox handlers by topic. */
+  handlers: Readonly<Record<string, OutboxHandler<Tx>>>
+  /** Orders (expiry). */
+  shop: ShopStore
+  /** Provider audit rows: `prune(now)` deletes those older than 90 days. */
+  audit: { prune(now: number): Promise<number> }
   clock: Clock
   logger: WorkerLogger
+  /** Where deliveries go; without a bot they are only logged. */
   notifier?: Notifier
-  /** Outbox handlers added to (or replacing) the default table, e.g. `click.reverse`. */
-  handlers?: Readonly<Record<string, OutboxHandler>>
   expiryIntervalMs?: number
   outboxIntervalMs?: number
   /** How often provider audit rows older than 90 days are deleted [1 h]. */
@@ -40,10 +47,31 @@ export interface BackgroundJobsOptions {
   soleInstance?: boolean
 }
 
-/** Starts both loops; `stop()` waits for a run in progress. Idempotent. */
-export function startBackgroundJobs (options: BackgroundJobsOptions): { stop(): Promise<void> } {
-  const store = createPostgresShop(options.db)
-  const worker = createOutboxWorker({ db: options.db, clock: options.clock, logger: options.logger, notifier: options.notifier ?? createLoggingNotifier(options.logger), handlers: { ...DEFAULT_HANDLERS, ...options.handlers } })
+export interface BackgroundJobs {
+  /** Starts the loops; idempotent. */
+  start(): void
+  /** Stops the loops and waits for a run in progress; idempotent. */
+  stop(): Promise<void>
+}
+
+export function createBackgroundJobs<Tx> (options: BackgroundJobsOptions<Tx>): BackgroundJobs {
+  let running: { stop(): Promise<void> } | undefined
+  let stopped = false
+  return {
+    start () {
+      if (running !== undefined || stopped) return
+      running = startLoops(options)
+    },
+    async stop () {
+      stopped = true
+      await running?.stop()
+    }
+  }
+}
+
+function startLoops<Tx> (options: BackgroundJobsOptions<Tx>): { stop(): Promise<void> } {
+  const { queue, shop } = options
+  const worker = createOutboxWorker({ queue, clock: options.clock, logger: options.logger, notifier: options.notifier ?? createLoggingNotifier(options.logger), handlers: options.handlers })
   const running = new Set<Promise<unknown>>()
   let leasesFreed = options.soleInstance !== true
   const stripe = options.stripe
@@ -60,17 +88,17 @@ export function startBackgroundJobs (options: BackgroundJobsOptions): { stop(): 
     return timer
   }
   const timers = [
-    loop('expiry', options.expiryIntervalMs ?? 30_000, () => expireOrders({ store, now: options.clock.now(), ...(stripe !== undefined ? { beforeExpire: () => closeDueStripeCheckouts(stripe) } : {}) })),
+    loop('expiry', options.expiryIntervalMs ?? 30_000, () => expireOrders({ store: shop, now: options.clock.now(), ...(stripe !== undefined ? { beforeExpire: () => closeDueStripeCheckouts(stripe) } : {}) })),
     loop('outbox', options.outboxIntervalMs ?? 1_000, async () => {
       if (!leasesFreed) {
-        const freed = await releaseForeignOutboxLeases(options.db, OUTBOX_INSTANCE)
+        const freed = await queue.releaseForeign(OUTBOX_INSTANCE)
         if (freed > 0) options.logger.info({ module: 'outbox', freed }, 'freed outbox leases of an earlier process')
         leasesFreed = true
       }
       return await worker.runOnce()
     }),
     ...(stripe !== undefined ? [loop('stripe-refunds', options.stripeRefundIntervalMs ?? 60_000, () => retryPendingStripeRefunds(stripe))] : []),
-    loop('audit-prune', options.auditPruneIntervalMs ?? 3_600_000, () => pruneProviderAudit(options.db, options.clock.now()))
+    loop('audit-prune', options.auditPruneIntervalMs ?? 3_600_000, () => options.audit.prune(options.clock.now()))
   ]
   let stopping: Promise<void> | undefined
   return {
@@ -82,11 +110,4 @@ export function startBackgroundJobs (options: BackgroundJobsOptions): { stop(): 
       return stopping
     }
   }
-}
-
-/** Fastify plugin: start on listen, stop on close. */
-export async function backgroundJobs (app: FastifyInstance, options: BackgroundJobsOptions): Promise<void> {
-  let jobs: { stop(): Promise<void> } | undefined
-  app.addHook('onListen', async () => { jobs ??= startBackgroundJobs(options) })
-  app.addHook('onClose', async () => { await jobs?.stop() })
 }

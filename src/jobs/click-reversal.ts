@@ -9,17 +9,21 @@
  * order is flagged for a reversal in the cabinet.
  *
  * @example
- * const worker = createOutboxWorker({ db, clock, notifier, logger, handlers: { ...DEFAULT_HANDLERS, ...clickOutboxHandlers(api) } })
+ * const worker = createOutboxWorker({ queue, clock, notifier, logger, handlers: { ...createOutboxHandlers(store), ...clickOutboxHandlers({ ledger, gateway: api }) } })
  */
-import { createClickRefundLedger } from '../adapters/postgres/click-refunds.js'
-import { sendClickReversal, type ClickReversalGateway } from '../usecases/click-reversal.js'
+import { sendClickReversal, type ClickReversalGateway, type ClickReversalLedger } from '../usecases/click-reversal.js'
 import type { OutboxHandler } from './outbox-handlers.js'
 
-/** The `click.reverse` handler over `gateway` (undefined: the Merchant API is not configured). */
-export function clickReversalHandler (gateway: ClickReversalGateway | undefined): OutboxHandler {
+export interface ClickOutboxOptions {
+  ledger: ClickReversalLedger
+  /** Undefined: the Merchant API is not configured. */
+  gateway: ClickReversalGateway | undefined
+}
+
+/** The `click.reverse` handler. */
+export function clickReversalHandler<Tx> ({ ledger, gateway }: ClickOutboxOptions): OutboxHandler<Tx> {
   return async (ctx) => {
     const refundId = typeof ctx.payload.refundId === 'string' ? ctx.payload.refundId : ''
-    const ledger = createClickRefundLedger(ctx.db)
     if (gateway === undefined) {
       if (await ledger.reversalToSend(refundId) === undefined) return
       await ledger.reversalFailed(refundId, { code: 'ERR_REFUND_UNSUPPORTED', message: 'CLICK_MERCHANT_USER_ID is not set, so Bozor cannot call Click\'s payment/reversal' }, ctx.now)
@@ -30,6 +34,6 @@ export function clickReversalHandler (gateway: ClickReversalGateway | undefined)
 }
 
 /** Outbox handlers Click adds to the worker's table. */
-export function clickOutboxHandlers (gateway: ClickReversalGateway | undefined): Record<string, OutboxHandler> {
-  return { 'click.reverse': clickReversalHandler(gateway) }
+export function clickOutboxHandlers<Tx> (options: ClickOutboxOptions): Record<string, OutboxHandler<Tx>> {
+  return { 'click.reverse': clickReversalHandler(options) }
 }

@@ -5,21 +5,18 @@
  * transaction with the step's recorded progress. `order.paid` runs in steps (confirm, goods,
  * admin), so a retry or a takeover repeats only the step that was not recorded done.
  */
-import { applyTransition, lockOrder } from '../adapters/postgres/order-ledger.js'
-import { productPayloads } from '../adapters/postgres/catalog-store.js'
-import type { Db } from '../adapters/postgres/database.js'
-import { eq } from 'drizzle-orm'
-import { customer } from '../adapters/postgres/schema.js'
-import { LANGUAGES, type Language } from '../config.js'
+import { type Language } from '../domain/shared/language.js'
 import { formatMoney, type Money } from '../domain/shared/money.js'
-import type { CardFailure, CustomerMessage, Notifier } from './notifier.js'
+import { fulfilDigitalOrder } from '../usecases/fulfil-order.js'
+import type { CardFailure, CustomerMessage, Notifier } from '../usecases/ports-notifier.js'
+import type { FulfilmentStore } from '../usecases/ports-outbox.js'
 
-export interface HandlerContext {
+export interface HandlerContext<Tx> {
   /**
-   * The database; no transaction is open. A handler's own state change runs in its own short
-   * transaction (`db.transaction`, order row locked first) or in a step's `commit`.
+   * The storage's database handle; no transaction is open. A handler's own state change runs
+   * through a store in its own short transaction, or in a step's `commit`.
    */
-  db: Db
+  db: Tx
   notifier: Notifier
   /** When the row was claimed (ms). */
   now: number
@@ -32,10 +29,10 @@ export interface HandlerContext {
    * `OutboxLeaseLostError` instead of running or recording anything: never catch what `step`
    * throws.
    */
-  step(name: string, work: () => Promise<void>, commit?: (tx: Db) => Promise<void>): Promise<void>
+  step(name: string, work: () => Promise<void>, commit?: (tx: Tx) => Promise<void>): Promise<void>
 }
 
-export type OutboxHandler = (ctx: HandlerContext) => Promise<void>
+export type OutboxHandler<Tx> = (ctx: HandlerContext<Tx>) => Promise<void>
 
 interface PaidPayload {
   orderId: string
@@ -44,33 +41,23 @@ interface PaidPayload {
   items: Array<{ productId: string, quantity: number, kind: 'digital' | 'physical' }>
 }
 
-/** The customer's language (read before the sends, so the notifier need not look it up). */
-async function languageOf (ctx: HandlerContext, telegramId: number): Promise<Language | undefined> {
-  const rows = await ctx.db.select({ language: customer.language }).from(customer).where(eq(customer.telegramId, telegramId)).limit(1)
-  const language = rows[0]?.language
-  return (LANGUAGES as readonly string[]).includes(language ?? '') ? language as Language : undefined
-}
-
-async function orderPaid (ctx: HandlerContext): Promise<void> {
+async function orderPaid<Tx> (store: FulfilmentStore<Tx>, ctx: HandlerContext<Tx>): Promise<void> {
   const p = ctx.payload as unknown as PaidPayload
-  const language = await languageOf(ctx, p.telegramId)
+  // read before the sends, so the notifier need not look it up
+  const language: Language | undefined = await store.customerLanguage(p.telegramId)
   const needsShipping = p.items.some((i) => i.kind === 'physical')
   await ctx.step('confirm', () => ctx.notifier.sendToCustomer(p.telegramId, { kind: 'order.paid', orderId: p.orderId, total: p.total, needsShipping }, language))
   const digital = p.items.filter((i) => i.kind === 'digital')
   if (digital.length > 0) {
     await ctx.step('goods', async () => {
-      const rows = await productPayloads(ctx.db, digital.map((i) => i.productId))
+      const rows = await store.productPayloads(digital.map((i) => i.productId))
       await ctx.notifier.sendDigitalGoods(p.telegramId, {
         orderId: p.orderId,
         ...(language !== undefined ? { language } : {}),
         items: rows.map((r) => ({ productId: r.id, title: r.title, payload: r.payload ?? '' }))
       })
     }, async (tx) => {
-      if (digital.length !== p.items.length) return
-      // a digital order is fulfilled once its goods are sent (DESIGN.md "States"); the order is
-      // locked as for every state change, and a refund meanwhile leaves it as it is
-      const order = await lockOrder(tx, p.orderId)
-      if (order?.state === 'paid') await applyTransition(tx, order, 'fulfilled', { reason: 'digital goods sent', actor: { kind: 'system' }, now: ctx.now })
+      if (digital.length === p.items.length) await fulfilDigitalOrder(store, tx, p.orderId, ctx.now)
     })
   }
   const physical = p.items.filter((i) => i.kind === 'physical')
@@ -80,7 +67,7 @@ async function orderPaid (ctx: HandlerContext): Promise<void> {
   }
 }
 
-async function adminNotify (ctx: HandlerContext): Promise<void> {
+async function adminNotify<Tx> (ctx: HandlerContext<Tx>): Promise<void> {
   await ctx.notifier.notifyAdmin(String(ctx.payload.text ?? ''))
 }
 
@@ -95,15 +82,23 @@ function customerMessageOf (p: { kind?: string, orderId?: string, amount?: Money
   return { kind: 'text', text: String(p.text ?? '') }
 }
 
-async function customerNotify (ctx: HandlerContext): Promise<void> {
+async function customerNotify<Tx> (store: FulfilmentStore<Tx>, ctx: HandlerContext<Tx>): Promise<void> {
   const p = ctx.payload as { kind?: string, orderId?: string, telegramId?: number, amount?: Money, reason?: string, text?: string }
   if (typeof p.telegramId !== 'number') return
-  await ctx.notifier.sendToCustomer(p.telegramId, customerMessageOf(p), await languageOf(ctx, p.telegramId))
+  await ctx.notifier.sendToCustomer(p.telegramId, customerMessageOf(p), await store.customerLanguage(p.telegramId))
 }
 
-/** Handlers by topic. */
-export const DEFAULT_HANDLERS: Readonly<Record<string, OutboxHandler>> = {
-  'order.paid': orderPaid,
-  'admin.notify': adminNotify,
-  'customer.notify': customerNotify
+/**
+ * The shop's outbox handlers by topic, over its fulfilment store; providers add their own
+ * (`click.reverse`).
+ *
+ * @example
+ * const handlers = { ...createOutboxHandlers(createFulfilmentStore(db)), ...clickOutboxHandlers({ ledger, gateway }) }
+ */
+export function createOutboxHandlers<Tx> (store: FulfilmentStore<Tx>): Record<string, OutboxHandler<Tx>> {
+  return {
+    'order.paid': (ctx) => orderPaid(store, ctx),
+    'admin.notify': adminNotify,
+    'customer.notify': (ctx) => customerNotify(store, ctx)
+  }
 }

@@ -11,16 +11,15 @@
  * (DESIGN.md: only the message being sent may repeat).
  *
  * @example
- * const worker = createOutboxWorker({ db, clock, notifier, logger })
+ * const worker = createOutboxWorker({ queue: createOutboxQueue(db), clock, notifier, logger, handlers })
  * await worker.runOnce() // rows handled
  */
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
-import type { Db } from '../adapters/postgres/database.js'
-import { claimOutbox, completeOutbox, failOutbox, renewOutboxLease, saveOutboxProgress, type ClaimedOutboxRow } from '../adapters/postgres/outbox.js'
 import type { Clock } from '../domain/shared/clock.js'
-import { DEFAULT_HANDLERS, type OutboxHandler } from './outbox-handlers.js'
-import type { Notifier } from './notifier.js'
+import type { ClaimedOutboxRow, OutboxQueue } from '../usecases/ports-outbox.js'
+import type { OutboxHandler } from './outbox-handlers.js'
+import type { Notifier } from '../usecases/ports-notifier.js'
 
 /**
  * How long a claimed row stays with its worker without a renewal: the longest a crashed
@@ -43,12 +42,14 @@ let claims = 0
 
 export interface WorkerLogger { info(obj: object, msg?: string): void, warn(obj: object, msg?: string): void, error(obj: object, msg?: string): void }
 
-export interface OutboxWorkerOptions {
-  db: Db
+export interface OutboxWorkerOptions<Tx> {
+  /** The outbox table (adapters/postgres/outbox.ts `createOutboxQueue`). */
+  queue: OutboxQueue<Tx>
   clock: Clock
   notifier: Notifier
   logger: WorkerLogger
-  handlers?: Readonly<Record<string, OutboxHandler>>
+  /** Handlers by topic (`createOutboxHandlers` and the providers' own). */
+  handlers: Readonly<Record<string, OutboxHandler<Tx>>>
   /** Rows per run [50]. */
   batch?: number
   /** First retry delay [1000 ms], doubling per attempt up to `maxBackoffMs` [1 h]. */
@@ -81,9 +82,8 @@ export function backoffMs (attempts: number, baseMs: number, maxMs: number): num
   return Math.min(maxMs, baseMs * 2 ** Math.min(attempts, 30))
 }
 
-export function createOutboxWorker (options: OutboxWorkerOptions): OutboxWorker {
-  const { db, clock, logger } = options
-  const handlers = options.handlers ?? DEFAULT_HANDLERS
+export function createOutboxWorker<Tx> (options: OutboxWorkerOptions<Tx>): OutboxWorker {
+  const { queue, clock, logger, handlers } = options
   const batch = options.batch ?? 50
   const base = options.baseBackoffMs ?? 1000
   const max = options.maxBackoffMs ?? 3_600_000
@@ -96,7 +96,7 @@ export function createOutboxWorker (options: OutboxWorkerOptions): OutboxWorker 
     let renewing: Promise<void> | undefined
     const timer = setInterval(() => {
       if (renewing !== undefined || lost) return
-      renewing = renewOutboxLease(db, row.id, row.lease, clock.now() + leaseMs)
+      renewing = queue.renew(row.id, row.lease, clock.now() + leaseMs)
         .then((held) => { lost = !held })
         // a renewal that fails is tried again next period; the lease lasts four periods
         .catch((err: unknown) => logger.warn({ module: 'outbox', id: row.id, topic: row.topic, err }, 'could not renew the outbox lease'))
@@ -126,7 +126,7 @@ export function createOutboxWorker (options: OutboxWorkerOptions): OutboxWorker 
     try {
       if (handler === undefined) throw new Error(`No handler for outbox topic ${row.topic}`)
       await handler({
-        db,
+        db: queue.db,
         notifier: options.notifier,
         now,
         payload,
@@ -136,13 +136,9 @@ export function createOutboxWorker (options: OutboxWorkerOptions): OutboxWorker 
           if (lease.lost()) throw leaseLost(row, `step ${name}`)
           await work()
           const steps = [...done, name]
-          await db.transaction(async (tx) => {
-            const t = tx as unknown as Db
-            // the lease check locks the row first; a taken-over row gets neither the progress
-            // nor the step's state change from this worker (the new holder does both)
-            if (!await saveOutboxProgress(t, row.id, row.lease, { ...payload, steps }, clock.now() + leaseMs)) throw leaseLost(row, `recording step ${name}`)
-            if (commit !== undefined) await commit(t)
-          })
+          // a taken-over row gets neither the progress nor the step's state change from this
+          // worker (the new holder does both)
+          if (!await queue.recordStep(row.id, row.lease, { ...payload, steps }, clock.now() + leaseMs, commit)) throw leaseLost(row, `recording step ${name}`)
           done.push(name)
           payload.steps = steps
         }
@@ -158,7 +154,7 @@ export function createOutboxWorker (options: OutboxWorkerOptions): OutboxWorker 
       return 'lost'
     }
     if (failure === undefined) {
-      if (await completeOutbox(db, row.id, row.lease, clock.now())) return 'handled'
+      if (await queue.complete(row.id, row.lease, clock.now())) return 'handled'
       // what the handler did last (a message) may be repeated by the new holder
       logger.warn(log, 'outbox lease lost before the row was marked done; another worker finishes the row')
       return 'lost'
@@ -166,7 +162,7 @@ export function createOutboxWorker (options: OutboxWorkerOptions): OutboxWorker 
     // from when the attempt failed: a step that ran into timeouts does not retry at once
     const retryAt = clock.now() + backoffMs(row.attempts, base, max)
     logger.warn({ ...log, attempts: row.attempts + 1, err: failure }, 'outbox handler failed; will retry')
-    if (await failOutbox(db, row.id, row.lease, failure instanceof Error ? failure.message : String(failure), retryAt)) return 'handled'
+    if (await queue.fail(row.id, row.lease, failure instanceof Error ? failure.message : String(failure), retryAt)) return 'handled'
     logger.warn(log, 'outbox lease lost before the failed attempt was recorded; another worker holds the row')
     return 'lost'
   }
@@ -176,7 +172,7 @@ export function createOutboxWorker (options: OutboxWorkerOptions): OutboxWorker 
       let count = 0
       for (let claimed = 0; claimed < batch; claimed++) {
         const now = clock.now()
-        const row = await claimOutbox(db, now, `${OUTBOX_INSTANCE}#${++claims}`, leaseMs)
+        const row = await queue.claim(now, `${OUTBOX_INSTANCE}#${++claims}`, leaseMs)
         if (row === undefined) break
         // a lost row is not counted: it is another worker's now
         if (await run(row, now) === 'handled') count++

@@ -3,8 +3,11 @@
  * every currency the providers take, digital and physical, titled in en, ru and uz. Fixed ids
  * make it idempotent: seeding twice adds nothing.
  */
-import type { Db } from '../adapters/postgres/database.js'
-import { category, product } from '../adapters/postgres/schema.js'
+
+/** Where the demo catalog goes: rows whose ids exist already are skipped. */
+export interface DemoCatalogStore {
+  addMissing(catalog: { categories: typeof DEMO_CATEGORIES, products: typeof DEMO_PRODUCTS }): Promise<{ categories: number, products: number }>
+}
 
 export const DEMO_CATEGORIES = [
   { id: 'cat_demo_digital', title: { en: 'Digital goods', ru: 'Цифровые товары', uz: 'Raqamli mahsulotlar' }, position: 1 },
@@ -58,8 +61,7 @@ export const DEMO_PRODUCTS = [
   }
 ]
 
-export async function seedDemoCatalog (db: Db): Promise<{ categories: number, products: number }> {
-  const categories = await db.insert(category).values(DEMO_CATEGORIES).onConflictDoNothing().returning({ id: category.id })
-  const products = await db.insert(product).values(DEMO_PRODUCTS).onConflictDoNothing().returning({ id: product.id })
-  return { categories: categories.length, products: products.length }
+/** Adds the demo catalog; returns how many categories and products were new. */
+export async function seedDemoCatalog (store: DemoCatalogStore): Promise<{ categories: number, products: number }> {
+  return await store.addMissing({ categories: DEMO_CATEGORIES, products: DEMO_PRODUCTS })
 }

@@ -3,7 +3,7 @@
  * the customer's orders and the support threads. Implemented over PostgreSQL/PGlite in
  * src/adapters/postgres/bot-store.ts.
  */
-import type { Language } from '../config.js'
+import { type Language } from '../domain/shared/language.js'
 import type { Order, ProductKind } from '../domain/orders/order.js'
 import type { Money } from '../domain/shared/money.js'
 import type { LocalizedText } from './ports.js'

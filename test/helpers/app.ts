@@ -5,7 +5,8 @@
 import type { TestContext } from 'node:test'
 import { Writable } from 'node:stream'
 import { loadConfig, type Config } from '../../src/config.js'
-import { buildApp, type App, type AppDeps } from '../../src/app.js'
+import { buildApp, type App } from '../../src/app.js'
+import { composeServices, type BaseDeps } from '../../src/compose.js'
 import { createLogger } from '../../src/logger.js'
 import { createMetrics } from '../../src/metrics.js'
 import { createTestDb } from './db.js'
@@ -15,10 +16,10 @@ import { createRateLimiter } from '../../src/adapters/redis/rate-limiter.js'
 
 export interface TestAppOptions {
   env?: Record<string, string>
-  database?: AppDeps['database']
-  kv?: AppDeps['kv']
+  database?: BaseDeps['database']
+  kv?: BaseDeps['kv']
   clock?: Clock
-  rateLimiter?: AppDeps['rateLimiter']
+  rateLimiter?: BaseDeps['rateLimiter']
 }
 
 export interface TestApp {
@@ -46,7 +47,7 @@ export async function buildTestApp (t: TestContext, options: TestAppOptions = {}
   const metrics = createMetrics()
   const clock = options.clock ?? systemClock
   const rateLimiter = options.rateLimiter ?? createRateLimiter({ kv, policies: config.orders.rateLimits, logger, metrics, clock })
-  const app = await buildApp({ config, logger, metrics, database, kv, clock, rateLimiter })
+  const app = await buildApp(composeServices({ config, logger, metrics, database, kv, clock, rateLimiter }))
   t.after(() => app.close())
   return { app, config, logs }
 }

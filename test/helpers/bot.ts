@@ -5,7 +5,8 @@
  */
 import type { TestContext } from 'node:test'
 import { loadConfig, type Config } from '../../src/config.js'
-import { buildApp, type App, type AppDeps } from '../../src/app.js'
+import { buildApp, type App } from '../../src/app.js'
+import { composeServices, type BaseDeps } from '../../src/compose.js'
 import { createLogger } from '../../src/logger.js'
 import { createMetrics } from '../../src/metrics.js'
 import { createRateLimiter } from '../../src/adapters/redis/rate-limiter.js'
@@ -21,8 +22,8 @@ export const WEBHOOK_SECRET = 'test_webhook_secret-123'
 export interface BotAppOptions {
   env?: Record<string, string>
   mode?: 'polling' | 'webhook'
-  database?: AppDeps['database']
-  kv?: AppDeps['kv']
+  database?: BaseDeps['database']
+  kv?: BaseDeps['kv']
   clock?: Clock
   emulator?: TelegramEmulator
   emulatorOptions?: TelegramEmulatorOptions
@@ -35,8 +36,8 @@ export interface BotApp {
   config: Config
   emulator: TelegramEmulator
   logs: string[]
-  database: AppDeps['database']
-  kv: AppDeps['kv']
+  database: BaseDeps['database']
+  kv: BaseDeps['kv']
   url: string
 }
 
@@ -69,7 +70,7 @@ export async function startBotApp (t: TestContext, options: BotAppOptions = {}):
   const kv = options.kv ?? await createTestKv(t)
   const metrics = createMetrics()
   const rateLimiter = createRateLimiter({ kv, policies: config.orders.rateLimits, logger, metrics, clock })
-  const app = await buildApp({
+  const app = await buildApp(composeServices({
     config,
     logger,
     metrics,
@@ -78,7 +79,7 @@ export async function startBotApp (t: TestContext, options: BotAppOptions = {}):
     clock,
     rateLimiter,
     telegram: { token: emulator.token, apiRoot: emulator.url!, ...(options.onFatal !== undefined ? { onFatal: options.onFatal } : {}) }
-  })
+  }))
   t.after(() => app.close())
   // after hooks run in order: the app stops first, then the Telegram it talks to
   if (options.emulator === undefined) t.after(() => emulator.close())

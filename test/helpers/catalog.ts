@@ -1,5 +1,5 @@
 /** Catalog rows for bot tests, written straight into the leg's database. */
-import type { AppDeps } from '../../src/app.js'
+import type { Database } from '../../src/adapters/postgres/database.js'
 import { category, product } from '../../src/adapters/postgres/schema.js'
 import { createId } from '../../src/domain/shared/ids.js'
 
@@ -19,7 +19,7 @@ export interface SeedProduct {
 
 let counter = 0
 
-export async function seedProduct (database: AppDeps['database'], p: SeedProduct = {}): Promise<string> {
+export async function seedProduct (database: Database, p: SeedProduct = {}): Promise<string> {
   const id = createId('prd')
   const at = new Date(p.createdAt ?? Date.UTC(2026, 0, 1) + (counter++) * 1000)
   await database.db.insert(product).values({
@@ -40,7 +40,7 @@ export async function seedProduct (database: AppDeps['database'], p: SeedProduct
   return id
 }
 
-export async function seedCategory (database: AppDeps['database'], title: string, position = 0): Promise<string> {
+export async function seedCategory (database: Database, title: string, position = 0): Promise<string> {
   const id = createId('cat')
   await database.db.insert(category).values({ id, title: { en: title, ru: `${title} (ru)` }, position })
   return id

@@ -9,9 +9,12 @@ import { clickMerchantAuth } from '../../src/adapters/click/click-sign.js'
 import type { Db } from '../../src/adapters/postgres/database.js'
 import { outbox, paymentRefund } from '../../src/adapters/postgres/schema.js'
 import { FakeClock } from '../../src/domain/shared/clock.js'
+import { createClickRefundLedger } from '../../src/adapters/postgres/click-refunds.js'
 import { clickOutboxHandlers } from '../../src/jobs/click-reversal.js'
 import type { CustomerMessage, Notifier } from '../../src/jobs/notifier.js'
-import { DEFAULT_HANDLERS } from '../../src/jobs/outbox-handlers.js'
+import { createOutboxHandlers } from '../../src/jobs/outbox-handlers.js'
+import { createFulfilmentStore } from '../../src/adapters/postgres/fulfilment-store.js'
+import { createOutboxQueue } from '../../src/adapters/postgres/outbox.js'
 import { createOutboxWorker, type WorkerLogger } from '../../src/jobs/outbox-worker.js'
 import { CLICK_EMULATOR_ERRORS, createClickMerchantEmulator, type ClickMerchantEmulator } from '../../src/sandbox/click/merchant-api.js'
 import { buildTestApp } from '../helpers/app.js'
@@ -74,7 +77,7 @@ async function setup (t: TestContext, options: { merchantApi?: boolean, start?: 
   const api = click.merchantUserId === undefined
     ? undefined
     : createClickMerchantApi({ apiBase: click.apiBase, serviceId: click.serviceId, merchantUserId: click.merchantUserId, secretKey: click.secretKey, clock })
-  const worker = createOutboxWorker({ db, clock, notifier, logger: quiet, baseBackoffMs: 1000, handlers: { ...DEFAULT_HANDLERS, ...clickOutboxHandlers(api) } })
+  const worker = createOutboxWorker({ queue: createOutboxQueue(db), clock, notifier, logger: quiet, baseBackoffMs: 1000, handlers: { ...createOutboxHandlers(createFulfilmentStore(db)), ...clickOutboxHandlers({ ledger: createClickRefundLedger(db), gateway: api }) } })
   const refund = async (orderId: string, payload: Record<string, unknown> = {}) =>
     await app.inject({ method: 'POST', url: `/api/v1/orders/${orderId}/refund`, headers: auth, payload })
   return { app, clock, db, emulator, send, prepare, pay, worker, told, admin, refund }

@@ -11,6 +11,9 @@ import { IN_MEMORY, openDatabase } from '../../src/adapters/postgres/database.js
 import { product } from '../../src/adapters/postgres/schema.js'
 import { FakeClock } from '../../src/domain/shared/clock.js'
 import { createLoggingNotifier } from '../../src/jobs/notifier.js'
+import { createOutboxHandlers } from '../../src/jobs/outbox-handlers.js'
+import { createFulfilmentStore } from '../../src/adapters/postgres/fulfilment-store.js'
+import { createOutboxQueue } from '../../src/adapters/postgres/outbox.js'
 import { createOutboxWorker, type WorkerLogger } from '../../src/jobs/outbox-worker.js'
 import { buildTestApp } from '../helpers/app.js'
 import { createTestDb } from '../helpers/db.js'
@@ -85,7 +88,7 @@ test('Payme with the database unreachable answers -32400 over HTTP 200 and keeps
 
 test('Payme CancelTransaction of a performed transaction: fulfilled non-refundable order -31007, refundable one refunded', async (t) => {
   const { clock, db, call } = await setup(t)
-  const worker = createOutboxWorker({ db, clock, notifier: createLoggingNotifier(quiet), logger: quiet })
+  const worker = createOutboxWorker({ queue: createOutboxQueue(db), clock, notifier: createLoggingNotifier(quiet), logger: quiet, handlers: createOutboxHandlers(createFulfilmentStore(db)) })
   const fixed = await seedOrder(db, { now: clock.now() })
   const open = await seedOrder(db, { now: clock.now(), telegramId: 5002 })
   await db.update(product).set({ refundable: false }).where(eq(product.id, fixed.productId))

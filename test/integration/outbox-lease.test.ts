@@ -14,7 +14,9 @@ import type { Db } from '../../src/adapters/postgres/database.js'
 import { outbox, shopOrder } from '../../src/adapters/postgres/schema.js'
 import { createBotNotifier } from '../../src/adapters/telegram/bot-notifier.js'
 import { FakeClock } from '../../src/domain/shared/clock.js'
-import { DEFAULT_HANDLERS } from '../../src/jobs/outbox-handlers.js'
+import { createOutboxHandlers } from '../../src/jobs/outbox-handlers.js'
+import { createFulfilmentStore } from '../../src/adapters/postgres/fulfilment-store.js'
+import { createOutboxQueue } from '../../src/adapters/postgres/outbox.js'
 import { createOutboxWorker, OUTBOX_LEASE_MS, type WorkerLogger } from '../../src/jobs/outbox-worker.js'
 import { createTelegramEmulator, type TelegramEmulator, type TelegramTestUser } from '../../src/sandbox/telegram/index.js'
 import type { App } from '../../src/app.js'
@@ -171,7 +173,7 @@ test('a row whose lease expired is taken over by a second worker and delivered o
 
   const warnings: string[] = []
   const worker = (name: string, options: { apiRoot: string, timeoutSeconds: number, leaseRenewMs?: number }) => createOutboxWorker({
-    db,
+    queue: createOutboxQueue(db),
     clock,
     logger: { ...quiet, warn: (_obj, msg) => { warnings.push(`${name}: ${msg ?? ''}`) } },
     notifier: createBotNotifier({
@@ -180,7 +182,7 @@ test('a row whose lease expired is taken over by a second worker and delivered o
       defaultLanguage: 'en',
       logger: quiet
     }),
-    handlers: DEFAULT_HANDLERS,
+    handlers: createOutboxHandlers(createFulfilmentStore(db)),
     ...(options.leaseRenewMs !== undefined ? { leaseRenewMs: options.leaseRenewMs } : {})
   })
   // the first worker's connection to Telegram hangs before its confirmation gets there, and it

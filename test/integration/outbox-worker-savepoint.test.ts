@@ -6,6 +6,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { eq } from 'drizzle-orm'
 import { createTestDb } from '../helpers/db.js'
+import { createOutboxQueue } from '../../src/adapters/postgres/outbox.js'
 import { createOutboxWorker, type WorkerLogger } from '../../src/jobs/outbox-worker.js'
 import type { OutboxHandler } from '../../src/jobs/outbox-handlers.js'
 import { createLoggingNotifier } from '../../src/jobs/notifier.js'
@@ -30,8 +31,8 @@ async function topics (db: Db): Promise<string[]> {
   return (await db.select({ topic: outbox.topic }).from(outbox).orderBy(outbox.id)).map((r) => r.topic)
 }
 
-function makeWorker (db: Db, clock: FakeClock, handlers: Record<string, OutboxHandler>) {
-  return createOutboxWorker({ db, clock, notifier: createLoggingNotifier(quiet), logger: quiet, baseBackoffMs: 1000, handlers })
+function makeWorker (db: Db, clock: FakeClock, handlers: Record<string, OutboxHandler<Db>>) {
+  return createOutboxWorker({ queue: createOutboxQueue(db), clock, notifier: createLoggingNotifier(quiet), logger: quiet, baseBackoffMs: 1000, handlers })
 }
 
 test('a handler whose SQL violates a constraint gets its attempt recorded and is retried after the backoff', async (t) => {

@@ -2,6 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { eq } from 'drizzle-orm'
 import { createTestDb } from '../helpers/db.js'
+import { createOutboxQueue } from '../../src/adapters/postgres/outbox.js'
 import { createOutboxWorker, OUTBOX_LEASE_MS, type WorkerLogger } from '../../src/jobs/outbox-worker.js'
 import { createLoggingNotifier } from '../../src/jobs/notifier.js'
 import { outbox } from '../../src/adapters/postgres/schema.js'
@@ -16,7 +17,7 @@ test('a failing outbox handler is retried after its backoff and then done once',
   let calls = 0
   const handled: number[] = []
   const worker = createOutboxWorker({
-    db: database.db,
+    queue: createOutboxQueue(database.db),
     clock,
     notifier: createLoggingNotifier(quiet),
     logger: quiet,
@@ -54,7 +55,7 @@ test('two workers sharing the outbox handle every row exactly once', async (t) =
   await database.db.insert(outbox).values(rows)
   const seen: number[] = []
   const make = () => createOutboxWorker({
-    db: database.db,
+    queue: createOutboxQueue(database.db),
     clock,
     notifier: createLoggingNotifier(quiet),
     logger: quiet,
@@ -78,7 +79,7 @@ test('each completed step of a row is committed before its next step starts', as
   const committedBeforeSecond: unknown[] = []
   const ran: string[] = []
   const worker = createOutboxWorker({
-    db: database.db,
+    queue: createOutboxQueue(database.db),
     clock,
     notifier: createLoggingNotifier(quiet),
     logger: quiet,
@@ -118,7 +119,7 @@ test('a worker whose lease was taken over records nothing and stops before its n
   let release!: () => void
   const stuck = new Promise<void>((resolve) => { release = resolve })
   const make = (who: string, options: { leaseRenewMs?: number } = {}) => createOutboxWorker({
-    db: database.db,
+    queue: createOutboxQueue(database.db),
     clock,
     notifier: createLoggingNotifier(quiet),
     logger: quiet,

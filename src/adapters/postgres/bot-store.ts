@@ -6,7 +6,7 @@
  * const customer = await store.touchCustomer({ telegramId: 42, language: 'en', now: Date.now() })
  */
 import { and, asc, desc, eq, isNull, sql } from 'drizzle-orm'
-import { LANGUAGES, type Language } from '../../config.js'
+import { LANGUAGES, type Language } from '../../domain/shared/language.js'
 import type { Order } from '../../domain/orders/order.js'
 import { money } from '../../domain/shared/money.js'
 import type { BotStore, CatalogProduct } from '../../usecases/bot-ports.js'

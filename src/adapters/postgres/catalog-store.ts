@@ -5,7 +5,7 @@ import { and, asc, eq, gt, inArray, or } from 'drizzle-orm'
 import { money } from '../../domain/shared/money.js'
 import type { LockedProduct, Product } from '../../usecases/ports.js'
 import type { Db } from './database.js'
-import { product } from './schema.js'
+import { category, product } from './schema.js'
 
 type ProductRow = typeof product.$inferSelect
 
@@ -70,4 +70,22 @@ export async function lockProductRows (db: Db, ids: readonly string[]): Promise<
 export async function productPayloads (db: Db, ids: readonly string[]): Promise<Array<{ id: string, title: Product['title'], payload: string | null }>> {
   if (ids.length === 0) return []
   return await db.select({ id: product.id, title: product.title, payload: product.payload }).from(product).where(inArray(product.id, [...ids])).orderBy(asc(product.id))
+}
+
+/** Rows of a fixed catalog (the demo's) in the tables' own shape. */
+export interface CatalogRows {
+  categories: ReadonlyArray<typeof category.$inferInsert>
+  products: ReadonlyArray<typeof product.$inferInsert>
+}
+
+/**
+ * Inserts the categories and products whose ids are not there yet; returns how many were new.
+ *
+ * @example
+ * await seedDemoCatalog({ addMissing: (rows) => addMissingCatalogRows(db, rows) })
+ */
+export async function addMissingCatalogRows (db: Db, rows: CatalogRows): Promise<{ categories: number, products: number }> {
+  const categories = await db.insert(category).values([...rows.categories]).onConflictDoNothing().returning({ id: category.id })
+  const products = await db.insert(product).values([...rows.products]).onConflictDoNothing().returning({ id: product.id })
+  return { categories: categories.length, products: products.length }
 }

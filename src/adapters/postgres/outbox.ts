@@ -14,21 +14,9 @@
 import { and, asc, eq, isNotNull, isNull, lte, not, like, or, sql } from 'drizzle-orm'
 import type { Db } from './database.js'
 import { outbox } from './schema.js'
+import type { ClaimedOutboxRow, OutboxQueue, OutboxRow, OutboxTopic } from '../../usecases/ports-outbox.js'
 
-/** Topics of outbox rows. */
-export type OutboxTopic = 'order.paid' | 'admin.notify' | 'customer.notify' | 'click.reverse'
-
-export interface OutboxRow {
-  id: number
-  topic: string
-  payload: Record<string, unknown>
-  attempts: number
-}
-
-/** A row claimed by a worker: `lease` is the claim's owner token, passed to every later write. */
-export interface ClaimedOutboxRow extends OutboxRow {
-  lease: string
-}
+export type { ClaimedOutboxRow, OutboxRow, OutboxTopic }
 
 /** Writes one outbox row; call it inside the transaction of the state change. */
 export async function enqueueOutbox (db: Db, topic: OutboxTopic, payload: Record<string, unknown>, now: number): Promise<number> {
@@ -109,4 +97,32 @@ export async function releaseForeignOutboxLeases (db: Db, instance: string): Pro
     .where(and(isNull(outbox.doneAt), isNotNull(outbox.leaseOwner), not(like(outbox.leaseOwner, pattern))))
     .returning({ id: outbox.id })
   return rows.length
+}
+
+/**
+ * The outbox table as the worker's leased queue (usecases/ports-outbox.ts) over `db`.
+ *
+ * @example
+ * const worker = createOutboxWorker({ queue: createOutboxQueue(db), clock, notifier, logger, handlers })
+ */
+export function createOutboxQueue (db: Db): OutboxQueue<Db> {
+  return {
+    db,
+    claim: (now, owner, leaseMs) => claimOutbox(db, now, owner, leaseMs),
+    renew: (id, lease, until) => renewOutboxLease(db, id, lease, until),
+    async recordStep (id, lease, payload, until, commit) {
+      let held = false
+      await db.transaction(async (tx) => {
+        const t = tx as unknown as Db
+        // the lease check locks the row first; a taken-over row gets neither the progress nor
+        // the step's state change from this worker (the new holder does both)
+        held = await saveOutboxProgress(t, id, lease, payload, until)
+        if (held && commit !== undefined) await commit(t)
+      })
+      return held
+    },
+    complete: (id, lease, now) => completeOutbox(db, id, lease, now),
+    fail: (id, lease, error, retryAt) => failOutbox(db, id, lease, error, retryAt),
+    releaseForeign: (instance) => releaseForeignOutboxLeases(db, instance)
+  }
 }

@@ -1,6 +1,7 @@
 import { lt } from 'drizzle-orm'
 import type { Db } from './database.js'
 import { providerAudit } from './schema.js'
+import type { ProviderAudit, ProviderAuditEntry } from '../../usecases/ports-audit.js'
 
 /** Audit rows are kept this long (DESIGN.md: requests kept for support and disputes). */
 export const PROVIDER_AUDIT_RETENTION_MS = 90 * 24 * 60 * 60 * 1000
@@ -10,22 +11,7 @@ const KEPT_HEADERS = ['content-type', 'user-agent', 'x-forwarded-for', 'x-real-i
 
 const REDACTED = '[redacted]'
 
-export interface ProviderAuditEntry {
-  provider: string
-  direction?: 'inbound' | 'outbound'
-  /** The route or URL, e.g. `POST /payments/payme`. */
-  endpoint: string
-  orderId?: string | null
-  /** Request headers as received; only {@link KEPT_HEADERS} are stored. */
-  headers?: Record<string, unknown>
-  /** Remote address of the caller. */
-  ip?: string
-  /** The body as parsed (JSON, form) or its raw text when it did not parse. */
-  body: unknown
-  response: unknown
-  status: number
-  now: number
-}
+export type { ProviderAuditEntry }
 
 /** Replaces every occurrence of a secret inside strings of `value` (deeply). */
 export function redactSecrets (value: unknown, secrets: readonly string[]): unknown {
@@ -85,4 +71,12 @@ export async function pruneProviderAudit (db: Db, now: number, retentionMs = PRO
   const rows = await db.delete(providerAudit).where(lt(providerAudit.at, new Date(now - retentionMs)))
     .returning({ id: providerAudit.id })
   return rows.length
+}
+
+/** The audit trail over `db` (usecases/ports-audit.ts). */
+export function createProviderAudit (db: Db): ProviderAudit {
+  return {
+    write: (entry, secrets) => writeProviderAudit(db, entry, secrets),
+    prune: (now) => pruneProviderAudit(db, now)
+  }
 }

@@ -29,7 +29,7 @@ import { isUniqueViolation } from './errors.js'
 import { flagOrder, lockOrder, markOrderPaid, recordRefund } from './order-ledger.js'
 import { moveStock } from './orders-stock.js'
 import { enqueueOutbox } from './outbox.js'
-import type { CardFailure } from '../../jobs/notifier.js'
+import type { CardFailure } from '../../usecases/ports-notifier.js'
 import { orderItem, paymentRefund, paymentTransaction, product, providerEvent, shopOrder, stripeAttempt } from './schema.js'
 
 const STRIPE = 'stripe'

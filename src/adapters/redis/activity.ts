@@ -2,24 +2,9 @@
 // first, with a TTL, written in one MULTI (LPUSH + LTRIM + PEXPIRE). Rebuildable data only.
 import { systemClock, type Clock } from '../../domain/shared/clock.js'
 import type { KeySegment, KvStore } from './kv-store.js'
+import type { ActivityEntry, ActivityLog } from '../../usecases/ports-kv.js'
 
-/** One recorded action. */
-export interface ActivityEntry {
-  /** ISO time the action was recorded. */
-  at: string
-  /** What happened, e.g. `order.placed`, `catalog.opened`. */
-  action: string
-  /** Safe details (ids, counts); never secrets. */
-  details?: Record<string, unknown>
-}
-
-/** The activity log port; see {@link createActivityLog}. */
-export interface ActivityLog {
-  /** Prepends an action to the customer's log, keeping the newest `maxEntries`. */
-  record (customerId: KeySegment, action: string, details?: Record<string, unknown>): Promise<void>
-  /** A page of the customer's log, newest first. */
-  list (customerId: KeySegment, page?: { offset?: number, limit?: number }): Promise<ActivityEntry[]>
-}
+export type { ActivityEntry, ActivityLog }
 
 /** Options of {@link createActivityLog}. */
 export interface ActivityLogOptions {

@@ -5,39 +5,11 @@
 import { randomBytes } from 'node:crypto'
 import { systemClock, type Clock } from '../../domain/shared/clock.js'
 import { encodeJson } from './kv-json.js'
-import { ANY_SEGMENT, KvUnavailableError, UNLINK_BATCH, type KeySegment, type KvStore } from './kv-store.js'
+import { ANY_SEGMENT, KvUnavailableError, UNLINK_BATCH, type KvStore } from './kv-store.js'
+import type { Cache, CacheRead, CacheWriteOptions } from '../../usecases/ports-kv.js'
 import { tagAddScript, taggedWriteScript, tagInvalidateScript, tagPopScript } from './cache-scripts.js'
 
-/** Options of a cache write. */
-export interface CacheWriteOptions {
-  ttlMs: number
-  /** Tags to invalidate this entry by (e.g. `product:42`, `category:7`, `catalog`). */
-  tags?: readonly string[]
-  /** Cache keys this entry was computed from: invalidating one of them drops this entry. */
-  dependsOn?: readonly string[]
-  /** Written in bulk: the TTL is shortened by a random 0–10 % so entries do not expire together. */
-  bulk?: boolean
-}
-
-/** A read: a hit (the value may be `null`) or a miss. */
-export type CacheRead<T> = { hit: true, value: T } | { hit: false }
-
-/** The cache port; see {@link createCache}. */
-export interface Cache {
-  /** The cache key of some segments: `<prefix>:c:<seg>…`. */
-  key (...segments: KeySegment[]): string
-  get<T> (key: string): Promise<CacheRead<T>>
-  /** Writes an entry; false when a tag was invalidated since `versions` were read (nothing cached) or the store is down. */
-  set (key: string, value: unknown, options: CacheWriteOptions, versions?: readonly string[]): Promise<boolean>
-  /** The cached value, or the loader's (one loader call per key per process at a time; errors are never cached). */
-  getOrLoad<T> (key: string, loader: () => Promise<T>, options: CacheWriteOptions): Promise<T>
-  /** Drops every entry carrying `tag`; returns how many entry keys it removed. */
-  invalidateTag (tag: string): Promise<number>
-  /** Drops `key` and, transitively, every entry depending on it; returns the keys removed. */
-  invalidateKey (key: string): Promise<string[]>
-  /** Deletes entries matching segments (ANY_SEGMENT = `*`; other segments match literally); returns the count. */
-  clear (...segments: Array<KeySegment | typeof ANY_SEGMENT>): Promise<number>
-}
+export type { Cache, CacheRead, CacheWriteOptions }
 
 /** Options of {@link createCache}. */
 export interface CacheOptions {

@@ -2,11 +2,9 @@
 // from one KeyBuilder: `<prefix>:<area>:<segment>...`. Segments from users or ids are encoded so
 // they cannot contain glob characters, hash-tag braces, whitespace or the `:` separator.
 
-/** A key segment: user text or an id. Encoded by the builder, never trusted raw. */
-export type KeySegment = string | number
+import { ANY_SEGMENT, type KeySegment } from '../../usecases/ports-kv.js'
 
-/** Marks a whole-segment wildcard in {@link KeyBuilder.pattern}. */
-export const ANY_SEGMENT: unique symbol = Symbol('kv.anySegment')
+export { ANY_SEGMENT, type KeySegment }
 
 const AREA_RE = /^[A-Za-z0-9_-]+$/
 const PREFIX_RE = /^[A-Za-z0-9_.-]+(?::[A-Za-z0-9_.-]+)*$/

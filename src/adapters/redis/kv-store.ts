@@ -11,26 +11,9 @@ export type { Versioned } from './kv-json.js'
 export { defineScript } from './kv-script.js'
 export type { MemoryScriptApi, ScriptDefinition, ScriptReply } from './kv-script.js'
 
-/**
- * The backend is unreachable, timed out or is not serving (connection refused, command timeout,
- * LOADING, CLUSTERDOWN…). Callers apply the failure policy of specs/redis.md §8. Errors that are
- * bugs (WRONGTYPE, script errors, bad arguments) are not wrapped in this class.
- */
-export class KvUnavailableError extends Error {
-  readonly code = 'ERR_KV_UNAVAILABLE'
-  constructor (message: string, options?: { cause?: unknown }) {
-    super(message, options)
-    this.name = 'KvUnavailableError'
-  }
-}
+import { KvUnavailableError, type SetOptions } from '../../usecases/ports-kv.js'
 
-/** Options of a string/JSON write. */
-export interface SetOptions {
-  /** Expire after this many ms (rounded up). Without it the key has no TTL. */
-  ttlMs?: number
-  /** Write only when the key does not exist (SET NX). */
-  nx?: boolean
-}
+export { KvUnavailableError, type SetOptions }
 
 /** One entry of {@link KvStore.setManyJson}. */
 export interface BulkJsonEntry {

@@ -2,37 +2,14 @@
 // all rules of a subject under one hash tag; during an outage an in-process limiter with the same
 // rules (the same script on a private memory store) answers, logged and counted.
 import { systemClock, type Clock } from '../../domain/shared/clock.js'
-import type { RateLimitRule } from '../../config.js'
+import { type RateLimitRule } from '../../domain/shared/rate-limit.js'
 import type { Metrics } from '../../metrics.js'
 import { createMemoryKv } from './memory-kv.js'
 import { rateLimitArgs, rateLimitScript, type ScriptRule } from './rate-limit-script.js'
 import { KvUnavailableError, type KeySegment, type KvStore } from './kv-store.js'
+import type { RateLimitDecision, RateLimiter } from '../../usecases/ports-kv.js'
 
-/** The answer of {@link RateLimiter.check}. */
-export interface RateLimitDecision {
-  allowed: boolean
-  /** The rule with the longest wait among those that refused; null when allowed. */
-  violatedRule: RateLimitRule | null
-  /** Wait before a retry can pass: 0 when allowed, -1 when the cost exceeds a rule's limit (never). */
-  retryAfterMs: number
-  /** The smallest remaining quota among the rules (after this request when allowed). */
-  remaining: number
-  /** Ms until every rule's counters of this subject are back to zero, without further requests. */
-  resetMs: number
-  /** True when the in-process fallback answered (the store was unavailable). */
-  degraded: boolean
-}
-
-/** Checks named policies; see {@link createRateLimiter}. */
-export interface RateLimiter {
-  /**
-   * Checks (and on success consumes `cost`, default 1, from) every rule of `policy` for
-   * `subject` (e.g. `['u', 42]`, an IP, an order id). Never rejects for a store outage.
-   */
-  check (policy: string, subject: KeySegment | readonly KeySegment[], cost?: number): Promise<RateLimitDecision>
-  /** The keys of a policy's rules for a subject (one hash tag per subject). */
-  keysOf (policy: string, subject: KeySegment | readonly KeySegment[]): string[]
-}
+export type { RateLimitDecision, RateLimiter }
 
 /** The part of a logger the limiter uses. */
 export interface RateLimitLogger {

@@ -4,44 +4,9 @@
 // Updates of one chat run one at a time inside an instance; across instances the version check
 // turns a lost update into a conflict that is re-read and re-applied (≤ 3 attempts).
 import type { KeySegment, KvStore } from './kv-store.js'
+import { compareAndSetMaxAttempts, SessionConflictError, type SessionStorageAdapter, type SessionStore } from '../../usecases/ports-kv.js'
 
-/** Attempts of a versioned session write before it fails loudly. */
-export const compareAndSetMaxAttempts = 3
-
-/**
- * A session write lost the compare-and-set race three times in a row: the update fails with a
- * user-visible "try again" instead of overwriting another update's data.
- */
-export class SessionConflictError extends Error {
-  readonly code = 'ERR_CONFLICT'
-  constructor (readonly key: string) {
-    super(`session ${key}: the session changed during every one of ${compareAndSetMaxAttempts} attempts; try the update again`)
-    this.name = 'SessionConflictError'
-  }
-}
-
-/** grammY's `StorageAdapter<T>` shape (structurally compatible, no grammY import needed here). */
-export interface SessionStorageAdapter<T> {
-  read (key: string): Promise<T | undefined>
-  write (key: string, value: T): Promise<void>
-  delete (key: string): Promise<void>
-}
-
-/** Sessions of one kind; see {@link createSessionStore}. */
-export interface SessionStore<T> {
-  /**
-   * Reads the chat's session (the initial value when absent, expired or deleted), applies `fn`
-   * and writes the result with a version check; on a conflict re-reads and re-applies `fn`
-   * (≤ 3 attempts, then {@link SessionConflictError}). Returns the stored value.
-   */
-  withSession (chatKey: KeySegment | readonly KeySegment[], fn: (current: T) => T | Promise<T>): Promise<T>
-  /** The chat's session, or the initial value. */
-  read (chatKey: KeySegment | readonly KeySegment[]): Promise<T>
-  /** Deletes the chat's session with a version check (re-read on conflict, ≤ 3 attempts). */
-  remove (chatKey: KeySegment | readonly KeySegment[]): Promise<void>
-  /** A grammY storage adapter over the same keys (session keys are grammY's `getSessionKey` strings). */
-  adapter (): SessionStorageAdapter<T>
-}
+export { compareAndSetMaxAttempts, SessionConflictError, type SessionStorageAdapter, type SessionStore }
 
 /** Options of {@link createSessionStore}. */
 export interface SessionStoreOptions<T> {

@@ -2,19 +2,10 @@
 // feeding DAU, WAU and MAU. All day keys share one hash tag so a multi-day PFCOUNT runs on a
 // Cluster; each key is ~12 KB and expires after the longest window it serves.
 import { systemClock, type Clock } from '../../domain/shared/clock.js'
-import type { KeySegment, KvStore } from './kv-store.js'
+import type { KvStore } from './kv-store.js'
+import type { Uniques } from '../../usecases/ports-kv.js'
 
-/** The uniques port; see {@link createUniques}. */
-export interface Uniques {
-  /** Marks a customer active today; true when the day's estimate grew (first seen, approximately). */
-  markActive (customerId: KeySegment): Promise<boolean>
-  /** Distinct customers active over the `days` UTC days ending with the day of `at` (default now). */
-  countActive (days: number, at?: number): Promise<number>
-  /** Daily, weekly (7 days) and monthly (30 days) active customers, ending today. */
-  dau (): Promise<number>
-  wau (): Promise<number>
-  mau (): Promise<number>
-}
+export type { Uniques }
 
 /** Options of {@link createUniques}. */
 export interface UniquesOptions {

@@ -7,14 +7,20 @@
  * const stripe = createStripeClient(config.stripe)
  */
 import Stripe from 'stripe'
-import type { StripeConfig } from '../../config.js'
+
+/** What the client is made from (STRIPE_SECRET_KEY, STRIPE_API_BASE). */
+export interface StripeClientSettings {
+  secretKey: string
+  /** Where the SDK sends requests; unset = Stripe's own API. */
+  apiBase?: { protocol: 'http' | 'https', host: string, port: number }
+}
 
 /** SDK retries of one call (connection errors, 409, 5xx), with the same Idempotency-Key. */
 export const STRIPE_MAX_NETWORK_RETRIES = 2
 /** Per-attempt timeout: well under a webhook or pay-link budget. */
 export const STRIPE_TIMEOUT_MS = 20_000
 
-export function createStripeClient (config: StripeConfig, options: { timeoutMs?: number, maxNetworkRetries?: number } = {}): Stripe {
+export function createStripeClient (config: StripeClientSettings, options: { timeoutMs?: number, maxNetworkRetries?: number } = {}): Stripe {
   return new Stripe(config.secretKey, {
     maxNetworkRetries: options.maxNetworkRetries ?? STRIPE_MAX_NETWORK_RETRIES,
     timeout: options.timeoutMs ?? STRIPE_TIMEOUT_MS,

@@ -8,7 +8,7 @@
  * `ADMIN_CHAT_ID`.
  */
 import { GrammyError } from 'grammy'
-import type { KvStore } from '../redis/kv-store.js'
+import type { KeyValue } from '../../usecases/ports-kv.js'
 
 export interface AdminChat {
   /** `ADMIN_CHAT_ID` as configured; undefined when none is. */
@@ -28,7 +28,7 @@ export interface AdminChat {
 
 export interface AdminChatOptions {
   adminChatId: number | undefined
-  kv: Pick<KvStore, 'keys' | 'getJson' | 'setJson'>
+  kv: Pick<KeyValue, 'keys' | 'getJson' | 'setJson'>
   logger: { warn(obj: object, msg: string): void }
 }
 

@@ -7,11 +7,11 @@
  * (best-effort: a store failure is logged, never retried through the outbox).
  */
 import { GrammyError, type Api } from 'grammy'
-import type { Language } from '../../config.js'
+import { type Language } from '../../domain/shared/language.js'
 import { formatMoney } from '../../domain/shared/money.js'
-import type { CardFailure, CustomerMessage, DigitalGoods, Notifier } from '../../jobs/notifier.js'
+import type { CardFailure, CustomerMessage, DigitalGoods, Notifier } from '../../usecases/ports-notifier.js'
 import type { BotStore } from '../../usecases/bot-ports.js'
-import type { ActivityLog } from '../redis/activity.js'
+import type { ActivityLog } from '../../usecases/ports-kv.js'
 import type { AdminChat } from './admin-chat.js'
 import { escapeHtml, splitText } from './html.js'
 import { t, type TextKey } from './texts.js'

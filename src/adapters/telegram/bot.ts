@@ -15,10 +15,8 @@
 import { autoRetry } from '@grammyjs/auto-retry'
 import { Bot, BotError, Composer, GrammyError, HttpError, lazySession, type Transformer } from 'grammy'
 import type { UserFromGetMe } from 'grammy/types'
-import { LANGUAGES } from '../../config.js'
-import { isDatabaseUnavailable } from '../postgres/errors.js'
-import { KvUnavailableError } from '../redis/kv-store.js'
-import { SessionConflictError, type SessionStore } from '../redis/session-storage.js'
+import { LANGUAGES } from '../../domain/shared/language.js'
+import { KvUnavailableError, SessionConflictError, type SessionStore } from '../../usecases/ports-kv.js'
 import { BotContextBase, type BotContext, type BotServices } from './context.js'
 import { accountFeature } from './features/account.js'
 import { catalogFeature } from './features/catalog.js'
@@ -109,7 +107,7 @@ async function onError (err: BotError<BotContext>): Promise<void> {
   const ctx = err.ctx
   const error = err.error
   const { logger } = ctx.services
-  if (isDatabaseUnavailable(error)) throw error
+  if (ctx.services.isDatabaseUnavailable(error)) throw error
   let key: TextKey = 'apology'
   if (error instanceof KvUnavailableError || error instanceof SessionConflictError) {
     key = 'tryAgainLater'
@@ -127,7 +125,7 @@ export function createShopBot (options: ShopBotOptions): ShopBot {
   const { services, sessions } = options
   class ShopContext extends BotContextBase {
     override services = services
-    override lang = services.config.bot.defaultLanguage
+    override lang = services.settings.defaultLanguage
   }
   const bot = new Bot<BotContext>(options.token, {
     ...(options.botInfo !== undefined ? { botInfo: options.botInfo } : {}),
@@ -163,7 +161,7 @@ export function createShopBot (options: ShopBotOptions): ShopBot {
   // the customer record: language, name, last seen, unblocked; the customer counts as active today
   guarded.use(async (ctx, next) => {
     const from = ctx.from
-    const admin = services.config.bot.adminChatId
+    const admin = services.settings.adminChatId
     if (from !== undefined && !from.is_bot && (ctx.chat === undefined || ctx.chat.type === 'private') && ctx.chat?.id !== admin) {
       if (ctx.myChatMember?.new_chat_member.status === 'kicked') {
         await services.store.markBlocked(from.id, services.clock.now())
@@ -173,7 +171,7 @@ export function createShopBot (options: ShopBotOptions): ShopBot {
         telegramId: from.id,
         ...(from.username !== undefined ? { username: from.username } : {}),
         firstName: from.first_name,
-        language: languageFromCode(from.language_code) ?? services.config.bot.defaultLanguage,
+        language: languageFromCode(from.language_code) ?? services.settings.defaultLanguage,
         now: services.clock.now()
       })
       ctx.lang = customer.language
@@ -231,7 +229,7 @@ export function createShopBot (options: ShopBotOptions): ShopBot {
     async registerCommands (signal) {
       const list = (language: typeof LANGUAGES[number]): Array<{ command: string, description: string }> =>
         BOT_COMMANDS.map((command) => ({ command, description: t(language, `cmd_${command}`) }))
-      await bot.api.setMyCommands(list(services.config.bot.defaultLanguage), {}, signal as never)
+      await bot.api.setMyCommands(list(services.settings.defaultLanguage), {}, signal as never)
       for (const language of LANGUAGES) await bot.api.setMyCommands(list(language), { language_code: language }, signal as never)
     },
     async settled () {

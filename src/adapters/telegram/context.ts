@@ -4,31 +4,42 @@
  * patching).
  */
 import { Context, type LazySessionFlavor } from 'grammy'
-import type { Config, Language } from '../../config.js'
+import { type Language } from '../../domain/shared/language.js'
 import type { AdminChat } from './admin-chat.js'
 import type { OfferConfig } from '../../domain/orders/offered-providers.js'
 import type { ProviderName } from '../../domain/payments/payment.js'
 import type { Clock } from '../../domain/shared/clock.js'
 import type { Logger } from '../../logger.js'
-import type { RateLimiter } from '../redis/rate-limiter.js'
-import { KvUnavailableError, type KvStore } from '../redis/kv-store.js'
-import type { ActivityLog } from '../redis/activity.js'
-import type { Uniques } from '../redis/uniques.js'
+import { KvUnavailableError, type ActivityLog, type KeyValue, type RateLimiter, type Uniques } from '../../usecases/ports-kv.js'
 import type { CatalogReads } from '../../usecases/catalog-reads.js'
 import type { BotStore, StarsPayments } from '../../usecases/bot-ports.js'
 import type { ShopStore } from '../../usecases/ports.js'
 import type { BotSession } from './session.js'
 import { t, type TextKey, type TextParams } from './texts.js'
 
+/** The settings the bot follows (from Config, picked by compose.ts). */
+export interface BotSettings {
+  /** DEFAULT_LANGUAGE: the language of a customer whose Telegram language is not ours. */
+  defaultLanguage: Language
+  /** ADMIN_CHAT_ID: where physical orders, refunds that failed and support requests go. */
+  adminChatId?: number
+  /** ORDER_TTL_S: how long a placed order stays payable. */
+  orderTtlS: number
+  /** DIGITAL_GOODS_STARS_ONLY: digital products are sold in Telegram Stars only. */
+  digitalGoodsStarsOnly: boolean
+}
+
 /** What the features need, injected once when the bot is built. */
 export interface BotServices {
-  config: Config
+  settings: BotSettings
   store: BotStore
   shop: ShopStore
   clock: Clock
   logger: Logger
   limiter: RateLimiter
-  kv: KvStore
+  kv: KeyValue
+  /** True when an error says the database could not be reached (the update is then redelivered). */
+  isDatabaseUnavailable(error: unknown): boolean
   /** Per-customer activity log (rebuildable, best-effort: see {@link BotContextBase.track}). */
   activity: Pick<ActivityLog, 'record'>
   /** Daily active customers (DAU/WAU/MAU). */

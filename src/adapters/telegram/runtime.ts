@@ -5,36 +5,36 @@
  * with "BOT_TOKEN was rejected by Telegram" on 401.
  */
 import type { UserFromGetMe } from 'grammy/types'
-import type { Config } from '../../config.js'
-import type { Notifier } from '../../jobs/notifier.js'
+import type { Notifier } from '../../usecases/ports-notifier.js'
 import type { Logger } from '../../logger.js'
 import type { Metrics } from '../../metrics.js'
 import type { BotStore, StarsPayments } from '../../usecases/bot-ports.js'
 import type { ShopStore } from '../../usecases/ports.js'
 import type { OfferConfig } from '../../domain/orders/offered-providers.js'
 import type { Clock } from '../../domain/shared/clock.js'
-import type { KvStore } from '../redis/kv-store.js'
-import type { RateLimiter } from '../redis/rate-limiter.js'
-import type { ActivityLog } from '../redis/activity.js'
-import type { Uniques } from '../redis/uniques.js'
+import type { ActivityLog, KeyValue, RateLimiter, SessionStore, Uniques } from '../../usecases/ports-kv.js'
 import type { CatalogReads } from '../../usecases/catalog-reads.js'
-import { createSessionStore } from '../redis/session-storage.js'
 import { BotTokenRejectedError, createShopBot, type ShopBot } from './bot.js'
 import { createAdminChat } from './admin-chat.js'
 import { createBotNotifier } from './bot-notifier.js'
 import { createStarsService, type StarsService } from './stars-service.js'
 import { ALLOWED_UPDATES, startPolling, type Polling } from './polling.js'
-import { initialSession, type BotSession } from './session.js'
+import type { BotSession } from './session.js'
+import type { BotSettings } from './context.js'
 import { createUpdateProcessor, type UpdateProcessor } from './update-processor.js'
 
 export interface TelegramRuntimeOptions {
   token: string
   apiRoot: string
   botInfo?: UserFromGetMe
-  config: Config
+  settings: TelegramSettings
   logger: Logger
   clock: Clock
-  kv: KvStore
+  kv: KeyValue
+  /** Chat sessions (over the shared key-value store; see {@link initialSession}). */
+  sessions: SessionStore<BotSession>
+  /** True when an error says the database could not be reached (the update is then redelivered). */
+  isDatabaseUnavailable(error: unknown): boolean
   limiter: RateLimiter
   store: BotStore
   shop: ShopStore
@@ -53,7 +53,19 @@ export interface TelegramRuntimeOptions {
   onFatal?: (error: Error) => void
 }
 
+/** What the running bot follows: the bot's settings plus how updates arrive. */
+export interface TelegramSettings extends BotSettings {
+  /** PUBLIC_URL: the base of pay links and of the webhook. */
+  publicUrl: string
+  /** TELEGRAM_MODE. */
+  mode: 'polling' | 'webhook'
+  /** TELEGRAM_WEBHOOK_SECRET (webhook mode). */
+  webhookSecret?: string
+}
+
 export interface TelegramRuntime {
+  /** The bot token (Mini App initData is signed with a key derived from it). */
+  readonly token: string
   shopBot: ShopBot
   processor: UpdateProcessor
   notifier: Notifier
@@ -68,18 +80,18 @@ export interface TelegramRuntime {
 }
 
 export function createTelegramRuntime (options: TelegramRuntimeOptions): TelegramRuntime {
-  const { config, logger } = options
+  const { settings, logger } = options
   const log = logger.child({ module: 'bot' })
-  const sessions = createSessionStore<BotSession>({ kv: options.kv, ttlMs: config.bot.sessionTtlS * 1000, initial: initialSession })
-  const publicUrl = config.server.publicUrl.replace(/\/+$/, '')
-  const adminChat = createAdminChat({ adminChatId: config.bot.adminChatId, kv: options.kv, logger: log })
+  const publicUrl = settings.publicUrl.replace(/\/+$/, '')
+  const adminChat = createAdminChat({ adminChatId: settings.adminChatId, kv: options.kv, logger: log })
   const shopBot = createShopBot({
     token: options.token,
     apiRoot: options.apiRoot,
     ...(options.botInfo !== undefined ? { botInfo: options.botInfo } : {}),
-    sessions,
+    sessions: options.sessions,
     services: {
-      config,
+      settings,
+      isDatabaseUnavailable: options.isDatabaseUnavailable,
       store: options.store,
       shop: options.shop,
       clock: options.clock,
@@ -130,7 +142,7 @@ export function createTelegramRuntime (options: TelegramRuntimeOptions): Telegra
     api: shopBot.bot.api,
     store: options.store,
     adminChat,
-    defaultLanguage: config.bot.defaultLanguage,
+    defaultLanguage: settings.defaultLanguage,
     activity: options.activity,
     logger: logger.child({ module: 'notifier' })
   })
@@ -151,6 +163,7 @@ export function createTelegramRuntime (options: TelegramRuntimeOptions): Telegra
     process.exit(1)
   })
   return {
+    token: options.token,
     shopBot,
     processor,
     notifier,
@@ -178,11 +191,11 @@ export function createTelegramRuntime (options: TelegramRuntimeOptions): Telegra
         }
         if (stopped) return
         await shopBot.registerCommands(abort.signal).catch((err: unknown) => log.warn({ err: String(err) }, 'setMyCommands failed; the command menu may be out of date'))
-        if (config.bot.mode === 'webhook') {
+        if (settings.mode === 'webhook') {
           const url = `${publicUrl}/telegram/webhook`
           try {
             await shopBot.bot.api.setWebhook(url, {
-              secret_token: config.bot.webhookSecret!,
+              secret_token: settings.webhookSecret!,
               max_connections: 40,
               allowed_updates: [...ALLOWED_UPDATES],
               drop_pending_updates: false

@@ -4,7 +4,7 @@
  * Stars refunds a payment only whole; "already refunded" counts as done (checklist 34).
  */
 import { GrammyError, type Api } from 'grammy'
-import type { Language } from '../../config.js'
+import { type Language } from '../../domain/shared/language.js'
 import type { Order } from '../../domain/orders/order.js'
 import { refundableAmount } from '../../domain/orders/order-state.js'
 import { ProviderError } from '../../domain/payments/payment.js'

@@ -3,7 +3,7 @@
  * filled by {@link t}, which escapes each value unless it is passed through {@link html}; so
  * product titles, names and addresses can never break the markup (specs/telegram.md §4).
  */
-import type { Language } from '../../config.js'
+import { type Language } from '../../domain/shared/language.js'
 import { escapeHtml } from './html.js'
 
 const en = {

@@ -7,7 +7,7 @@
  * an in-process record (this instance still never handles an update twice).
  */
 import type { Update } from 'grammy/types'
-import { KvUnavailableError, type KvStore } from '../redis/kv-store.js'
+import { KvUnavailableError, type KeyValue } from '../../usecases/ports-kv.js'
 
 /** How long a handled update_id is remembered: Telegram keeps updates 24 h; twice that. */
 export const UPDATE_DEDUPE_TTL_MS = 48 * 3600_000
@@ -37,7 +37,7 @@ export function chatKeyOf (update: Update): string {
   return 'none'
 }
 
-export function createUpdateProcessor (options: { kv: KvStore, handle: (update: Update) => Promise<void>, logger: UpdateProcessorLogger, now?: () => number }): UpdateProcessor {
+export function createUpdateProcessor (options: { kv: KeyValue, handle: (update: Update) => Promise<void>, logger: UpdateProcessorLogger, now?: () => number }): UpdateProcessor {
   const { kv, handle, logger } = options
   const now = options.now ?? Date.now
   const local = new Map<number, number>()

@@ -10,8 +10,7 @@
  */
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
-import type { KeySegment } from '../../adapters/redis/kv-store.js'
-import type { RateLimiter } from '../../adapters/redis/rate-limiter.js'
+import type { KeySegment, RateLimiter } from '../../usecases/ports-kv.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -6,16 +6,18 @@
 import type { FastifyInstance } from 'fastify'
 import { handleClickRequest } from '../../adapters/click/handle-click-request.js'
 import { parseClickBody } from '../../adapters/click/click-form.js'
-import { createClickLedger } from '../../adapters/postgres/click-ledger.js'
-import type { Database } from '../../adapters/postgres/database.js'
-import { writeProviderAudit } from '../../adapters/postgres/provider-audit.js'
-import type { ClickConfig } from '../../config.js'
 import type { Clock } from '../../domain/shared/clock.js'
+import type { ClickLedger } from '../../domain/payments/click-ledger.js'
+import type { ProviderAudit } from '../../usecases/ports-audit.js'
 import { countOnly } from '../plugins/rate-limit.js'
 
 export interface ClickRoutesOptions {
-  click: ClickConfig
-  database: Database
+  /** CLICK_SERVICE_ID and CLICK_SECRET_KEY: what a callback's sign_string is checked against. */
+  serviceId: string
+  secretKey: string
+  /** With the Merchant API configured, a payment confirmed too late is reversed automatically. */
+  ledger: ClickLedger
+  audit: Pick<ProviderAudit, 'write'>
   clock: Clock
 }
 
@@ -25,11 +27,10 @@ export interface ClickRoutesOptions {
  * whose `action` is unusable.
  *
  * @example
- * if (config.click !== undefined) await app.register(clickRoutes, { click: config.click, database, clock })
+ * await app.register(clickRoutes, { serviceId, secretKey, ledger: createClickLedger(db), audit, clock })
  */
 export async function clickRoutes (app: FastifyInstance, opts: ClickRoutesOptions): Promise<void> {
-  // with the Merchant API configured, a payment confirmed too late is reversed automatically
-  const ledger = createClickLedger(opts.database.db, { autoReverse: opts.click.merchantUserId !== undefined })
+  const { ledger } = opts
   app.removeAllContentTypeParsers()
   // Click sends application/x-www-form-urlencoded; any other type is read as a form too
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
@@ -44,13 +45,13 @@ export async function clickRoutes (app: FastifyInstance, opts: ClickRoutesOption
       const log = request.log.child({ module: 'click' })
       const { answer, body } = await handleClickRequest(form, {
         ledger,
-        serviceId: opts.click.serviceId,
-        secretKey: opts.click.secretKey,
+        serviceId: opts.serviceId,
+        secretKey: opts.secretKey,
         clock: opts.clock,
         onError: (err, context) => { log.error({ err, ...context }, 'Click call failed inside Bozor; answered -7') }
       }, route)
       try {
-        await writeProviderAudit(opts.database.db, {
+        await opts.audit.write({
           provider: 'click',
           endpoint: `POST ${url}`,
           orderId: typeof form.merchant_trans_id === 'string' ? form.merchant_trans_id : null,
@@ -60,7 +61,7 @@ export async function clickRoutes (app: FastifyInstance, opts: ClickRoutesOption
           response: answer,
           status: 200,
           now: opts.clock.now()
-        }, [opts.click.secretKey])
+        }, [opts.secretKey])
       } catch (err) {
         log.warn({ err }, 'could not write the Click audit row')
       }

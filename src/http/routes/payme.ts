@@ -6,16 +6,16 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { handlePaymeRequest } from '../../adapters/payme/handle-payme-request.js'
-import type { Database } from '../../adapters/postgres/database.js'
-import { createPaymeLedger } from '../../adapters/postgres/payme-ledger.js'
-import { writeProviderAudit } from '../../adapters/postgres/provider-audit.js'
-import type { PaymeConfig } from '../../config.js'
 import type { Clock } from '../../domain/shared/clock.js'
+import type { PaymeLedger } from '../../domain/payments/payme-ledger.js'
+import type { ProviderAudit } from '../../usecases/ports-audit.js'
 import { countOnly } from '../plugins/rate-limit.js'
 
 export interface PaymeRoutesOptions {
-  payme: PaymeConfig
-  database: Database
+  /** PAYME_KEY: the Basic auth password Payme sends. */
+  key: string
+  ledger: PaymeLedger
+  audit: Pick<ProviderAudit, 'write'>
   clock: Clock
 }
 
@@ -39,10 +39,10 @@ function orderIdOf (body: unknown): string | null {
  * Registers the Payme endpoint (only call it when Payme is configured).
  *
  * @example
- * if (config.payme !== undefined) await app.register(paymeRoutes, { payme: config.payme, database, clock })
+ * await app.register(paymeRoutes, { key: config.payme.key, ledger: createPaymeLedger(db), audit, clock })
  */
 export async function paymeRoutes (app: FastifyInstance, opts: PaymeRoutesOptions): Promise<void> {
-  const ledger = createPaymeLedger(opts.database.db)
+  const { ledger } = opts
   // scoped to this plugin: every content type arrives as the raw text
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => { done(null, body) })
@@ -52,13 +52,13 @@ export async function paymeRoutes (app: FastifyInstance, opts: PaymeRoutesOption
     const log = request.log.child({ module: 'payme' })
     const response = await handlePaymeRequest(raw, request.headers.authorization, {
       ledger,
-      key: opts.payme.key,
+      key: opts.key,
       clock: opts.clock,
       onError: (err, context) => { log.error({ err, ...context }, 'Payme call failed inside Bozor; answered -32400') }
     }, request.method)
     const body = auditBody(raw)
     try {
-      await writeProviderAudit(opts.database.db, {
+      await opts.audit.write({
         provider: 'payme',
         endpoint: `${request.method} ${PAYME_PATH}`,
         orderId: orderIdOf(body),
@@ -68,7 +68,7 @@ export async function paymeRoutes (app: FastifyInstance, opts: PaymeRoutesOption
         response,
         status: 200,
         now: opts.clock.now()
-      }, [opts.payme.key])
+      }, [opts.key])
     } catch (err) {
       log.warn({ err }, 'could not write the Payme audit row')
     }

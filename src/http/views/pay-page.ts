@@ -2,7 +2,7 @@
  * The small HTML page `GET /pay/:orderId/:provider` shows when it cannot redirect to the
  * provider: one sentence in the customer's language saying why.
  */
-import type { Language } from '../../config.js'
+import { type Language } from '../../domain/shared/language.js'
 
 /** Why the customer cannot pay now; each maps to one HTTP status of DESIGN.md's route table. */
 export type PayPageReason = 'not_found' | 'paid' | 'being_paid' | 'expired' | 'cancelled' | 'refunded' | 'unavailable' | 'try_again' | 'rate_limited'

@@ -1,6 +1,6 @@
 /** `/help`, `/paysupport`, `/language` and `/cancel` (leaves any flow and always answers). */
 import { Composer, InlineKeyboard } from 'grammy'
-import { LANGUAGES, type Language } from '../../../config.js'
+import { LANGUAGES, type Language } from '../../../domain/shared/language.js'
 import type { BotContext } from '../context.js'
 import { editOrSend } from '../replies.js'
 

@@ -121,8 +121,8 @@ async function choose (ctx: BotContext, productId: string, quantity: number, pro
     order = await placeOrder({
       store: services.shop,
       now: services.clock.now(),
-      orderTtlS: services.config.orders.ttlS,
-      digitalGoodsStarsOnly: services.config.bot.digitalGoodsStarsOnly
+      orderTtlS: services.settings.orderTtlS,
+      digitalGoodsStarsOnly: services.settings.digitalGoodsStarsOnly
     }, {
       customer: { telegramId },
       items: [{ productId, quantity }],
@@ -137,7 +137,7 @@ async function choose (ctx: BotContext, productId: string, quantity: number, pro
   }
   ctx.track('order.placed', { orderId: order.id, provider })
   await setCheckout(ctx, undefined)
-  const minutes = Math.round(services.config.orders.ttlS / 60)
+  const minutes = Math.round(services.settings.orderTtlS / 60)
   if (provider === 'stars') {
     await ctx.reply(ctx.t('orderCreated', { orderId: order.id, total: formatMoney(order.total, ctx.lang), minutes }), { parse_mode: 'HTML', reply_markup: { remove_keyboard: true } })
     return await sendStarsInvoice(ctx, order, localized(p.title, ctx.lang), quantity)

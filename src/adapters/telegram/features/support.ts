@@ -23,7 +23,7 @@ adminChatFeature.on('message', async (ctx, next) => {
   if (repliedTo === undefined || text === undefined) return
   const customerId = await ctx.services.store.supportThreadCustomer(repliedTo)
   if (customerId === undefined) return
-  const language = await ctx.services.store.customerLanguage(customerId) ?? ctx.services.config.bot.defaultLanguage
+  const language = await ctx.services.store.customerLanguage(customerId) ?? ctx.services.settings.defaultLanguage
   await ctx.api.sendMessage(customerId, t(language, 'supportReply', { text }), { parse_mode: 'HTML' })
 })
 

@@ -11,34 +11,17 @@ import type { FastifyInstance, FastifySchemaValidationError } from 'fastify'
 import { Compile } from 'typebox/compile'
 import { Value } from 'typebox/value'
 import type { TSchema } from 'typebox'
-import type { Cache } from '../../../adapters/redis/cache.js'
-import type { Config } from '../../../config.js'
-import type { Clock } from '../../../domain/shared/clock.js'
 import { isDomainError } from '../../../domain/shared/errors.js'
-import type { ShopStore } from '../../../usecases/ports.js'
-import { adminAuth, type AdminAuthOptions } from '../../plugins/admin-auth.js'
+import { adminAuth } from '../../plugins/admin-auth.js'
 import { rateLimit } from '../../plugins/rate-limit.js'
 import { productRoutes } from './products.js'
 import { orderRoutes } from './orders.js'
-import { refundRoutes, type RefundRoutesOptions } from './refunds.js'
+import { refundRoutes } from './refunds.js'
 import { stripePaymentIntentRoutes } from './stripe-payment-intent.js'
-import { customerRoutes, type CustomerRoutesOptions } from './customers.js'
-import type { StripeDeps } from '../../../usecases/stripe-payments.js'
+import { customerRoutes } from './customers.js'
+import type { AdminRoutesOptions } from './options.js'
 
-export interface AdminRoutesOptions {
-  config: Config
-  clock: Clock
-  store: ShopStore
-  verifyToken: AdminAuthOptions['verifyToken']
-  /** Shared cache for catalog reads; without it every read goes to the store. */
-  cache?: Cache
-  /** Refunds by provider (`POST /orders/:id/refund`); without it every refund answers 409 ERR_REFUND_UNSUPPORTED. */
-  refunds?: RefundRoutesOptions['refunds']
-  /** Stripe's use-case deps (payment-intent routes); undefined when Stripe is not configured. */
-  stripe?: StripeDeps
-  /** The activity log and the customer lookup (`GET /customers/:telegramId/activity`); without them the route is absent. */
-  customers?: CustomerRoutesOptions
-}
+export type { AdminRoutesOptions, AdminSettings } from './options.js'
 
 const GENERIC_CODES: Record<number, string> = {
   400: 'ERR_VALIDATION', 401: 'ERR_AUTH', 403: 'ERR_SCOPE', 404: 'ERR_NOT_FOUND', 409: 'ERR_CONFLICT', 429: 'ERR_RATE_LIMITED'
@@ -77,14 +60,14 @@ export async function adminRoutes (app: FastifyInstance, options: AdminRoutesOpt
   app.setValidatorCompiler(compileValidator)
   // hand the mapped error to the problems plugin's handler (the parent scope)
   app.setErrorHandler((error) => { throw toAdminError(error) })
-  adminAuth(app, { adminToken: options.config.adminToken, verifyToken: options.verifyToken })
+  adminAuth(app, { adminToken: options.settings.adminToken, verifyToken: options.verifyToken })
   // `api.token` per admin token, after auth (onRequest) and before body validation
   const limitToken = rateLimit('api.token', (request) => ['t', request.admin?.tokenId ?? 'none'])
   app.addHook('preValidation', async (request, reply) => { await limitToken.call(app, request, reply) })
-  const routeOptions: AdminRoutesOptions = { config: options.config, clock: options.clock, store: options.store, verifyToken: options.verifyToken, ...(options.cache !== undefined ? { cache: options.cache } : {}), ...(options.stripe !== undefined ? { stripe: options.stripe } : {}) }
+  const { refunds, customers, ...routeOptions } = options
   await app.register(productRoutes, routeOptions)
   await app.register(orderRoutes, routeOptions)
-  if (options.refunds !== undefined) await app.register(refundRoutes, { ...routeOptions, refunds: options.refunds })
+  if (refunds !== undefined) await app.register(refundRoutes, { ...routeOptions, refunds })
   await app.register(stripePaymentIntentRoutes, { stripe: options.stripe })
-  if (options.customers !== undefined) await app.register(customerRoutes, options.customers)
+  if (customers !== undefined) await app.register(customerRoutes, customers)
 }

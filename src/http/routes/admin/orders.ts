@@ -4,36 +4,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Static } from 'typebox'
 import type { Actor } from '../../../domain/orders/order.js'
-import type { ProviderName } from '../../../domain/payments/payment.js'
 import { DomainError } from '../../../domain/shared/errors.js'
 import { cancelOrder } from '../../../usecases/cancel-order.js'
 import { placeOrder } from '../../../usecases/place-order.js'
-import type { OrderView, OrderViewOptions } from '../../../usecases/ports.js'
-import type { StripeDeps } from '../../../usecases/stripe-payments.js'
+import type { OrderView } from '../../../usecases/ports.js'
 import { ADMIN_PROBLEMS, CancelBody, Order, OrderCreateBody, OrderParams } from '../../schemas/admin.js'
-import type { AdminRoutesOptions } from './index.js'
-
-/**
- * Which providers an order can be offered under this configuration (pay URLs, the bot's pay
- * buttons). Stripe drops out while its gateway is disabled after an authentication error
- * (specs/stripe.md: not offered for 5 minutes), read at each use.
- */
-export function viewOptions (config: AdminRoutesOptions['config'], stripe?: Pick<StripeDeps, 'gateway'>): OrderViewOptions {
-  const configured: ProviderName[] = []
-  if (config.payme !== undefined) configured.push('payme')
-  if (config.click !== undefined) configured.push('click')
-  if (config.stripe !== undefined) configured.push('stripe')
-  if (config.bot.token !== undefined || config.mode.telegram === 'sandbox') configured.push('stars')
-  const withoutStripe = configured.filter((provider) => provider !== 'stripe')
-  return {
-    publicUrl: config.server.publicUrl,
-    offer: {
-      get configured () { return stripe === undefined || stripe.gateway.available() ? configured : withoutStripe },
-      stripeMinAmounts: config.stripeMinAmounts,
-      digitalGoodsStarsOnly: config.bot.digitalGoodsStarsOnly
-    }
-  }
-}
+import type { AdminRoutesOptions } from './options.js'
 
 function actorOf (request: FastifyRequest): Actor {
   return { kind: 'admin', tokenId: request.admin?.tokenId ?? 'unknown' }
@@ -41,7 +17,7 @@ function actorOf (request: FastifyRequest): Actor {
 
 export async function orderRoutes (app: FastifyInstance, options: AdminRoutesOptions): Promise<void> {
   const view = async (id: string): Promise<OrderView> => {
-    const order = await options.store.orderView(id, viewOptions(options.config, options.stripe))
+    const order = await options.store.orderView(id, options.view)
     if (order === undefined) throw new DomainError('ERR_ORDER_NOT_FOUND', `No order ${id}`, { orderId: id })
     return order
   }
@@ -53,8 +29,8 @@ export async function orderRoutes (app: FastifyInstance, options: AdminRoutesOpt
     const order = await placeOrder({
       store: options.store,
       now: options.clock.now(),
-      orderTtlS: options.config.orders.ttlS,
-      digitalGoodsStarsOnly: options.config.bot.digitalGoodsStarsOnly
+      orderTtlS: options.settings.orderTtlS,
+      digitalGoodsStarsOnly: options.settings.digitalGoodsStarsOnly
     }, { customer: body.customer, items: body.items, actor: actorOf(request) })
     return reply.code(201).send(await view(order.id))
   })

@@ -10,7 +10,7 @@ import { createProduct, listProducts } from '../../../usecases/catalog.js'
 import { newProductTags } from '../../../usecases/catalog-reads.js'
 import type { Product as ProductModel } from '../../../usecases/ports.js'
 import { ADMIN_PROBLEMS, List, ListQuery, Product, ProductCreateBody } from '../../schemas/admin.js'
-import type { AdminRoutesOptions } from './index.js'
+import type { AdminRoutesOptions } from './options.js'
 
 /** How long a cached product list page lives; invalidation, not the TTL, keeps it fresh. */
 export const PRODUCT_LIST_TTL_MS = 5 * 60_000

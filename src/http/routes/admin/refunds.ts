@@ -10,8 +10,7 @@ import type { Static } from 'typebox'
 import { DomainError } from '../../../domain/shared/errors.js'
 import { refundOrder, type RefundOrderStore, type RefundProviders } from '../../../usecases/refund-order.js'
 import { ADMIN_PROBLEMS, Order, OrderParams, RefundBody } from '../../schemas/admin.js'
-import type { AdminRoutesOptions } from './index.js'
-import { viewOptions } from './orders.js'
+import type { AdminRoutesOptions } from './options.js'
 
 export interface RefundRoutesOptions extends AdminRoutesOptions {
   refunds: { store: RefundOrderStore, providers: RefundProviders }
@@ -25,7 +24,7 @@ export async function refundRoutes (app: FastifyInstance, options: RefundRoutesO
     const body = request.body as Static<typeof RefundBody>
     const reason = body?.reason ?? 'refunded by an admin'
     await refundOrder(options.refunds, { orderId: id, reason, ...(body?.amount !== undefined ? { amount: body.amount } : {}) })
-    const order = await options.store.orderView(id, viewOptions(options.config, options.stripe))
+    const order = await options.store.orderView(id, options.view)
     if (order === undefined) throw new DomainError('ERR_ORDER_NOT_FOUND', `No order ${id}`, { orderId: id })
     return order
   })

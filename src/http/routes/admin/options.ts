@@ -1,0 +1,35 @@
+/** What the admin API's routes are given (built by compose.ts). */
+import type { Clock } from '../../../domain/shared/clock.js'
+import type { OrderViewOptions, ShopStore } from '../../../usecases/ports.js'
+import type { Cache } from '../../../usecases/ports-kv.js'
+import type { RefundOrderStore, RefundProviders } from '../../../usecases/refund-order.js'
+import type { StripeDeps } from '../../../usecases/stripe-payments.js'
+import type { AdminAuthOptions } from '../../plugins/admin-auth.js'
+import type { CustomerRoutesOptions } from './customers.js'
+
+/** The settings the admin API follows (from Config). */
+export interface AdminSettings {
+  /** ADMIN_TOKEN, when set. */
+  adminToken?: string
+  /** ORDER_TTL_S. */
+  orderTtlS: number
+  /** DIGITAL_GOODS_STARS_ONLY. */
+  digitalGoodsStarsOnly: boolean
+}
+
+export interface AdminRoutesOptions {
+  settings: AdminSettings
+  /** Pay URLs and the providers an order is offered (read at each use). */
+  view: OrderViewOptions
+  clock: Clock
+  store: ShopStore
+  verifyToken: AdminAuthOptions['verifyToken']
+  /** Shared cache for catalog reads; without it every read goes to the store. */
+  cache?: Pick<Cache, 'key' | 'getOrLoad' | 'invalidateTag'>
+  /** Refunds by provider (`POST /orders/:id/refund`); without it every refund answers 409 ERR_REFUND_UNSUPPORTED. */
+  refunds?: { store: RefundOrderStore, providers: RefundProviders }
+  /** Stripe's use-case deps (payment-intent routes); undefined when Stripe is not configured. */
+  stripe?: StripeDeps
+  /** The activity log and the customer lookup (`GET /customers/:telegramId/activity`); without them the route is absent. */
+  customers?: CustomerRoutesOptions
+}
