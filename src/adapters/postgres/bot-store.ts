@@ -6,7 +6,7 @@
  * const customer = await store.touchCustomer({ telegramId: 42, language: 'en', now: Date.now() })
  */
 import { and, asc, desc, eq, isNull, sql } from 'drizzle-orm'
-import { LANGUAGES, type Language } from '../../domain/shared/language.js'
+import { languageOr, type Language } from '../../domain/shared/language.js'
 import type { Order } from '../../domain/orders/order.js'
 import { money } from '../../domain/shared/money.js'
 import type { BotStore, CatalogProduct } from '../../usecases/bot-ports.js'
@@ -29,8 +29,13 @@ function toCatalogProduct (r: ProductRow): CatalogProduct {
   }
 }
 
-function asLanguage (value: string | null | undefined): Language | undefined {
-  return (LANGUAGES as readonly string[]).includes(value ?? '') ? value as Language : undefined
+/**
+ * The customer's stored language when it is one of ours (the one lookup the bot, the pay link
+ * and the outbox handlers share).
+ */
+export async function customerLanguage (db: Db, telegramId: number): Promise<Language | undefined> {
+  const rows = await db.select({ language: customer.language }).from(customer).where(eq(customer.telegramId, telegramId)).limit(1)
+  return languageOr(rows[0]?.language, undefined)
 }
 
 export function createPostgresBotStore (db: Db): BotStore {
@@ -48,12 +53,9 @@ export function createPostgresBotStore (db: Db): BotStore {
         target: customer.telegramId,
         set: { username: input.username ?? null, firstName: input.firstName ?? null, lastSeenAt: at, blockedAt: null }
       }).returning({ language: customer.language })
-      return { telegramId: input.telegramId, language: asLanguage(row?.language) ?? input.language }
+      return { telegramId: input.telegramId, language: languageOr(row?.language, input.language) }
     },
-    async customerLanguage (telegramId) {
-      const rows = await db.select({ language: customer.language }).from(customer).where(eq(customer.telegramId, telegramId)).limit(1)
-      return asLanguage(rows[0]?.language)
-    },
+    customerLanguage: (telegramId) => customerLanguage(db, telegramId),
     async setLanguage (telegramId, language) {
       await db.update(customer).set({ language }).where(eq(customer.telegramId, telegramId))
     },

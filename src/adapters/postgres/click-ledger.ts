@@ -1,6 +1,5 @@
 import { and, eq, inArray } from 'drizzle-orm'
 import type { HoldCandidate } from '../../domain/orders/hold.js'
-import type { Order } from '../../domain/orders/order.js'
 import {
   clickOutcome, decideClickComplete, decideClickPrepare, type ClickOutcome
 } from '../../domain/payments/click-decisions.js'
@@ -13,7 +12,7 @@ import { createId, isOrderId } from '../../domain/shared/ids.js'
 import { dropPendingClickReversals, startClickReversal } from './click-refunds.js'
 import type { Db } from './database.js'
 import { isUniqueViolation } from './errors.js'
-import { flagOrder, lockOrder, markOrderPaid } from './order-ledger.js'
+import { flagOrder, lockOrNull, markOrderPaid } from './order-ledger.js'
 import { paymentTransaction } from './schema.js'
 
 const CLICK = 'click'
@@ -81,10 +80,6 @@ async function saveRecord (tx: Db, record: ClickPaymentRecord, now: number): Pro
 export interface ClickLedgerOptions {
   /** Reverse a payment confirmed for an order no longer payable through the Merchant API [false: flag it]. */
   autoReverse?: boolean
-}
-
-async function lockOrNull (tx: Db, orderId: string): Promise<Order | null> {
-  return isOrderId(orderId) ? (await lockOrder(tx, orderId)) ?? null : null
 }
 
 /**

@@ -10,6 +10,7 @@
  *   if (order?.state === 'pending') await markOrderPaid(tx, order, { provider: 'payme', transactionId: 'pay_…', now, actor: { kind: 'provider', provider: 'payme' } })
  * })
  */
+import { isOrderId } from '../../domain/shared/ids.js'
 import { eq, sql } from 'drizzle-orm'
 import { addFlag, applyRefund, transition } from '../../domain/orders/order-state.js'
 import type { Actor, Order, OrderFlag, OrderState } from '../../domain/orders/order.js'
@@ -23,6 +24,19 @@ import { analyticsEvent, orderTransition, shopOrder } from './schema.js'
 export { getOrderView, type OrderView, type OrderViewOptions } from './orders-view.js'
 
 /** `SELECT … FOR UPDATE` of the order row (held until the transaction ends), with its items. */
+/**
+ * The order locked FOR UPDATE, or null when the id is missing, not an order id, or unknown: the
+ * one lookup every provider's ledger starts its transaction with.
+ *
+ * @example
+ * const order = await lockOrNull(tx, event.orderId)
+ * if (order === null) return outcome('unknown order')
+ */
+export async function lockOrNull (tx: Db, orderId: string | null | undefined): Promise<Order | null> {
+  if (orderId === null || orderId === undefined || !isOrderId(orderId)) return null
+  return (await lockOrder(tx, orderId)) ?? null
+}
+
 export async function lockOrder (tx: Db, orderId: string): Promise<Order | undefined> {
   if (!/^\d{1,18}$/.test(orderId)) return undefined
   const rows = await tx.select().from(shopOrder).where(eq(shopOrder.id, orderId)).for('update')

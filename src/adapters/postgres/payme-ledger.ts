@@ -10,10 +10,10 @@ import {
   paymeTransactionState, timeOutPayme, type PaymeState, type PaymeTransactionRecord
 } from '../../domain/payments/payme-transaction.js'
 import { loadHoldCandidates } from './click-ledger.js'
-import { createId, isOrderId } from '../../domain/shared/ids.js'
+import { createId } from '../../domain/shared/ids.js'
 import type { Db } from './database.js'
 import { isUniqueViolation } from './errors.js'
-import { lockOrder, markOrderPaid, recordRefund } from './order-ledger.js'
+import { lockOrNull, markOrderPaid, recordRefund } from './order-ledger.js'
 import { paymentTransaction } from './schema.js'
 
 const PAYME = 'payme'
@@ -39,10 +39,6 @@ export function toPaymeRecord (row: PaymentRow): PaymeTransactionRecord {
 }
 
 /** The order, locked, or null for an id that is not an order's. */
-async function lockOrNull (tx: Db, orderId: string): Promise<Order | null> {
-  return isOrderId(orderId) ? (await lockOrder(tx, orderId)) ?? null : null
-}
-
 async function findRow (db: Db, paymeId: string, lock: boolean): Promise<PaymentRow | undefined> {
   const query = db.select().from(paymentTransaction)
     .where(and(eq(paymentTransaction.provider, PAYME), eq(paymentTransaction.providerTransactionId, paymeId)))

@@ -1,10 +1,34 @@
 import { findHold, type HoldCandidate } from '../orders/hold.js'
 import { isExpired } from '../orders/order-state.js'
 import type { Order } from '../orders/order.js'
-import type { ClickCompleteInput, ClickPrepareInput } from './click-ledger.js'
 import { isClickLive, type ClickPaymentRecord } from './click-payment.js'
 
-export type { ClickCompleteInput, ClickPrepareInput } from './click-ledger.js'
+/** Prepare (`action=0`) after the form, signature, action and service checks. */
+export interface ClickPrepareInput {
+  /** Decimal digit string (64-bit). */
+  clickTransId: string
+  clickPaydocId: string
+  /** `merchant_trans_id`. */
+  orderId: string
+  /** Tiyin, or `null` when the raw amount is not a whole number of tiyin above zero. */
+  amount: number | null
+  rawAmount: string
+  /** Click's `error` field: 0 or negative. */
+  clickError: number
+  now: number
+}
+
+/** Complete (`action=1`) after the same checks. */
+export interface ClickCompleteInput {
+  clickTransId: string
+  orderId: string
+  /** `merchant_prepare_id` (integer). */
+  prepareId: number
+  amount: number | null
+  rawAmount: string
+  clickError: number
+  now: number
+}
 
 /**
  * Why Click is refused, in the core's words; the Click adapter maps each to its error number

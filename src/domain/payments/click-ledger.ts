@@ -1,31 +1,6 @@
-import type { ClickOutcome } from './click-decisions.js'
+import type { ClickCompleteInput, ClickOutcome, ClickPrepareInput } from './click-decisions.js'
 
-/** Prepare (`action=0`) after the form, signature, action and service checks. */
-export interface ClickPrepareInput {
-  /** Decimal digit string (64-bit). */
-  clickTransId: string
-  clickPaydocId: string
-  /** `merchant_trans_id`. */
-  orderId: string
-  /** Tiyin, or `null` when the raw amount is not a whole number of tiyin above zero. */
-  amount: number | null
-  rawAmount: string
-  /** Click's `error` field: 0 or negative. */
-  clickError: number
-  now: number
-}
-
-/** Complete (`action=1`) after the same checks. */
-export interface ClickCompleteInput {
-  clickTransId: string
-  orderId: string
-  /** `merchant_prepare_id` (integer). */
-  prepareId: number
-  amount: number | null
-  rawAmount: string
-  clickError: number
-  now: number
-}
+export type { ClickCompleteInput, ClickPrepareInput }
 
 /**
  * The database side of Click's SHOP API, called by `handleClickRequest` after the form,

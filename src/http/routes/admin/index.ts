@@ -64,7 +64,9 @@ export async function adminRoutes (app: FastifyInstance, options: AdminRoutesOpt
   // `api.token` per admin token, after auth (onRequest) and before body validation
   const limitToken = rateLimit('api.token', (request) => ['t', request.admin?.tokenId ?? 'none'])
   app.addHook('preValidation', async (request, reply) => { await limitToken.call(app, request, reply) })
-  const { refunds, customers, ...routeOptions } = options
+  // only the routes' own options: Fastify's (`prefix`) must not reach the child plugins
+  const { refunds, customers } = options
+  const routeOptions: AdminRoutesOptions = { settings: options.settings, view: options.view, clock: options.clock, store: options.store, verifyToken: options.verifyToken, ...(options.cache !== undefined ? { cache: options.cache } : {}), ...(options.stripe !== undefined ? { stripe: options.stripe } : {}) }
   await app.register(productRoutes, routeOptions)
   await app.register(orderRoutes, routeOptions)
   if (refunds !== undefined) await app.register(refundRoutes, { ...routeOptions, refunds })
