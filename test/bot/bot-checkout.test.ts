@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { eq } from 'drizzle-orm'
 import { ADMIN_CHAT_ID, nextMatching, startBotApp } from '../helpers/bot.js'
 import { seedProduct } from '../helpers/catalog.js'
+import { callbackAnswered, eventually } from '../helpers/wait.js'
 import { outbox, paymentTransaction, shopOrder } from '../../src/adapters/postgres/schema.js'
 import type { TelegramTestUser } from '../../src/sandbox/telegram/index.js'
 import type { TgMessage } from '../../src/sandbox/telegram/types.js'
@@ -32,7 +33,7 @@ test('digital checkout in Stars: invoice, pre-checkout, payment, confirmation an
   const orders = await database.db.select().from(shopOrder)
   assert.equal(orders.length, 1)
   // the goods step marks a digital order fulfilled
-  for (let i = 0; i < 50 && (await database.db.select().from(shopOrder))[0]?.state !== 'fulfilled'; i++) await new Promise((resolve) => setTimeout(resolve, 100))
+  await eventually('the order fulfilled', async () => (await database.db.select().from(shopOrder))[0]?.state === 'fulfilled' ? true : undefined)
   assert.equal((await database.db.select().from(shopOrder))[0]?.state, 'fulfilled')
   const payments = await database.db.select().from(paymentTransaction)
   assert.deepEqual(payments.map((p) => [p.provider, p.state, p.amount]), [['stars', 'succeeded', 500]])
@@ -75,7 +76,7 @@ test('physical checkout: typed quantity, shared contact, address, Payme pay butt
   assert.deepEqual(order!.shippingAddress, { text: 'Tashkent, Amir Temur 1, apt 2' })
   // the provider button of the finished checkout is stale now
   const queryId = user.pressButton(choose, 'Pay with Click')
-  for (let i = 0; i < 100 && emulator.callbackQuery(queryId)?.answer === undefined; i++) await new Promise((resolve) => setTimeout(resolve, 50))
+  await callbackAnswered(emulator, queryId)
   assert.match(String(emulator.callbackQuery(queryId)?.answer?.text), /out of date/)
   assert.equal((await database.db.select().from(shopOrder)).length, 1)
 })
@@ -120,11 +121,10 @@ test('a stored checkout resumes at the same step after a restart; an old session
   // a session written by an older state machine
   const key = second.kv.keys.taggedKey('sess', [String(user.chatId)])
   // the bot replies before it writes the session: wait for the write before replacing it
-  let stored = await second.kv.getVersioned<{ checkout?: { step: string } }>(key)
-  for (let i = 0; i < 200 && stored.data?.checkout?.step !== 'address'; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 25))
-    stored = await second.kv.getVersioned(key)
-  }
+  const stored = await eventually('the session at the address step', async () => {
+    const entry = await second.kv.getVersioned<{ checkout?: { step: string } }>(key)
+    return entry.data?.checkout?.step === 'address' ? entry : undefined
+  })
   assert.equal(stored.data?.checkout?.step, 'address')
   const { ver } = stored
   await second.kv.compareAndSet(key, ver, { v: 0, checkout: { step: 'wrapping', productId: id } }, 60_000)
@@ -172,8 +172,9 @@ test('a physical order paid through Payme: the customer is told in their languag
   assert.equal((performed.result as { state: number }).state, 2)
   const confirmation = await next(user, /Оплата заказа/)
   assert.match(confirmation.text ?? '', /свяжемся с вами по поводу доставки/)
-  for (let i = 0; i < 100 && !emulator.messages(admin.id).some((m) => (m.text ?? '').includes(`Order #${order!.id} is paid`)); i++) await new Promise((resolve) => setTimeout(resolve, 100))
-  const notice = emulator.messages(admin.id).find((m) => (m.text ?? '').includes(`Order #${order!.id} is paid`))
+  const isNotice = (m: TgMessage): boolean => (m.text ?? '').includes(`Order #${order!.id} is paid`)
+  await eventually('the paid notice in the admin chat', () => emulator.messages(admin.id).some(isNotice) ? true : undefined)
+  const notice = emulator.messages(admin.id).find(isNotice)
   assert.match(notice?.text ?? '', new RegExp(`ship: ${id} × 1`))
 })
 
@@ -195,7 +196,7 @@ test('the Stars pay button of an expired order in /orders says so instead of sen
   assert.equal(invoices(), 1)
   await database.db.update(shopOrder).set({ expiresAt: new Date(Date.now() - 1000) })
   const queryId = user.pressButton(list, payLabel)
-  for (let i = 0; i < 200 && emulator.callbackQuery(queryId)?.answer === undefined; i++) await new Promise((resolve) => setTimeout(resolve, 50))
+  await callbackAnswered(emulator, queryId)
   const answer = emulator.callbackQuery(queryId)?.answer
   assert.match(String(answer?.text), /Order #\d+ can no longer be paid \(expired\)/)
   assert.equal(answer?.show_alert, true)

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { startBotApp } from '../helpers/bot.js'
 import { seedProduct } from '../helpers/catalog.js'
 import { freePort, hasRedisServer, startPrivateRedis } from '../helpers/kv.js'
+import { callbackAnswered } from '../helpers/wait.js'
 import { createRedisKv } from '../../src/adapters/redis/redis-kv.js'
 
 test('with Redis stopped the bot still answers: commands work, a step needing the session asks to try again', { skip: hasRedisServer() ? false : 'redis-server is not installed' }, async (t) => {
@@ -40,7 +41,7 @@ test('a customer over the bot.message limit is told to slow down once, then the 
   user.sendText('/help')
   const sent = emulator.sent({ method: 'sendMessage', chatId: user.id }).length
   const queryId = user.pressButton(prompt, 'English')
-  for (let i = 0; i < 200 && emulator.callbackQuery(queryId)?.answer === undefined; i++) await new Promise((resolve) => setTimeout(resolve, 25))
+  await callbackAnswered(emulator, queryId)
   assert.notEqual(emulator.callbackQuery(queryId)?.answer, undefined, 'the button was still answered')
   assert.equal(emulator.callbackQuery(queryId)?.answer?.text, undefined, 'quietly')
   assert.equal(emulator.sent({ method: 'sendMessage', chatId: user.id }).length, sent, 'no more messages in the window')

@@ -2,6 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { startBotApp } from '../helpers/bot.js'
 import { seedProduct } from '../helpers/catalog.js'
+import { eventually } from '../helpers/wait.js'
 import { paymentTransaction, shopOrder } from '../../src/adapters/postgres/schema.js'
 
 const TOKEN = 'admin-token-for-stars-tests-0123456789'
@@ -21,11 +22,10 @@ test('Stars through the pay link: invoice link, payment, then a refund through t
   assert.equal(pay.statusCode, 302)
   const outcome = await user.payInvoice(String(pay.headers.location))
   assert.equal(outcome.status, 'paid')
-  let state = ''
-  for (let i = 0; i < 100 && state !== 'fulfilled'; i++) {
-    state = (await app.inject({ url: `/api/v1/orders/${order.id}`, headers: auth })).json().state
-    if (state !== 'fulfilled') await new Promise((resolve) => setTimeout(resolve, 100))
-  }
+  const state = await eventually('the order fulfilled', async () => {
+    const current = (await app.inject({ url: `/api/v1/orders/${order.id}`, headers: auth })).json().state as string
+    return current === 'fulfilled' ? current : undefined
+  })
   assert.equal(state, 'fulfilled')
   const partial = await app.inject({ method: 'POST', url: `/api/v1/orders/${order.id}/refund`, headers: auth, payload: { amount: 100 } })
   assert.equal(partial.statusCode, 400)

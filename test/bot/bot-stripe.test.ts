@@ -4,6 +4,7 @@ import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { nextMatching as next, startBotApp, type BotApp, type BotAppOptions } from '../helpers/bot.js'
 import { seedProduct } from '../helpers/catalog.js'
+import { eventually } from '../helpers/wait.js'
 import { createStripeEmulator, type StripeEmulator } from '../../src/sandbox/stripe/index.js'
 import type { TgMessage } from '../../src/sandbox/telegram/index.js'
 import { shopOrder } from '../../src/adapters/postgres/schema.js'
@@ -54,7 +55,7 @@ test('card checkout end to end: bot → Stripe Checkout → signed webhook → p
   stripe.completeCheckout(sessionId, { paymentMethod: 'pm_card_visa' })
   assert.match((await user.nextBotMessage({ timeoutMs: 30_000 })).text ?? '', /Payment received for order #\d+: \$19\.99/)
   assert.match((await user.nextBotMessage({ timeoutMs: 30_000 })).text ?? '', /Course[\s\S]*https:\/\/learn\.example\/course\?key=abc/)
-  for (let i = 0; i < 50 && (await database.db.select().from(shopOrder))[0]?.state !== 'fulfilled'; i++) await new Promise((resolve) => setTimeout(resolve, 100))
+  await eventually('the order fulfilled', async () => (await database.db.select().from(shopOrder))[0]?.state === 'fulfilled' ? true : undefined)
   assert.equal((await database.db.select().from(shopOrder))[0]?.state, 'fulfilled')
 })
 

@@ -2,6 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { eq } from 'drizzle-orm'
 import { startBotApp, WEBHOOK_SECRET } from '../helpers/bot.js'
+import { eventually } from '../helpers/wait.js'
 import { customer } from '../../src/adapters/postgres/schema.js'
 import { signInitData } from '../../src/adapters/telegram/webapp-auth.js'
 import { BotTokenRejectedError, createShopBot } from '../../src/adapters/telegram/bot.js'
@@ -19,7 +20,9 @@ const startUpdate = (updateId: number, userId: number): Record<string, unknown> 
 
 test('webhook mode registers the webhook with the secret, and the emulator\'s pushes are answered', async (t) => {
   const { app, emulator, url } = await startBotApp(t, { mode: 'webhook' })
-  for (let i = 0; i < 100 && emulator.webhook() === undefined; i++) await new Promise((resolve) => setTimeout(resolve, 50))
+  // the emulator records a call once it has performed it; getWebhookInfo follows setWebhook at start
+  await emulator.waitFor((c) => c.method === 'setWebhook', { includePast: true, timeoutMs: 15_000 })
+  await emulator.waitFor((c) => c.method === 'getWebhookInfo', { includePast: true, timeoutMs: 15_000 })
   const hook = emulator.webhook()
   assert.equal(hook?.url, `${url}/telegram/webhook`)
   assert.equal(hook?.secretToken, WEBHOOK_SECRET)
@@ -30,6 +33,9 @@ test('webhook mode registers the webhook with the secret, and the emulator\'s pu
   const user = emulator.user({ languageCode: 'en' })
   user.sendText('/start')
   assert.match((await user.nextBotMessage({ timeoutMs: 15_000 })).text ?? '', /Welcome/)
+  // the reply is sent while the update is handled; the update counts as handled, and leaves
+  // Telegram's queue, once the webhook has answered the push
+  await emulator.waitForDelivery((d) => d.ok, { includePast: true, timeoutMs: 15_000 })
   await app.telegram!.refreshWebhookInfo()
   const metrics = (await app.inject({ url: '/metrics' })).body
   assert.match(metrics, /^bozor_telegram_webhook_pending_updates 0$/m)
@@ -89,11 +95,10 @@ test('Bot API faults: 429 is waited out, 403 marks the customer blocked, chat no
   await blocker.nextBotMessage({ timeoutMs: 15_000 })
   emulator.faults.inject({ kind: 'blocked', method: 'sendMessage', chatId: blocker.id })
   blocker.sendText('/help')
-  for (let i = 0; i < 100; i++) {
+  await eventually('the customer marked blocked', async () => {
     const [row] = await database.db.select().from(customer).where(eq(customer.telegramId, blocker.id))
-    if (row?.blockedAt != null) break
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
+    return row?.blockedAt != null ? true : undefined
+  })
   const [row] = await database.db.select().from(customer).where(eq(customer.telegramId, blocker.id))
   assert.notEqual(row?.blockedAt, null)
   assert.equal(emulator.sent({ method: 'sendMessage', chatId: blocker.id, ok: false }).length, 1, '403 is not retried')
@@ -106,8 +111,8 @@ test('Bot API faults: 429 is waited out, 403 marks the customer blocked, chat no
   const lost = emulator.user({ languageCode: 'en' })
   emulator.faults.inject({ kind: 'chat_not_found', method: 'sendMessage', chatId: lost.id })
   lost.sendText('/help')
-  for (let i = 0; i < 100 && !logs.some((l) => l.includes('chat not found')); i++) await new Promise((resolve) => setTimeout(resolve, 100))
   // the handler failed: the customer still gets an apology, and the error is logged with the update id
+  // (the refused call and the failure are logged before the apology is sent)
   const apology = await lost.nextBotMessage({ timeoutMs: 15_000 })
   assert.match(apology.text ?? '', /Sorry, something went wrong/)
   assert.ok(logs.some((l) => l.includes('update handler failed') && /"updateId":\d+/.test(l)))

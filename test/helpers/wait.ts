@@ -1,7 +1,8 @@
 /**
- * Polling for tests that wait on another process or a background job (no timing assertions:
- * the timeout only bounds a hung test).
+ * Polling for tests that wait on another process or a background job, and waits on emulator
+ * events (no timing assertions: a timeout only bounds a hung test).
  */
+import type { TelegramEmulator } from '../../src/sandbox/telegram/index.js'
 
 /** Polls `probe` every `intervalMs` [100] until it returns a value other than undefined, for at most `timeoutMs` [60 s]. */
 export async function eventually<T> (what: string, probe: () => Promise<T | undefined> | T | undefined, options: { timeoutMs?: number, intervalMs?: number } = {}): Promise<T> {
@@ -12,4 +13,12 @@ export async function eventually<T> (what: string, probe: () => Promise<T | unde
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 100))
   }
+}
+
+/**
+ * Resolves once the bot has answered callback query `queryId` (the emulator records a call after
+ * performing it, so `emulator.callbackQuery(queryId).answer` is set by then).
+ */
+export async function callbackAnswered (emulator: TelegramEmulator, queryId: string, timeoutMs = 15_000): Promise<void> {
+  await emulator.waitFor((c) => c.method === 'answerCallbackQuery' && c.ok && String(c.params.callback_query_id) === queryId, { includePast: true, timeoutMs })
 }

@@ -2,6 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { buildTestApp } from '../helpers/app.js'
 import { freePort, hasRedisServer, startPrivateRedis } from '../helpers/kv.js'
+import { eventually } from '../helpers/wait.js'
 import { createRedisKv } from '../../src/adapters/redis/redis-kv.js'
 
 // DESIGN.md: Redis down → /readyz still 200 "degraded" (every instance shares Redis); when Redis
@@ -24,11 +25,9 @@ test('readyz goes degraded while Redis is down and recovers without a restart', 
 
   redis = await startPrivateRedis(t, port)
   // The client reconnects with backoff; readiness is observed, not timed.
-  let body: unknown
-  for (let attempt = 0; attempt < 100; attempt++) {
-    body = (await app.inject({ url: '/readyz' })).json()
-    if ((body as { status: string }).status === 'ready') break
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
+  const body = await eventually('readiness back', async () => {
+    const current = (await app.inject({ url: '/readyz' })).json() as { status: string }
+    return current.status === 'ready' ? current : undefined
+  })
   assert.deepEqual(body, { status: 'ready', checks: { database: 'up', kv: 'up' } })
 })

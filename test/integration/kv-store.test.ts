@@ -26,7 +26,7 @@ return {v, ARGV[1]}`,
 })
 
 async function eventually (check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 5000
+  const deadline = Date.now() + 30_000
   while (!(await check())) {
     if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`)
     await new Promise((resolve) => setTimeout(resolve, 10))
