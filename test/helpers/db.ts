@@ -1,7 +1,11 @@
 // Per-test databases. Services leg: a PostgreSQL database cloned from the migrated template
 // (test/helpers/prepare-template.ts), dropped when the test passed and kept (name printed) when
-// it failed. Embedded leg: an in-memory PGlite, migrated.
-import { randomBytes } from 'node:crypto'
+// it failed. Embedded leg: an in-memory PGlite loaded from a migrated seed (pgliteSeed).
+import { createHash, randomBytes } from 'node:crypto'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { PGlite } from '@electric-sql/pglite'
 import pg from 'pg'
 import { findMigrationsFolder, IN_MEMORY, openDatabase, type Database } from '../../src/adapters/postgres/database.js'
@@ -118,25 +122,94 @@ function registerLast (t: TestDbContext, fn: () => Promise<void>): void {
   t.after(() => { t.after(fn) })
 }
 
-// PGlite's start (initdb) dominates an embedded test database's cost; from the second database in
-// a process on, each one is loaded from a dump of a migrated one instead.
-let memoryDbCount = 0
-let migratedDump: Promise<Blob> | undefined
+// An embedded test database is loaded from a dump of a migrated PGlite instead of running
+// PGlite's initdb and the migrations (together ~4 s a process on a two-core machine). The dump is
+// made once per migrations/ content and PGlite version and shared by every test process through
+// the tmp dir (see pgliteSeed); `createTestDb` reads it once per process.
+let seedBlob: Promise<Blob> | undefined
 
 async function openMemoryDb (): Promise<Database> {
-  if (memoryDbCount++ === 0) {
-    const database = await openDatabase({ dataDir: IN_MEMORY })
-    await database.migrate()
-    return database
+  seedBlob ??= pgliteSeed().then((seed) => new Blob([readFileSync(seed.dump)]))
+  const client = new PGlite({ loadDataDir: await seedBlob })
+  return await fromPglite(client, { schema, migrationsFolder: findMigrationsFolder() })
+}
+
+function listFiles (dir: string): string[] {
+  return readdirSync(dir).sort().flatMap((name) => {
+    const path = join(dir, name)
+    return statSync(path).isDirectory() ? listFiles(path) : [path]
+  })
+}
+
+/** sha256 over the path and content of every file under migrations/. */
+export function migrationsHash (folder = findMigrationsFolder()): string {
+  const hash = createHash('sha256')
+  for (const file of listFiles(folder)) {
+    hash.update(relative(folder, file)).update('\0').update(readFileSync(file)).update('\0')
   }
-  migratedDump ??= (async () => {
-    const client = new PGlite()
-    const database = await fromPglite(client, { schema, migrationsFolder: findMigrationsFolder() })
-    await database.migrate()
-    const dump = await client.dumpDataDir('none')
-    await database.close()
-    return dump
+  return hash.digest('hex')
+}
+
+/** A migrated PGlite, made once: `dataDir` a closed data directory, `dump` its tar (loadDataDir). */
+export interface PgliteSeed {
+  dataDir: string
+  dump: string
+}
+
+function pgliteVersion (): string {
+  const entry = fileURLToPath(import.meta.resolve('@electric-sql/pglite'))
+  let dir = dirname(entry)
+  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir)
+  return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version
+}
+
+/** Where the seed of the current migrations and PGlite version lives (BOZOR_TEST_TMP, else the tmp dir). */
+export function pgliteSeedPath (): string {
+  const key = createHash('sha256').update(migrationsHash()).update(pgliteVersion()).digest('hex').slice(0, 16)
+  return join(process.env.BOZOR_TEST_TMP ?? tmpdir(), `bozor-test-pglite-${key}`)
+}
+
+let seedReady: Promise<PgliteSeed> | undefined
+
+/**
+ * The migrated PGlite seed of this checkout, built when missing. scripts/run-tests.ts builds it
+ * before the legs; a test file run on its own builds it on first use. A build goes to a
+ * directory of its own that is then renamed into place, so processes building at the same time
+ * never see a partial seed (the loser of the rename drops its copy).
+ */
+export function pgliteSeed (): Promise<PgliteSeed> {
+  seedReady ??= (async () => {
+    const path = pgliteSeedPath()
+    const seed = { dataDir: join(path, 'pglite'), dump: join(path, 'dump.tar') }
+    if (existsSync(seed.dump)) return seed
+    const build = mkdtempSync(`${path}.build-`)
+    try {
+      const client = new PGlite(join(build, 'pglite'))
+      const database = await fromPglite(client, { schema, migrationsFolder: findMigrationsFolder() })
+      await database.migrate()
+      const dump = await client.dumpDataDir('none')
+      await database.close()
+      writeFileSync(join(build, 'dump.tar'), Buffer.from(await dump.arrayBuffer()))
+      try {
+        renameSync(build, path)
+      } catch (err) {
+        if (!existsSync(seed.dump)) throw err
+      }
+    } finally {
+      rmSync(build, { recursive: true, force: true })
+    }
+    return seed
   })()
-  const dump = await migratedDump
-  return await fromPglite(new PGlite({ loadDataDir: dump }), { schema, migrationsFolder: findMigrationsFolder() })
+  return seedReady
+}
+
+/**
+ * Makes `dataDir` (a Bozor DATA_DIR) hold a copy of the migrated seed, as if `bozor migrate` had
+ * run there: for tests of something else than migrating (children started on a data directory,
+ * data-directory locks).
+ */
+export async function seedDataDir (dataDir: string): Promise<void> {
+  const seed = await pgliteSeed()
+  mkdirSync(dataDir, { recursive: true })
+  cpSync(seed.dataDir, join(dataDir, 'pglite'), { recursive: true })
 }

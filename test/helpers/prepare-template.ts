@@ -1,31 +1,16 @@
-// Run by scripts/run-tests.ts before the services leg: makes sure TEST_DATABASE_URL's server has
-// the migrated template database every test database is cloned from (test/helpers/db.ts).
+// Run by scripts/run-tests.ts before the legs: `postgres` makes sure TEST_DATABASE_URL's server
+// has the migrated template database every services-leg test database is cloned from
+// (test/helpers/db.ts); `pglite` builds the migrated PGlite seed the embedded leg loads its
+// databases from, and the data directories of child processes are copied from (pgliteSeed).
 //
 // The template carries a hash of migrations/ as its comment and is rebuilt only when that hash
 // changes: several test runs may share one server, and dropping the template under a run that is
 // cloning it would fail that run. A rebuild migrates a new database, then swaps it in (dropping
 // the old template, terminating any session on it), all under an advisory lock.
-import { createHash } from 'node:crypto'
-import { readdirSync, readFileSync, statSync } from 'node:fs'
-import { join, relative } from 'node:path'
-import { findMigrationsFolder, IN_MEMORY, openDatabase } from '../../src/adapters/postgres/database.js'
-import { databaseUrlFor, TEMPLATE_DATABASE, testDatabaseUrl, withAdminClient } from './db.js'
+import { IN_MEMORY, openDatabase } from '../../src/adapters/postgres/database.js'
+import { databaseUrlFor, migrationsHash, pgliteSeed, TEMPLATE_DATABASE, testDatabaseUrl, withAdminClient } from './db.js'
 
-function listFiles (dir: string): string[] {
-  return readdirSync(dir).sort().flatMap((name) => {
-    const path = join(dir, name)
-    return statSync(path).isDirectory() ? listFiles(path) : [path]
-  })
-}
-
-/** sha256 over the path and content of every file under migrations/. */
-export function migrationsHash (folder = findMigrationsFolder()): string {
-  const hash = createHash('sha256')
-  for (const file of listFiles(folder)) {
-    hash.update(relative(folder, file)).update('\0').update(readFileSync(file)).update('\0')
-  }
-  return hash.digest('hex')
-}
+export { migrationsHash }
 
 async function migrateInto (name: string): Promise<void> {
   const database = await openDatabase({ databaseUrl: databaseUrlFor(name), dataDir: IN_MEMORY, poolMax: 1 })
@@ -62,12 +47,18 @@ export async function prepareTemplate (): Promise<'up to date' | 'rebuilt'> {
 }
 
 if (process.argv[1] !== undefined && import.meta.filename === process.argv[1]) {
+  const what = process.argv[2] ?? 'postgres'
   try {
-    const outcome = await prepareTemplate()
-    console.log(`template database ${TEMPLATE_DATABASE}: ${outcome}`)
+    if (what === 'pglite') {
+      const seed = await pgliteSeed()
+      console.log(`migrated PGlite seed: ${seed.dump}`)
+    } else {
+      const outcome = await prepareTemplate()
+      console.log(`template database ${TEMPLATE_DATABASE}: ${outcome}`)
+    }
     process.exit(0)
   } catch (err) {
-    console.error(`could not prepare ${TEMPLATE_DATABASE} on ${new URL(testDatabaseUrl()).host}:`, err)
+    console.error(what === 'pglite' ? 'could not build the migrated PGlite seed:' : `could not prepare ${TEMPLATE_DATABASE} on ${new URL(testDatabaseUrl()).host}:`, err)
     process.exit(1)
   }
 }

@@ -18,7 +18,7 @@ import { orderTransition, outbox, paymentTransaction, shopOrder } from '../../sr
 import { paymeAuthHeader } from '../../src/adapters/payme/payme-auth.js'
 import { createRedisKv } from '../../src/adapters/redis/redis-kv.js'
 import { createTelegramEmulator, type SentCall, type TelegramEmulator, type TelegramTestUser } from '../../src/sandbox/telegram/index.js'
-import { createEmptyPostgresDb, testLeg } from '../helpers/db.js'
+import { createEmptyPostgresDb, seedDataDir, testLeg } from '../helpers/db.js'
 import { testRedisUrl, uniqueKvPrefix } from '../helpers/kv.js'
 import { freePort, spawnBozor, type Spawned } from '../helpers/process.js'
 import { eventually } from '../helpers/wait.js'
@@ -58,6 +58,8 @@ async function legStorage (t: TestContext): Promise<Storage> {
   const root = mkdtempSync(join(tmpdir(), 'bozor-crash-'))
   t.after(() => rmSync(root, { recursive: true, force: true }))
   const dataDir = join(root, 'data')
+  // migrated already (what is tested is the crash, not migrating): the first child skips initdb
+  await seedDataDir(dataDir)
   let copies = 0
   return {
     env: { DATA_DIR: dataDir },

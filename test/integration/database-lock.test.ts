@@ -7,10 +7,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { DataDirLockedError, openDatabase } from '../../src/adapters/postgres/database.js'
-import { testLeg } from '../helpers/db.js'
+import { seedDataDir, testLeg } from '../helpers/db.js'
 
 const skip = testLeg() === 'services' ? 'PGlite only: runs in the embedded leg' : false
-const databaseModule = pathToFileURL(join(import.meta.dirname, '../../src/adapters/postgres/database.ts')).href
+// `.js`: tsx maps it to database.ts, and a compiled tree (scripts/run-tests.ts) has database.js
+const databaseModule = pathToFileURL(join(import.meta.dirname, '../../src/adapters/postgres/database.js')).href
 
 // A second process that tries to open `dataDir`: exit 0 when it could, 3 with the error otherwise.
 const CHILD = `
@@ -38,14 +39,16 @@ function runChild (dataDir: string): Promise<{ code: number | null, stderr: stri
   })
 }
 
-function tempDataDir (t: { after (fn: () => void): void }): string {
+/** A data directory holding a migrated database (copied, to skip PGlite's initdb: the lock is what is tested). */
+async function tempDataDir (t: { after (fn: () => void): void }): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'bozor-lock-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
+  await seedDataDir(dir)
   return dir
 }
 
 test('a second process on the same data directory is refused with a clear message', { skip }, async (t) => {
-  const dataDir = tempDataDir(t)
+  const dataDir = await tempDataDir(t)
   const database = await openDatabase({ dataDir })
   t.after(() => database.close())
   await database.migrate()
@@ -59,14 +62,14 @@ test('a second process on the same data directory is refused with a clear messag
 })
 
 test('opening a held data directory in the same process throws DataDirLockedError', { skip }, async (t) => {
-  const dataDir = tempDataDir(t)
+  const dataDir = await tempDataDir(t)
   const database = await openDatabase({ dataDir })
   t.after(() => database.close())
   await assert.rejects(openDatabase({ dataDir }), (err) => err instanceof DataDirLockedError && err.pid === process.pid)
 })
 
 test('a lock left by a dead process is taken over and released on close', { skip }, async (t) => {
-  const dataDir = tempDataDir(t)
+  const dataDir = await tempDataDir(t)
   const deadPid = spawnSync(process.execPath, ['-e', '']).pid
   assert.ok(deadPid !== undefined)
   const lockFile = join(dataDir, 'pglite.lock')

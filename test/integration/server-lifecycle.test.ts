@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { seedDataDir } from '../helpers/db.js'
 import { freePort, spawnBozor } from '../helpers/process.js'
 
 function tempDir (t: { after(fn: () => void): void }): string {
@@ -43,6 +44,8 @@ test('a bad configuration exits 1 before listening, listing every problem and no
 
 test('SIGTERM lets an in-flight request finish, refuses new connections and exits 0', async (t) => {
   const cwd = tempDir(t)
+  // ./data migrated already: this test is about shutting down, not about a first start
+  await seedDataDir(join(cwd, 'data'))
   const port = await freePort()
   const bozor = spawnBozor(t, 'test/fixtures/slow-server.ts', [], { cwd, env: { PORT: String(port), HOST: '127.0.0.1' } })
   await bozor.waitForLog('Bozor is listening')
