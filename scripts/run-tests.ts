@@ -6,12 +6,48 @@
 // TEST_DATABASE_URL [postgres://root@127.0.0.1:5432/postgres] and TEST_REDIS_URL
 // [redis://127.0.0.1:6379]). BOZOR_TEST_LEGS=embedded,services picks legs; extra arguments
 // are file filters (substring match).
+//
+// Speed: the embedded leg's databases are loaded from one migrated PGlite seed built here first
+// (test/helpers/db.ts pgliteSeed), and within a leg the files that took longest last time
+// (remembered in the tmp dir) start first, so the run does not end waiting on one slow file.
+// BOZOR_TEST_CONCURRENCY sets how many files run at once [CONCURRENCY].
+//
+// The test processes load plain JavaScript: src/ and test/ are compiled once per run, with
+// esbuild as tsx does in each process, into a tree of this run in the tmp dir (compileTree). tsx's
+// module hooks, run for every module a process loads, cost each test process about 1.5 s of CPU.
+// Children the tests spawn (the CLI, the server) run the compiled tree too (test/helpers/process.ts).
+// BOZOR_TEST_TSX=1 runs everything through tsx instead.
 import { spawn } from 'node:child_process'
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { tmpdir } from 'node:os'
 
 const root = join(import.meta.dirname, '..')
+const CONCURRENCY = 2
+const concurrency = Number(process.env.BOZOR_TEST_CONCURRENCY ?? CONCURRENCY)
+const durationsFile = join(tmpdir(), 'bozor-test-durations.json')
+
+/** ms per `<leg>:<file>` from earlier runs. */
+function readDurations (): Record<string, number> {
+  try {
+    return JSON.parse(readFileSync(durationsFile, 'utf8')) as Record<string, number>
+  } catch {
+    return {}
+  }
+}
+
+/** Slowest first by the last run's times; files never timed first of all, then by name. */
+function slowestFirst (leg: string, files: string[]): string[] {
+  const known = readDurations()
+  const time = (file: string): number => known[`${leg}:${relative(root, file)}`] ?? Number.POSITIVE_INFINITY
+  return [...files].sort((a, b) => time(b) - time(a) || a.localeCompare(b))
+}
+
+function rememberDurations (leg: string, durations: Record<string, number>): void {
+  const known = readDurations()
+  for (const [file, ms] of Object.entries(durations)) known[`${leg}:${relative(root, file)}`] = Math.round(ms)
+  writeFileSync(durationsFile, JSON.stringify(known, null, 1))
+}
 
 function listTests (dir: string): string[] {
   const found: string[] = []
@@ -21,6 +57,44 @@ function listTests (dir: string): string[] {
     else if (name.endsWith('.test.ts')) found.push(path)
   }
   return found
+}
+
+function listFiles (dir: string): string[] {
+  return readdirSync(dir).sort().flatMap((name) => {
+    const path = join(dir, name)
+    return statSync(path).isDirectory() ? listFiles(path) : [path]
+  })
+}
+
+/**
+ * Compiles src/ and test/ into a mirror tree of this run (`<mirror>/src/x.js` for `src/x.ts`,
+ * other files of test/ copied, and links to what the code reaches by relative path:
+ * node_modules/, docs/, migrations/, eslint.config.js, package.json for `"type": "module"`),
+ * removed when the run ends. Returns the mirror's root.
+ */
+async function compileTree (): Promise<string> {
+  const { build } = await import('esbuild')
+  const mirror = join(tmpdir(), `bozor-test-build-${process.pid}`)
+  rmSync(mirror, { recursive: true, force: true })
+  process.on('exit', () => rmSync(mirror, { recursive: true, force: true }))
+  const sources = [...listFiles(join(root, 'src')), ...listFiles(join(root, 'test'))]
+  await build({
+    entryPoints: sources.filter((f) => f.endsWith('.ts')),
+    outdir: mirror,
+    outbase: root,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    sourcemap: 'inline',
+    tsconfig: join(root, 'tsconfig.json'),
+    logLevel: 'warning'
+  })
+  for (const file of sources.filter((f) => !f.endsWith('.ts'))) {
+    mkdirSync(join(mirror, relative(root, file), '..'), { recursive: true })
+    cpSync(file, join(mirror, relative(root, file)))
+  }
+  for (const name of ['node_modules', 'docs', 'migrations', 'eslint.config.js', 'package.json']) symlinkSync(join(root, name), join(mirror, name))
+  return mirror
 }
 
 function checkDuplicateNames (files: string[]): void {
@@ -40,57 +114,106 @@ function checkDuplicateNames (files: string[]): void {
   }
 }
 
-interface Summary { passed: number, failed: number, skipped: number, failures: string[] }
+interface Summary { passed: number, failed: number, skipped: number, failures: string[], durations?: Record<string, number> }
 
-async function runLeg (leg: string, files: string[]): Promise<Summary> {
+/** Where a leg's output goes: straight to this terminal, or kept and printed when the leg ends. */
+interface Output { log (line: string): void, buffer?: Buffer[] }
+
+async function runLeg (leg: string, files: string[], out: Output, mirror: string | undefined): Promise<Summary> {
   const summaryFile = join(tmpdir(), `bozor-summary-${process.pid}-${leg}.json`)
   rmSync(summaryFile, { force: true })
-  const env: NodeJS.ProcessEnv = { ...process.env, BOZOR_TEST_LEG: leg, BOZOR_SUMMARY_FILE: summaryFile }
+  const env: NodeJS.ProcessEnv = { ...process.env, BOZOR_TEST_LEG: leg, BOZOR_SUMMARY_FILE: summaryFile, BOZOR_ROOT: root, BOZOR_TEST_BUILD: mirror ?? '' }
   if (leg === 'services') {
     env.TEST_DATABASE_URL ??= 'postgres://root@127.0.0.1:5432/postgres'
     env.TEST_REDIS_URL ??= 'redis://127.0.0.1:6379'
-    const prep = await run(process.execPath, ['--import', 'tsx', join(root, 'test/helpers/prepare-template.ts')], env)
+    const prep = await run(process.execPath, ['--import', 'tsx', join(root, 'test/helpers/prepare-template.ts')], env, out)
     if (prep !== 0) {
-      console.error(`[${leg}] could not prepare the template database (is PostgreSQL up at ${env.TEST_DATABASE_URL}?)`)
+      out.log(`[${leg}] could not prepare the template database (is PostgreSQL up at ${env.TEST_DATABASE_URL}?)`)
       return { passed: 0, failed: 1, skipped: 0, failures: [`[${leg}] template database setup`] }
     }
+  } else {
+    const prep = await run(process.execPath, ['--import', 'tsx', join(root, 'test/helpers/prepare-template.ts'), 'pglite'], env, out)
+    if (prep !== 0) return { passed: 0, failed: 1, skipped: 0, failures: [`[${leg}] migrated PGlite seed`] }
   }
-  console.log(`\n=== test leg: ${leg} (${files.length} files) ===`)
+  out.log(`\n=== test leg: ${leg} (${files.length} files) ===`)
+  // a file's path in the tree the processes load, and back
+  const loaded = (file: string): string => mirror === undefined ? file : join(mirror, relative(root, file)).replace(/\.ts$/, '.js')
+  const source = (file: string): string => mirror === undefined ? file : join(root, relative(mirror, file)).replace(/\.js$/, '.ts')
   const args = [
-    '--import', 'tsx',
+    ...(mirror === undefined ? ['--import', 'tsx'] : ['--enable-source-maps']),
     '--test',
-    '--test-concurrency=2',
+    `--test-concurrency=${concurrency}`,
     '--test-timeout=300000',
     '--test-reporter=spec', '--test-reporter-destination=stdout',
     '--test-reporter=./scripts/summary-reporter.mjs', '--test-reporter-destination=stdout',
-    ...files
+    ...slowestFirst(leg, files).map(loaded)
   ]
-  const code = await run(process.execPath, args, env)
+  const started = Date.now()
+  const code = await run(process.execPath, args, env, out)
   try {
     const summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as Summary
+    rmSync(summaryFile, { force: true })
     if (code !== 0 && summary.failed === 0) summary.failed = 1
+    summary.durations = Object.fromEntries(Object.entries(summary.durations ?? {}).map(([file, ms]) => [source(file), ms]))
+    summary.failures = summary.failures.map((f) => mirror === undefined ? f : f.replace(mirror, root).replace(/\.js › /, '.ts › '))
+    out.log(`=== test leg ${leg}: ${summary.passed} passed, ${summary.failed} failed in ${((Date.now() - started) / 1000).toFixed(1)} s ===`)
     return summary
   } catch {
     return { passed: 0, failed: 1, skipped: 0, failures: [`[${leg}] test runner exited with ${code} and no summary`] }
   }
 }
 
-function run (cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+function run (cmd: string, args: string[], env: NodeJS.ProcessEnv, out: Output): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd: root, env, stdio: 'inherit' })
-    child.on('exit', (code) => resolve(code ?? 1))
+    const buffer = out.buffer
+    const child = spawn(cmd, args, { cwd: root, env, stdio: buffer === undefined ? 'inherit' : ['ignore', 'pipe', 'pipe'] })
+    child.stdout?.on('data', (chunk: Buffer) => buffer!.push(chunk))
+    child.stderr?.on('data', (chunk: Buffer) => buffer!.push(chunk))
+    child.on('close', (code) => resolve(code ?? 1))
   })
+}
+
+function terminal (): Output {
+  return { log: (line) => console.log(line) }
+}
+
+function buffered (): Output {
+  const buffer: Buffer[] = []
+  return { buffer, log: (line) => buffer.push(Buffer.from(line + '\n')) }
 }
 
 const filters = process.argv.slice(2)
 let files = listTests(join(root, 'test'))
 if (filters.length > 0) files = files.filter((f) => filters.some((p) => f.includes(p)))
 checkDuplicateNames(files)
+let mirror: string | undefined
+try {
+  if (process.env.BOZOR_TEST_TSX !== '1') mirror = await compileTree()
+} catch (err) {
+  console.error('could not compile src/ and test/ (BOZOR_TEST_TSX=1 runs the files through tsx, each on its own):', err)
+  console.log('\n0 passed, 1 failed')
+  process.exit(1)
+}
 const legs = (process.env.BOZOR_TEST_LEGS ?? 'embedded,services').split(',').map((s) => s.trim()).filter(Boolean)
 
+// BOZOR_TEST_PARALLEL_LEGS=1 runs the legs at the same time (the first one's output live, the
+// others' printed when they end).
+const summaries: Summary[] = []
+if (process.env.BOZOR_TEST_PARALLEL_LEGS === '1') {
+  const outputs = legs.map((_, i) => i === 0 ? terminal() : buffered())
+  const runs = legs.map((leg, i) => runLeg(leg, files, outputs[i]!, mirror))
+  for (const [i, pending] of runs.entries()) {
+    summaries.push(await pending)
+    if (outputs[i]!.buffer !== undefined) process.stdout.write(Buffer.concat(outputs[i]!.buffer!))
+  }
+} else {
+  for (const leg of legs) summaries.push(await runLeg(leg, files, terminal(), mirror))
+}
+
 const total: Summary = { passed: 0, failed: 0, skipped: 0, failures: [] }
-for (const leg of legs) {
-  const s = await runLeg(leg, files)
+for (const [i, leg] of legs.entries()) {
+  const s = summaries[i]!
+  rememberDurations(leg, s.durations ?? {})
   total.passed += s.passed
   total.failed += s.failed
   total.skipped += s.skipped

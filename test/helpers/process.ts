@@ -5,7 +5,8 @@ import type { TestContext } from 'node:test'
 
 export { freePort } from './kv.js'
 
-export const ROOT = join(import.meta.dirname, '..', '..')
+/** The checkout (BOZOR_ROOT when scripts/run-tests.ts runs the tests compiled, from another tree). */
+export const ROOT = process.env.BOZOR_ROOT ?? join(import.meta.dirname, '..', '..')
 
 export interface Spawned {
   child: ChildProcess
@@ -17,9 +18,23 @@ export interface Spawned {
   waitForLog(msg: string | RegExp, timeoutMs?: number): Promise<Record<string, unknown>>
 }
 
+/**
+ * The tree scripts/run-tests.ts compiled src/ and test/ into for this run (BOZOR_TEST_BUILD), if
+ * any: children then run its JavaScript with plain node, which starts about 1.5 s of CPU faster
+ * than tsx compiling the same sources in every child.
+ */
+const BUILD = process.env.BOZOR_TEST_BUILD
+
+/** `node <script>` through tsx, or the compiled `.js` of the run's build (see BUILD). */
+function nodeArgs (script: string): string[] {
+  if (BUILD !== undefined && BUILD !== '') return ['--enable-source-maps', join(BUILD, script.replace(/\.ts$/, '.js'))]
+  return ['--import', import.meta.resolve('tsx'), join(ROOT, script)]
+}
+
+/** Runs `script` (a path from the checkout's root, e.g. `src/cli.ts`) as a child process. */
 export function spawnBozor (t: TestContext, script: string, args: string[], options: { env: Record<string, string>, cwd?: string }): Spawned {
   const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...options.env }
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(ROOT, script), ...args], { cwd: options.cwd ?? ROOT, env })
+  const child = spawn(process.execPath, [...nodeArgs(script), ...args], { cwd: options.cwd ?? ROOT, env })
   const stdout: string[] = []
   const stderr: string[] = []
   const listeners: Array<() => void> = []
