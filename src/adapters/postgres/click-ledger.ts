@@ -1,14 +1,13 @@
-import { and, eq, inArray } from 'drizzle-orm'
-import type { HoldCandidate } from '../../domain/orders/hold.js'
+import { and, eq } from 'drizzle-orm'
 import {
   clickOutcome, decideClickComplete, decideClickPrepare, type ClickOutcome
 } from '../../domain/payments/click-decisions.js'
 import type { ClickLedger } from '../../domain/payments/click-ledger.js'
-import type { PaymeState } from '../../domain/payments/payme-transaction.js'
 import {
-  clickTransactionState, type ClickPaymentRecord, type ClickPaymentStatus
+  clickTransactionState, type ClickPaymentRecord
 } from '../../domain/payments/click-payment.js'
-import { createId, isOrderId } from '../../domain/shared/ids.js'
+import { createId } from '../../domain/shared/ids.js'
+import { clickStatusOf, loadHoldCandidates } from './hold-candidates.js'
 import { dropPendingClickReversals, startClickReversal } from './click-refunds.js'
 import type { Db } from './database.js'
 import { isUniqueViolation } from './errors.js'
@@ -23,17 +22,6 @@ type PaymentRow = typeof paymentTransaction.$inferSelect
 /** A Click attempt's `provider_transaction_id`: attempts are keyed by (click_trans_id, order). */
 export function clickAttemptKey (clickTransId: string, orderId: string): string {
   return `${clickTransId}:${orderId}`
-}
-
-/**
- * The Click status of a stored row: pending → prepared; succeeded, or refunded by our reversal
- * after confirmation → confirmed (Click's repeats get the answers of a confirmed payment);
- * anything else → cancelled.
- */
-export function clickStatusOf (row: Pick<PaymentRow, 'state' | 'performedAt' | 'cancelledAt'>): ClickPaymentStatus {
-  if (row.state === 'pending') return 'prepared'
-  if (row.state === 'succeeded') return 'confirmed'
-  return row.state === 'refunded' && row.performedAt !== null && row.cancelledAt === null ? 'confirmed' : 'cancelled'
 }
 
 /** A stored Click row as the core's record (`prepareId` is the row's `seq`). */
@@ -51,20 +39,6 @@ export function toClickRecord (row: PaymentRow): ClickPaymentRecord {
     cancelledAt: row.cancelledAt?.getTime() ?? null,
     cancelledAfterConfirm: row.cancelledAfterConfirmAt !== null
   }
-}
-
-/**
- * Every Payme transaction and Click attempt of `orderId` as hold candidates (DESIGN.md: only
- * a Payme transaction in state 1 or a prepared, not stale Click attempt holds an order).
- * `except` leaves out one row by its `payment_transaction.id`.
- */
-export async function loadHoldCandidates (db: Db, orderId: string, except?: string): Promise<HoldCandidate[]> {
-  if (!isOrderId(orderId)) return []
-  const rows = await db.select().from(paymentTransaction)
-    .where(and(eq(paymentTransaction.orderId, orderId), inArray(paymentTransaction.provider, ['payme', CLICK])))
-  return rows.filter((row) => row.id !== except).map((row): HoldCandidate => row.provider === 'payme'
-    ? { provider: 'payme', id: row.providerTransactionId, state: (row.providerState ?? 1) as PaymeState, paymeTime: row.paymeTime ?? 0 }
-    : { provider: 'click', id: String(row.seq), status: clickStatusOf(row), preparedAt: row.createdAt.getTime() })
 }
 
 async function saveRecord (tx: Db, record: ClickPaymentRecord, now: number): Promise<void> {

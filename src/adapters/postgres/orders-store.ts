@@ -5,26 +5,16 @@
  * const store = createPostgresShop(database.db)
  * const order = await placeOrder({ store, now, orderTtlS }, input)
  */
-import { and, asc, eq, inArray, lte, notInArray, sql } from 'drizzle-orm'
-import type { HoldCandidate } from '../../domain/orders/hold.js'
-import type { PaymeState } from '../../domain/payments/payme-transaction.js'
+import { and, asc, eq, lte, notInArray, sql } from 'drizzle-orm'
 import type { ShopStore, ShopTx } from '../../usecases/ports.js'
 import { insertProduct, listProductRows, lockProductRows } from './catalog-store.js'
 import type { Db } from './database.js'
 import { applyTransition, insertHistory, lockOrder } from './order-ledger.js'
+import { loadHoldCandidates } from './hold-candidates.js'
 import { getOrderView } from './orders-view.js'
 import { loadOrderItems, toOrder } from './orders-rows.js'
 import { moveStock } from './orders-stock.js'
-import { analyticsEvent, customer, orderItem, paymentTransaction, shopOrder } from './schema.js'
-
-/** Hold candidates of an order from `payment_transaction` (Payme state 1, Click `pending` = prepared). */
-export async function loadHoldCandidates (db: Db, orderId: string): Promise<HoldCandidate[]> {
-  const rows = await db.select().from(paymentTransaction)
-    .where(and(eq(paymentTransaction.orderId, orderId), inArray(paymentTransaction.provider, ['payme', 'click']), eq(paymentTransaction.state, 'pending')))
-  return rows.map((r): HoldCandidate => r.provider === 'payme'
-    ? { provider: 'payme', id: r.id, state: (r.providerState ?? 1) as PaymeState, paymeTime: r.providerCreatedAt ?? r.createdAt.getTime() }
-    : { provider: 'click', id: r.id, status: 'prepared', preparedAt: r.createdAt.getTime() })
-}
+import { analyticsEvent, customer, orderItem, shopOrder } from './schema.js'
 
 function shopTx (tx: Db): ShopTx {
   return {

@@ -5,7 +5,7 @@
  * await app.register(payRoutes, { store: createPayLinkStore(db), providers, defaultLanguage, clock })
  */
 import type { PayLinkStore } from '../../usecases/open-pay-link.js'
-import { loadHoldCandidates } from './click-ledger.js'
+import { loadHoldCandidates } from './hold-candidates.js'
 import { customerLanguage } from './bot-store.js'
 import type { Db } from './database.js'
 import { readOrder } from './orders-rows.js'

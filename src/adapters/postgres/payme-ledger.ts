@@ -9,7 +9,7 @@ import type { PaymeCheckOutcome, PaymeCreateInput, PaymeLedger } from '../../dom
 import {
   paymeTransactionState, timeOutPayme, type PaymeState, type PaymeTransactionRecord
 } from '../../domain/payments/payme-transaction.js'
-import { loadHoldCandidates } from './click-ledger.js'
+import { loadHoldCandidates } from './hold-candidates.js'
 import { createId } from '../../domain/shared/ids.js'
 import type { Db } from './database.js'
 import { isUniqueViolation } from './errors.js'

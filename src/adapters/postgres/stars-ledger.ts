@@ -13,7 +13,7 @@ import type { StarsPaymentOutcome, StarsPayments } from '../../usecases/bot-port
 import { readOrder } from './orders-rows.js'
 import { flagOrder, lockOrder, markOrderPaid, recordRefund } from './order-ledger.js'
 import { paymentTransaction, providerEvent, shopOrder } from './schema.js'
-import { loadHoldCandidates } from './orders-store.js'
+import { loadHoldCandidates } from './hold-candidates.js'
 import { findHold } from '../../domain/orders/hold.js'
 import { starsRefusal } from '../../domain/payments/stars-payment.js'
 

@@ -19,7 +19,7 @@ import { formatMoney, type Money } from '../../domain/shared/money.js'
 import type {
   CardError, StripeAttempt, StripeEventOutcome, StripeLedger, StripeWebhookEvent
 } from '../../usecases/ports-stripe.js'
-import { loadHoldCandidates } from './click-ledger.js'
+import { loadHoldCandidates } from './hold-candidates.js'
 import { readOrder } from './orders-rows.js'
 import type { Db } from './database.js'
 import { isUniqueViolation } from './errors.js'
