@@ -18,7 +18,7 @@
 // Children the tests spawn (the CLI, the server) run the compiled tree too (test/helpers/process.ts).
 // BOZOR_TEST_TSX=1 runs everything through tsx instead.
 import { spawn } from 'node:child_process'
-import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { tmpdir } from 'node:os'
 
@@ -46,7 +46,10 @@ function slowestFirst (leg: string, files: string[]): string[] {
 function rememberDurations (leg: string, durations: Record<string, number>): void {
   const known = readDurations()
   for (const [file, ms] of Object.entries(durations)) known[`${leg}:${relative(root, file)}`] = Math.round(ms)
-  writeFileSync(durationsFile, JSON.stringify(known, null, 1))
+  // written aside and renamed: runs of other checkouts on this machine read the same file
+  const next = `${durationsFile}.${process.pid}`
+  writeFileSync(next, JSON.stringify(known, null, 1))
+  renameSync(next, durationsFile)
 }
 
 function listTests (dir: string): string[] {
