@@ -30,6 +30,7 @@ import { createPayLinkStore } from './adapters/postgres/pay-link-store.js'
 import { createPaymeLedger } from './adapters/postgres/payme-ledger.js'
 import { createProviderAudit } from './adapters/postgres/provider-audit.js'
 import { createStarsLedger } from './adapters/postgres/stars-ledger.js'
+import { createStarsRefundStore } from './adapters/postgres/stars-refunds.js'
 import { createRefundStore, createStripeLedger } from './adapters/postgres/stripe-ledger.js'
 import { createActivityLog } from './adapters/redis/activity.js'
 import { createCache } from './adapters/redis/cache.js'
@@ -47,6 +48,7 @@ import { initialSession, type BotSession } from './adapters/telegram/session.js'
 import { createBackgroundJobs } from './jobs/background-jobs.js'
 import { clickOutboxHandlers } from './jobs/click-reversal.js'
 import { createOutboxHandlers } from './jobs/outbox-handlers.js'
+import { starsOutboxHandlers } from './jobs/stars-refund.js'
 import { createTelegramEmulator, type TelegramEmulator } from './sandbox/telegram/index.js'
 import { createCatalogReads } from './usecases/catalog-reads.js'
 import { clickRefundProvider, type ClickReversalGateway } from './usecases/click-reversal.js'
@@ -197,7 +199,11 @@ export function composeServices (base: BaseDeps): Services {
     ...(telegram !== undefined ? { telegram } : {}),
     jobs: createBackgroundJobs({
       queue,
-      handlers: { ...createOutboxHandlers(createFulfilmentStore(db)), ...clickOutboxHandlers({ ledger: clickRefunds, gateway: clickApi }) },
+      handlers: {
+        ...createOutboxHandlers(createFulfilmentStore(db)),
+        ...clickOutboxHandlers({ ledger: clickRefunds, gateway: clickApi }),
+        ...starsOutboxHandlers({ store: createStarsRefundStore(db), gateway: telegram?.stars })
+      },
       shop,
       audit,
       clock,

@@ -66,6 +66,4 @@ export interface StarsPayments {
   recordRefund(input: { chargeId: string, now: number, reason: string }): Promise<void>
   /** The charge id of the Stars payment that paid the order, if Stars paid it. */
   payingCharge(orderId: string): Promise<string | undefined>
-  /** Flags the order for the merchant when an automatic refund failed. */
-  flagRefundFailed(input: { orderId: string, chargeId: string, now: number, error: string }): Promise<void>
 }

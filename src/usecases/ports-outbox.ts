@@ -13,7 +13,7 @@ import type { LocalizedText } from './ports.js'
 import type { Order, OrderState, Actor } from '../domain/orders/order.js'
 
 /** Topics of outbox rows. */
-export type OutboxTopic = 'order.paid' | 'admin.notify' | 'customer.notify' | 'click.reverse'
+export type OutboxTopic = 'order.paid' | 'admin.notify' | 'customer.notify' | 'click.reverse' | 'stars.refund'
 
 export interface OutboxRow {
   id: number

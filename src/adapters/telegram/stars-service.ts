@@ -18,6 +18,12 @@ import { plain } from './texts.js'
 export interface StarsService {
   invoiceLink(order: Order, language: Language): Promise<string>
   refund(request: RefundRequest): Promise<void>
+  /**
+   * Refunds a charge whole (`refundStarPayment`); "already refunded" counts as done. Throws a
+   * ProviderError: `ERR_PAYMENT_RETRY` for a network failure or a Telegram 5xx/429 (try again),
+   * `ERR_PAYMENT_PROVIDER` when Telegram refuses the refund.
+   */
+  refundCharge(telegramId: number, chargeId: string): Promise<void>
 }
 
 /** True when Telegram says the charge was refunded already. */
@@ -36,6 +42,15 @@ export function createStarsService (options: { api: Api, stars: StarsPayments, c
         return await api.createInvoiceLink(title, description, starsInvoicePayload(order.id), '', 'XTR', [{ label: title, amount: order.total.amount }])
       } catch (err) {
         throw new ProviderError('stars', `createInvoiceLink for order ${order.id} failed`, { cause: err, details: { orderId: order.id } })
+      }
+    },
+    async refundCharge (telegramId, chargeId) {
+      try {
+        await api.refundStarPayment(telegramId, chargeId)
+      } catch (err) {
+        if (isAlreadyRefunded(err)) return
+        const refused = err instanceof GrammyError && err.error_code >= 400 && err.error_code < 500 && err.error_code !== 429
+        throw new ProviderError('stars', `refundStarPayment of charge ${chargeId} failed`, { code: refused ? 'ERR_PAYMENT_PROVIDER' : 'ERR_PAYMENT_RETRY', cause: err, details: { chargeId } })
       }
     },
     async refund ({ order, amount, reason }) {

@@ -1,17 +1,15 @@
 /**
  * Telegram Stars (specs/telegram.md §6, checklist 30–36): the invoice (XTR, empty provider
  * token, one price), the pre-checkout answer within Telegram's 10 seconds, `successful_payment`
- * recorded once by its charge id, an extra payment refunded with `refundStarPayment`, and
- * `refunded_payment` recorded. These updates are never rate limited (bot.ts installs this
+ * recorded once by its charge id, an extra payment refunded through the outbox
+ * (jobs/stars-refund.ts), and `refunded_payment` recorded. These updates are never rate limited (bot.ts installs this
  * composer before the limiter).
  */
 import { Composer } from 'grammy'
 import type { Order } from '../../../domain/orders/order.js'
 import { orderIdOfStarsPayload, starsInvoicePayload, starsRefusal } from '../../../domain/payments/stars-payment.js'
-import { formatMoney, money } from '../../../domain/shared/money.js'
 import type { BotContext } from '../context.js'
 import { plain } from '../texts.js'
-import { isAlreadyRefunded } from '../stars-service.js'
 
 /** Telegram cancels a payment whose pre-checkout query is not answered in 10 s; we answer by 8 s. */
 export const PRE_CHECKOUT_DEADLINE_MS = 8_000
@@ -61,19 +59,10 @@ paymentsFeature.on('message:successful_payment', async (ctx) => {
     orderId, chargeId, amount: payment.total_amount, currency: payment.currency, telegramId: ctx.from.id, now: clock.now(), raw: payment
   })
   if (result.outcome !== 'late') return
-  // Paid for an order that could not take it (expired, paid already, held by another provider): refund.
-  logger.warn({ module: 'bot', orderId, reason: result.reason }, 'Stars payment for an order that cannot take it; refunding')
-  try {
-    await ctx.api.refundStarPayment(ctx.from.id, chargeId)
-  } catch (err) {
-    if (!isAlreadyRefunded(err)) {
-      logger.error({ module: 'bot', orderId, err }, 'automatic Stars refund failed; order flagged')
-      if (result.order !== undefined) await stars.flagRefundFailed({ orderId: result.order.id, chargeId, now: clock.now(), error: err instanceof Error ? err.message : String(err) })
-      return
-    }
-  }
-  await stars.recordRefund({ chargeId, now: clock.now(), reason: `automatic refund: ${result.reason}` })
-  await ctx.reply(ctx.t('precheckoutNotPayable') + '\n' + ctx.t('orderRefunded', { orderId, amount: formatMoney(money(payment.total_amount, 'XTR'), ctx.lang) }), { parse_mode: 'HTML' })
+  // Paid for an order that could not take it (expired, paid already, held by another provider):
+  // the ledger wrote a pending refund and its outbox row with the payment; the outbox worker
+  // refunds it and tells the customer, even if this process dies now (issue 13).
+  logger.warn({ module: 'bot', orderId, reason: result.reason }, 'Stars payment for an order that cannot take it; refund queued')
 })
 
 paymentsFeature.on('message:refunded_payment', async (ctx) => {
