@@ -99,7 +99,7 @@ test('expiry returns stock, skips held orders, and two concurrent runs expire ea
   const p = await mk(100, 10)
   const orders = await Promise.all([1, 2, 3].map(() => place([{ productId: p.id, quantity: 1 }])))
   const held = orders[2]!
-  await db.insert(paymentTransaction).values({ id: 'pay_held', orderId: held.id, provider: 'payme', providerTransactionId: 'abc', providerState: 1, amount: 100, currency: 'UZS', providerCreatedAt: NOW + 1000 })
+  await db.insert(paymentTransaction).values({ id: 'pay_held', orderId: held.id, provider: 'payme', providerTransactionId: 'abc', providerState: 1, amount: 100, currency: 'UZS', providerCreatedAt: NOW + 1000, paymeTime: NOW + 1000 })
   const later = NOW + TTL_S * 1000
   const [a, b] = await Promise.all([expireOrders({ store, now: later, batch: 1 }), expireOrders({ store, now: later, batch: 1 })])
   const expired = [...a.expired, ...b.expired].sort()

@@ -1,4 +1,4 @@
-import { bigint, index, pgTable, text } from 'drizzle-orm/pg-core'
+import { bigint, boolean, index, pgTable, text } from 'drizzle-orm/pg-core'
 import { timestamptz } from './columns.js'
 
 /**
@@ -13,7 +13,9 @@ export const customer = pgTable('customer', {
   blockedAt: timestamptz('blocked_at'),
   firstSeenAt: timestamptz('first_seen_at').notNull().defaultNow(),
   lastSeenAt: timestamptz('last_seen_at').notNull().defaultNow(),
-  referralSource: text('referral_source')
+  referralSource: text('referral_source'),
+  /** Made in sandbox mode (no BOT_TOKEN): left out of analytics once live (DESIGN.md "The sandbox"). */
+  sandbox: boolean('sandbox').notNull().default(false)
 }, (t) => [
   index('customer_last_seen_idx').on(t.lastSeenAt),
   index('customer_first_seen_idx').on(t.firstSeenAt)

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import {
-  bigint, bigserial, check, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex
+  bigint, bigserial, boolean, check, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex
 } from 'drizzle-orm/pg-core'
 import { bigintString, timestamptz } from './columns.js'
 
@@ -36,7 +36,9 @@ export const analyticsEvent = pgTable('analytics_event', {
   customerTelegramId: bigint('customer_telegram_id', { mode: 'number' }),
   orderId: bigintString('order_id'),
   properties: jsonb('properties').$type<Record<string, unknown>>().notNull().default({}),
-  at: timestamptz('at').notNull().defaultNow()
+  at: timestamptz('at').notNull().defaultNow(),
+  /** Recorded in sandbox mode: left out of analytics once live. */
+  sandbox: boolean('sandbox').notNull().default(false)
 }, (t) => [
   index('analytics_event_name_at_idx').on(t.name, t.at),
   index('analytics_event_customer_at_idx').on(t.customerTelegramId, t.at),
@@ -80,3 +82,13 @@ export const adminToken = pgTable('admin_token', {
   uniqueIndex('admin_token_hash_key').on(t.tokenHash),
   check('admin_token_scope_check', sql`${t.scope} in ('read', 'write')`)
 ])
+
+/**
+ * Settings Bozor makes itself and keeps (DESIGN.md: the pay-link signing key, generated at first
+ * start), by name. Never a configured secret: those come from the environment.
+ */
+export const appSetting = pgTable('app_setting', {
+  key: text('key').primaryKey(),
+  value: jsonb('value').$type<unknown>().notNull(),
+  createdAt: timestamptz('created_at').notNull().defaultNow()
+})

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import {
-  bigint, bigserial, check, index, integer, jsonb, pgSequence, pgTable, primaryKey, text
+  bigint, bigserial, boolean, check, index, integer, jsonb, pgSequence, pgTable, primaryKey, text
 } from 'drizzle-orm/pg-core'
 import { bigintString, currencyCheck, type LocalizedText, timestamptz } from './columns.js'
 import { product } from './catalog.js'
@@ -25,6 +25,8 @@ export const shopOrder = pgTable('shop_order', {
   refundedAmount: bigint('refunded_amount', { mode: 'number' }).notNull().default(0),
   flags: text('flags').array().notNull().default(sql`'{}'::text[]`),
   provider: text('provider'),
+  /** Placed in sandbox mode (no BOT_TOKEN): left out of analytics once live. */
+  sandbox: boolean('sandbox').notNull().default(false),
   contact: jsonb('contact').$type<Record<string, unknown>>(),
   shippingAddress: jsonb('shipping_address').$type<Record<string, unknown>>(),
   expiresAt: timestamptz('expires_at').notNull(),
