@@ -17,6 +17,8 @@ import type { Clock } from './domain/shared/clock.js'
 import type { RateLimiter } from './usecases/ports-kv.js'
 import { problemsPlugin } from './http/plugins/problems.js'
 import { metricsPlugin } from './http/plugins/metrics.js'
+import { securityHeaders } from './http/plugins/security-headers.js'
+import { assetRoutes } from './http/routes/assets.js'
 import { rateLimitPlugin } from './http/plugins/rate-limit.js'
 import { healthRoutes, type Pingable } from './http/routes/health.js'
 import { adminRoutes, type AdminRoutesOptions } from './http/routes/admin/index.js'
@@ -91,6 +93,8 @@ export async function buildApp (services: AppServices): Promise<App> {
 
   await app.register(problemsPlugin)
   await app.register(metricsPlugin, { metrics: services.metrics })
+  await app.register(securityHeaders)
+  await app.register(assetRoutes)
   await app.register(rateLimitPlugin, { limiter: services.rateLimiter })
   await app.register(healthRoutes, { ...services.health, metrics: services.metrics })
   if (services.payme !== undefined) await app.register(paymeRoutes, services.payme)

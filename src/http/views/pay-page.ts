@@ -104,7 +104,7 @@ export function renderPayPage (input: PayPageInput): string {
 <html lang="${input.language}">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${fill(text.title)}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#222}h1{font-size:1.4rem}</style>
+<link rel="stylesheet" href="/assets/bozor.css">
 </head>
 <body><main><h1>${fill(text.title)}</h1><p>${fill(text.body)}</p></main></body>
 </html>
