@@ -9,6 +9,7 @@
  * const deps = await compose(config)
  * const app = await buildApp(deps)
  */
+import { randomBytes } from 'node:crypto'
 import type { UserFromGetMe } from 'grammy/types'
 import type { AppServices } from './app.js'
 import type { Config } from './config.js'
@@ -18,6 +19,7 @@ import { systemClock, type Clock } from './domain/shared/clock.js'
 import { STRIPE_DEFAULT_MIN_AMOUNTS } from './domain/orders/offered-providers.js'
 import { openDatabase, type Database } from './adapters/postgres/database.js'
 import { verifyAdminToken } from './adapters/postgres/admin-tokens.js'
+import { loadPayLinkKey } from './adapters/postgres/app-settings.js'
 import { createPostgresBotStore } from './adapters/postgres/bot-store.js'
 import { createClickLedger } from './adapters/postgres/click-ledger.js'
 import { createClickRefundLedger } from './adapters/postgres/click-refunds.js'
@@ -56,6 +58,8 @@ import type { RateLimiter } from './usecases/ports-kv.js'
 import type { StripeGateway } from './usecases/ports-stripe.js'
 import type { StripeDeps } from './usecases/stripe-payments.js'
 import { payProvidersOf, refundProvidersOf, viewOptionsOf } from './compose/providers.js'
+import { createPayLinks } from './compose/pay-links.js'
+import type { PayLinks } from './usecases/ports.js'
 
 /** What the services are built over: configuration, storage, and what a test may replace. */
 export interface BaseDeps {
@@ -67,6 +71,8 @@ export interface BaseDeps {
   kv: KvStore
   /** Replaces the limiter built over `kv` with the configured policies. */
   rateLimiter?: RateLimiter
+  /** The pay-link signing key kept in the database (compose loads it); a random one when absent (tests). */
+  payLinkKey?: Uint8Array
   /** Replaces the Stripe gateway over the official SDK (when Stripe is configured). */
   stripeGateway?: StripeGateway
   /**
@@ -111,7 +117,8 @@ export async function compose (config: Config, options: ComposeOptions = {}): Pr
       const { url } = await emulator.start({ host: '127.0.0.1', port: 0 })
       telegram = { token: emulator.token, apiRoot: url }
     }
-    const services = composeServices({ config, logger, metrics, clock, database, kv, ...(telegram !== undefined ? { telegram } : {}) })
+    const payLinkKey = await loadPayLinkKey(database.db)
+    const services = composeServices({ config, logger, metrics, clock, database, kv, payLinkKey, ...(telegram !== undefined ? { telegram } : {}) })
     const opened = { kv, emulator }
     let closing: Promise<void> | undefined
     return {
@@ -155,10 +162,11 @@ export function composeServices (base: BaseDeps): Services {
   const activity = createActivityLog({ kv, clock })
   const shop = createPostgresShop(db)
   const audit = createProviderAudit(db)
-  const stripe = stripeDepsOf(base)
+  const payLinks = createPayLinks(base.payLinkKey ?? randomBytes(32), config.server.publicUrl)
+  const stripe = stripeDepsOf(base, payLinks)
   const clickApi = clickApiOf(config, clock)
-  const telegram = telegramOf(base, { rateLimiter, cache, activity, stripe })
-  const view = viewOptionsOf(config, stripe)
+  const telegram = telegramOf(base, { rateLimiter, cache, activity, stripe, payLinks })
+  const view = viewOptionsOf(config, payLinks, stripe)
   const stars = telegram === undefined
     ? undefined
     : { accepts: (order: { total: { currency: string } }) => order.total.currency === 'XTR', checkoutUrl: (order: Parameters<typeof telegram.stars.invoiceLink>[0], language: Parameters<typeof telegram.stars.invoiceLink>[1]) => telegram.stars.invoiceLink(order, language) }
@@ -177,7 +185,7 @@ export function composeServices (base: BaseDeps): Services {
     // with the Merchant API configured, a payment confirmed too late is reversed automatically
     ...(config.click !== undefined ? { click: { serviceId: config.click.serviceId, secretKey: config.click.secretKey, ledger: createClickLedger(db, { autoReverse: config.click.merchantUserId !== undefined }), audit, clock } } : {}),
     ...(stripe !== undefined && config.stripe !== undefined ? { stripeWebhook: { stripe, webhookSecret: config.stripe.webhookSecret, live: config.stripe.secretKey.startsWith('sk_live_') } } : {}),
-    pay: { store: createPayLinkStore(db), providers: payProvidersOf(config, stripe, stars), defaultLanguage: config.bot.defaultLanguage, clock },
+    pay: { store: createPayLinkStore(db), providers: payProvidersOf(config, stripe, stars), links: payLinks, defaultLanguage: config.bot.defaultLanguage, clock },
     admin: {
       settings: { ...(config.adminToken !== undefined ? { adminToken: config.adminToken } : {}), orderTtlS: config.orders.ttlS, digitalGoodsStarsOnly: config.bot.digitalGoodsStarsOnly },
       view,
@@ -216,7 +224,7 @@ export function composeServices (base: BaseDeps): Services {
 }
 
 /** The bot over the configured (or injected) Bot API, or undefined when there is none. */
-function telegramOf (base: BaseDeps, shared: { rateLimiter: RateLimiter, cache: ReturnType<typeof createCache>, activity: ReturnType<typeof createActivityLog>, stripe: StripeDeps | undefined }): TelegramRuntime | undefined {
+function telegramOf (base: BaseDeps, shared: { rateLimiter: RateLimiter, cache: ReturnType<typeof createCache>, activity: ReturnType<typeof createActivityLog>, stripe: StripeDeps | undefined, payLinks: PayLinks }): TelegramRuntime | undefined {
   const { config, database, kv, clock } = base
   const target = base.telegram ?? (config.bot.token !== undefined ? { token: config.bot.token, apiRoot: config.bot.apiRoot } : undefined)
   if (target === undefined) return undefined
@@ -237,6 +245,7 @@ function telegramOf (base: BaseDeps, shared: { rateLimiter: RateLimiter, cache: 
     kv,
     sessions: createSessionStore<BotSession>({ kv, ttlMs: config.bot.sessionTtlS * 1000, initial: initialSession }),
     isDatabaseUnavailable,
+    payUrl: shared.payLinks.url,
     limiter: shared.rateLimiter,
     store: botStore,
     catalog: createCatalogReads({ store: botStore, cache: shared.cache }),
@@ -244,18 +253,18 @@ function telegramOf (base: BaseDeps, shared: { rateLimiter: RateLimiter, cache: 
     uniques: createUniques({ kv, clock }),
     shop: createPostgresShop(database.db),
     stars: createStarsLedger(database.db),
-    offer: viewOptionsOf(config, shared.stripe).offer,
+    offer: viewOptionsOf(config, shared.payLinks, shared.stripe).offer,
     metrics: base.metrics
   })
 }
 
 /** Stripe's use-case deps over the configured SDK client (or the injected gateway). */
-function stripeDepsOf (base: BaseDeps): StripeDeps | undefined {
+function stripeDepsOf (base: BaseDeps, payLinks: PayLinks): StripeDeps | undefined {
   const { config, clock } = base
   if (config.stripe === undefined) return undefined
   const logger = base.logger.child({ module: 'stripe' })
   const gateway = base.stripeGateway ?? createStripeGateway({ stripe: createStripeClient(config.stripe), clock, logger, minAmounts: { ...STRIPE_DEFAULT_MIN_AMOUNTS, ...config.stripeMinAmounts } })
-  return { ledger: createStripeLedger(base.database.db), gateway, clock, publicUrl: config.server.publicUrl.replace(/\/$/, ''), logger }
+  return { ledger: createStripeLedger(base.database.db), gateway, clock, payUrl: (orderId) => payLinks.url(orderId, 'stripe'), logger }
 }
 
 /** Click's Merchant API (reversals) when CLICK_MERCHANT_USER_ID is set. */

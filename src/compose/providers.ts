@@ -8,7 +8,7 @@ import { buildPaymeCheckoutUrl } from '../adapters/payme/payme-checkout-url.js'
 import { isWithinStripeBounds } from '../domain/orders/offered-providers.js'
 import type { ProviderName } from '../domain/payments/payment.js'
 import type { PayProvider } from '../usecases/open-pay-link.js'
-import type { OrderViewOptions } from '../usecases/ports.js'
+import type { OrderViewOptions, PayLinks } from '../usecases/ports.js'
 import type { RefundProvider, RefundProviders } from '../usecases/refund-order.js'
 import { openStripeCheckout, stripeRefundProvider, type StripeDeps } from '../usecases/stripe-payments.js'
 
@@ -17,7 +17,7 @@ import { openStripeCheckout, stripeRefundProvider, type StripeDeps } from '../us
  * buttons). Stripe drops out while its gateway is disabled after an authentication error
  * (specs/stripe.md: not offered for 5 minutes), read at each use.
  */
-export function viewOptionsOf (config: Config, stripe?: Pick<StripeDeps, 'gateway'>, hasBot = config.bot.token !== undefined || config.mode.telegram === 'sandbox'): OrderViewOptions {
+export function viewOptionsOf (config: Config, payLinks: PayLinks, stripe?: Pick<StripeDeps, 'gateway'>, hasBot = config.bot.token !== undefined || config.mode.telegram === 'sandbox'): OrderViewOptions {
   const configured: ProviderName[] = []
   if (config.payme !== undefined) configured.push('payme')
   if (config.click !== undefined) configured.push('click')
@@ -25,7 +25,7 @@ export function viewOptionsOf (config: Config, stripe?: Pick<StripeDeps, 'gatewa
   if (hasBot) configured.push('stars')
   const withoutStripe = configured.filter((provider) => provider !== 'stripe')
   return {
-    publicUrl: config.server.publicUrl,
+    payUrl: payLinks.url,
     offer: {
       get configured () { return stripe === undefined || stripe.gateway.available() ? configured : withoutStripe },
       stripeMinAmounts: config.stripeMinAmounts,

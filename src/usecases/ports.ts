@@ -52,9 +52,24 @@ export interface OrderView {
   createdAt: string
 }
 
+/**
+ * Bozor's signed pay links (DESIGN.md `GET /pay/:orderId/:provider?t=<sig>`): `t` is an HMAC of
+ * the order id under a key Bozor generated at first start, so counting ids reveals nothing.
+ *
+ * @example
+ * payLinks.url('1042', 'payme') // 'https://shop.example/pay/1042/payme?t=…'
+ * payLinks.verify('1042', t)    // true for the order's own signature only
+ */
+export interface PayLinks {
+  /** The absolute pay link of an order and provider, on PUBLIC_URL. */
+  url(orderId: string, provider: ProviderName): string
+  /** True when `signature` is the order's (compared in constant time). */
+  verify(orderId: string, signature: string | undefined): boolean
+}
+
 export interface OrderViewOptions {
-  /** `PUBLIC_URL` without a trailing slash. */
-  publicUrl: string
+  /** The order's signed pay link for a provider. */
+  payUrl: PayLinks['url']
   /** Configured providers and offer rules; pay URLs are listed while the order is pending. */
   offer: OfferConfig
 }

@@ -6,7 +6,7 @@
  * `creating`, so the next try replays the same idempotency key and parameters.
  *
  * @example
- * const url = await openStripeCheckout({ ledger, gateway, publicUrl, clock }, '1042')
+ * const url = await openStripeCheckout({ ledger, gateway, payUrl, clock }, '1042')
  */
 import { ProviderError } from '../domain/payments/payment.js'
 import type { Clock } from '../domain/shared/clock.js'
@@ -20,8 +20,8 @@ export interface StripeDeps {
   ledger: StripeLedger
   gateway: StripeGateway
   clock: Clock
-  /** `PUBLIC_URL` without a trailing slash. */
-  publicUrl: string
+  /** The order's signed pay link for Stripe (Checkout's success and cancel pages lead back to it). */
+  payUrl: (orderId: string) => string
   logger?: { warn(obj: object, msg: string): void, error(obj: object, msg: string): void, info(obj: object, msg: string): void }
 }
 
@@ -30,7 +30,7 @@ const DEFINITIVE = new Set(['ERR_PAYMENT_PROVIDER', 'ERR_PAYMENT_AMOUNT_TOO_SMAL
 
 function draftOf (deps: StripeDeps, plan: Extract<BeginCheckout, { kind: 'create' }>): CheckoutDraft {
   const { order, attempt } = plan
-  const payUrl = `${deps.publicUrl}/pay/${order.id}/stripe`
+  const payUrl = deps.payUrl(order.id)
   return {
     orderId: order.id,
     attempt: attempt.attempt,
@@ -38,8 +38,8 @@ function draftOf (deps: StripeDeps, plan: Extract<BeginCheckout, { kind: 'create
     lines: order.items.map((item) => ({ name: plan.titles.get(item.productId) ?? item.productId, unitAmount: item.price, quantity: item.quantity })),
     total: order.total,
     expiresAt: attempt.expiresAt ?? deps.clock.now(),
-    successUrl: `${payUrl}?result=success`,
-    cancelUrl: `${payUrl}?result=cancel`
+    successUrl: `${payUrl}&result=success`,
+    cancelUrl: `${payUrl}&result=cancel`
   }
 }
 

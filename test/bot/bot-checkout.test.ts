@@ -7,6 +7,7 @@ import { callbackAnswered, eventually } from '../helpers/wait.js'
 import { outbox, paymentTransaction, shopOrder } from '../../src/adapters/postgres/schema.js'
 import type { TelegramTestUser } from '../../src/sandbox/telegram/index.js'
 import type { TgMessage } from '../../src/sandbox/telegram/types.js'
+import { payPath } from '../helpers/pay-links.js'
 
 const next = async (user: TelegramTestUser, match: RegExp): Promise<TgMessage> => await nextMatching(user, match, 15_000)
 
@@ -70,7 +71,7 @@ test('physical checkout: typed quantity, shared contact, address, Payme pay butt
   const created = await next(user, /Order #\d+ is created/)
   const button = (created.reply_markup?.inline_keyboard ?? []).flat()[0]
   const [order] = await database.db.select().from(shopOrder)
-  assert.equal(button?.url, `${url}/pay/${order!.id}/payme`)
+  assert.equal(button?.url, `${url}${payPath(order!.id, 'payme')}`, 'the pay button is the order\'s signed pay link')
   assert.equal(order!.totalAmount, 37_500_000)
   assert.deepEqual(order!.contact, { phone: '+998901234567', name: user.user.first_name })
   assert.deepEqual(order!.shippingAddress, { text: 'Tashkent, Amir Temur 1, apt 2' })

@@ -4,6 +4,7 @@ import { startBotApp } from '../helpers/bot.js'
 import { seedProduct } from '../helpers/catalog.js'
 import { eventually } from '../helpers/wait.js'
 import { paymentTransaction, shopOrder } from '../../src/adapters/postgres/schema.js'
+import { payPath } from '../helpers/pay-links.js'
 
 const TOKEN = 'admin-token-for-stars-tests-0123456789'
 
@@ -17,8 +18,8 @@ test('Stars through the pay link: invoice link, payment, then a refund through t
   const created = await app.inject({ method: 'POST', url: '/api/v1/orders', headers: auth, payload: { customer: { telegramId: user.id }, items: [{ productId: id, quantity: 1 }] } })
   assert.equal(created.statusCode, 201)
   const order = created.json()
-  assert.match(order.payUrls.stars, new RegExp(`/pay/${order.id}/stars$`))
-  const pay = await app.inject({ url: `/pay/${order.id}/stars` })
+  assert.match(order.payUrls.stars, new RegExp(`/pay/${order.id}/stars\\?t=[\\w-]{22}$`), 'a signed pay link')
+  const pay = await app.inject({ url: payPath(order.id, 'stars') })
   assert.equal(pay.statusCode, 302)
   const outcome = await user.payInvoice(String(pay.headers.location))
   assert.equal(outcome.status, 'paid')

@@ -27,13 +27,14 @@ async function startWithStripe (t: TestContext, options: BotAppOptions = {}): Pr
 /** The pay link on the bot's "order created" message. */
 function payUrlOf (created: TgMessage): string {
   const payUrl = (created.reply_markup?.inline_keyboard ?? []).flat()[0]?.url ?? ''
-  assert.match(payUrl, /\/pay\/\d+\/stripe$/)
+  assert.match(payUrl, /\/pay\/\d+\/stripe\?t=[\w-]{22}$/, 'the signed pay link')
   return payUrl
 }
 
 /** Opens the pay link as the customer's browser would; returns the Checkout Session it redirects to. */
 async function openCheckout (app: BotApp['app'], created: TgMessage): Promise<string> {
-  const redirect = await app.inject({ url: new URL(payUrlOf(created)).pathname })
+  const link = new URL(payUrlOf(created))
+  const redirect = await app.inject({ url: link.pathname + link.search })
   assert.equal(redirect.statusCode, 302)
   const sessionId = /\/checkout\/(cs_test_[A-Za-z0-9]+)/.exec(String(redirect.headers.location))?.[1]
   assert.ok(sessionId !== undefined, String(redirect.headers.location))
@@ -78,7 +79,8 @@ test('after Stripe rejects the API key the bot stops offering card payment, and 
   user.pressButton(user.lastBotMessage()!, 'Pay with card (Stripe)')
   const payUrl = payUrlOf(await user.nextBotMessage())
   stripe.faults.inject({ kind: 'auth', times: 1 })
-  assert.equal((await app.inject({ url: new URL(payUrl).pathname })).statusCode, 503)
+  const link = new URL(payUrl)
+  assert.equal((await app.inject({ url: link.pathname + link.search })).statusCode, 503)
   const during = await choices()
   assert.ok(!during.includes('Pay with card (Stripe)'), during.join(' | '))
   assert.ok(during.some((text) => /Payme/.test(text)), during.join(' | '))

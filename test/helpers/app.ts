@@ -11,6 +11,7 @@ import { createLogger } from '../../src/logger.js'
 import { createMetrics } from '../../src/metrics.js'
 import { createTestDb } from './db.js'
 import { createTestKv } from './kv.js'
+import { TEST_PAY_LINK_KEY } from './pay-links.js'
 import { systemClock, type Clock } from '../../src/domain/shared/clock.js'
 import { createRateLimiter } from '../../src/adapters/redis/rate-limiter.js'
 
@@ -47,7 +48,7 @@ export async function buildTestApp (t: TestContext, options: TestAppOptions = {}
   const metrics = createMetrics()
   const clock = options.clock ?? systemClock
   const rateLimiter = options.rateLimiter ?? createRateLimiter({ kv, policies: config.orders.rateLimits, logger, metrics, clock })
-  const app = await buildApp(composeServices({ config, logger, metrics, database, kv, clock, rateLimiter }))
+  const app = await buildApp(composeServices({ config, logger, metrics, database, kv, clock, rateLimiter, payLinkKey: TEST_PAY_LINK_KEY }))
   t.after(() => app.close())
   return { app, config, logs }
 }

@@ -15,6 +15,7 @@ import { createTelegramEmulator, type TelegramEmulator, type TelegramEmulatorOpt
 import { captureStream } from './app.js'
 import { createTestDb } from './db.js'
 import { createTestKv, freePort } from './kv.js'
+import { TEST_PAY_LINK_KEY } from './pay-links.js'
 
 export const ADMIN_CHAT_ID = -1001234567890
 export const WEBHOOK_SECRET = 'test_webhook_secret-123'
@@ -78,6 +79,7 @@ export async function startBotApp (t: TestContext, options: BotAppOptions = {}):
     kv,
     clock,
     rateLimiter,
+    payLinkKey: TEST_PAY_LINK_KEY,
     telegram: { token: emulator.token, apiRoot: emulator.url!, ...(options.onFatal !== undefined ? { onFatal: options.onFatal } : {}) }
   }))
   t.after(() => app.close())

@@ -10,6 +10,7 @@ import { FakeClock } from '../../src/domain/shared/clock.js'
 import { buildTestApp } from '../helpers/app.js'
 import { createTestDb } from '../helpers/db.js'
 import { seedOrder } from '../integration/payme-ledger-fixtures.js'
+import { payPath } from '../helpers/pay-links.js'
 
 const KEY = 'Zq8#Hn2!Vt5&Lm9@Rc4%Xw7^Bp1*Ks6$Dg3J'
 const TOKEN = 'issue-13-admin-token-0123456789'
@@ -37,11 +38,11 @@ test('a Payme transaction past its 12 hours by Payme\'s time holds the order for
   })
   assert.equal((created.json() as { result?: { state: number } }).result?.state, 1)
 
-  const heldLink = await app.inject({ url: `/pay/${orderId}/click` })
+  const heldLink = await app.inject({ url: payPath(orderId, 'click') })
   assert.equal(heldLink.statusCode, 409, 'while Payme\'s transaction is live the order is being paid')
 
   clock.advance(2 * 60_000)
-  const link = await app.inject({ url: `/pay/${orderId}/click` })
+  const link = await app.inject({ url: payPath(orderId, 'click') })
   assert.equal(link.statusCode, 302, 'past Payme\'s 12 hours the pay link offers the order again')
   const cancel = await app.inject({ method: 'POST', url: `/api/v1/orders/${orderId}/cancel`, headers: { authorization: `Bearer ${TOKEN}` } })
   assert.equal(cancel.statusCode, 200, `the admin cancel sees the same: ${cancel.body}`)

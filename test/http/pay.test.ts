@@ -8,6 +8,7 @@ import { FakeClock } from '../../src/domain/shared/clock.js'
 import { buildTestApp } from '../helpers/app.js'
 import { createTestDb } from '../helpers/db.js'
 import { seedOrder } from '../integration/payme-ledger-fixtures.js'
+import { payPath } from '../helpers/pay-links.js'
 
 const KEY = 'test-payme-key-0123456789'
 const BOTH = {
@@ -28,12 +29,12 @@ async function setup (t: TestContext, env: Record<string, string> = BOTH) {
 test('pay link redirects a payable order to Payme and to Click', async (t) => {
   const { app, clock, db } = await setup(t)
   const { orderId } = await seedOrder(db, { now: clock.now(), language: 'uz' })
-  const payme = await app.inject({ url: `/pay/${orderId}/payme` })
+  const payme = await app.inject({ url: payPath(orderId, 'payme') })
   assert.equal(payme.statusCode, 302)
   const location = String(payme.headers.location)
   assert.ok(location.startsWith('https://checkout.paycom.uz/'))
   assert.deepEqual(parsePaymeCheckoutUrl(location), { m: BOTH.PAYME_MERCHANT_ID, 'ac.order_id': orderId, a: '12500000', l: 'uz' })
-  const click = await app.inject({ url: `/pay/${orderId}/click` })
+  const click = await app.inject({ url: payPath(orderId, 'click') })
   assert.equal(click.statusCode, 302)
   assert.equal(click.headers.location, `https://my.click.uz/services/pay?service_id=12345&merchant_id=6789&amount=125000.00&transaction_param=${orderId}`)
 })
@@ -53,22 +54,22 @@ test('pay link pages: 404 unknown, 409 being paid elsewhere and paid, 410 expire
     payload: JSON.stringify({ method: 'CreateTransaction', params: { id: 'a'.repeat(24), time: clock.now(), amount: 12_500_000, account: { order_id: orderId } }, id: 1 })
   })
   assert.equal(created.json().result.state, 1)
-  const held = await app.inject({ url: `/pay/${orderId}/click` })
+  const held = await app.inject({ url: payPath(orderId, 'click') })
   assert.equal(held.statusCode, 409)
   assert.match(held.body, /Оплата уже идёт/)
   assert.match(held.body, /Payme/)
-  assert.equal((await app.inject({ url: `/pay/${orderId}/payme` })).statusCode, 302, 'the holding provider may be reopened')
+  assert.equal((await app.inject({ url: payPath(orderId, 'payme') })).statusCode, 302, 'the holding provider may be reopened')
 
   const paid = await seedOrder(db, { now: clock.now(), state: 'paid', telegramId: 6001 })
-  const paidPage = await app.inject({ url: `/pay/${paid.orderId}/click` })
+  const paidPage = await app.inject({ url: payPath(paid.orderId, 'click') })
   assert.equal(paidPage.statusCode, 409)
   assert.match(paidPage.body, /Already paid/)
 
   const cancelled = await seedOrder(db, { now: clock.now(), state: 'cancelled' })
-  assert.equal((await app.inject({ url: `/pay/${cancelled.orderId}/payme` })).statusCode, 410)
+  assert.equal((await app.inject({ url: payPath(cancelled.orderId, 'payme') })).statusCode, 410)
   const expiring = await seedOrder(db, { now: clock.now(), ttlMs: 1000, telegramId: 6002 })
   clock.advance(1000)
-  const expired = await app.inject({ url: `/pay/${expiring.orderId}/payme` })
+  const expired = await app.inject({ url: payPath(expiring.orderId, 'payme') })
   assert.equal(expired.statusCode, 410)
   assert.match(expired.body, /expired/)
 })
@@ -76,11 +77,11 @@ test('pay link pages: 404 unknown, 409 being paid elsewhere and paid, 410 expire
 test('pay link answers 503 for a provider that is not configured or not offered for the order', async (t) => {
   const { app, clock, db } = await setup(t, { PAYME_MERCHANT_ID: BOTH.PAYME_MERCHANT_ID, PAYME_KEY: KEY })
   const { orderId } = await seedOrder(db, { now: clock.now() })
-  const click = await app.inject({ url: `/pay/${orderId}/click` })
+  const click = await app.inject({ url: payPath(orderId, 'click') })
   assert.equal(click.statusCode, 503)
   assert.match(click.body, /Click is not available/)
-  assert.equal((await app.inject({ url: `/pay/${orderId}/stripe` })).statusCode, 503)
+  assert.equal((await app.inject({ url: payPath(orderId, 'stripe') })).statusCode, 503)
   const usd = await seedOrder(db, { now: clock.now(), currency: 'USD', amount: 500 })
-  assert.equal((await app.inject({ url: `/pay/${usd.orderId}/payme` })).statusCode, 503)
-  assert.equal((await app.inject({ url: `/pay/${orderId}/bitcoin` })).statusCode, 404)
+  assert.equal((await app.inject({ url: payPath(usd.orderId, 'payme') })).statusCode, 503)
+  assert.equal((await app.inject({ url: payPath(orderId, 'bitcoin') })).statusCode, 404)
 })

@@ -8,6 +8,7 @@ import { FakeClock } from '../../src/domain/shared/clock.js'
 import { buildTestApp } from '../helpers/app.js'
 import { createTestDb } from '../helpers/db.js'
 import { seedOrder } from '../integration/payme-ledger-fixtures.js'
+import { payPath } from '../helpers/pay-links.js'
 
 const TOKEN = 'test-admin-token-ratelimit-0001'
 const PROVIDERS = {
@@ -52,16 +53,16 @@ test('pay link: pay.open per order gives the 429 HTML page with Retry-After', as
   const database = await createTestDb(t)
   const { app } = await buildTestApp(t, { database, clock, env: { ...PROVIDERS, ...limits({ 'pay.open': 2, 'public.ip': 100 }) } })
   const { orderId } = await seedOrder(database.db, { now: clock.now(), language: 'uz' })
-  assert.equal((await app.inject({ url: `/pay/${orderId}/payme` })).statusCode, 302)
-  assert.equal((await app.inject({ url: `/pay/${orderId}/click` })).statusCode, 302)
-  const refused = await app.inject({ url: `/pay/${orderId}/payme` })
+  assert.equal((await app.inject({ url: payPath(orderId, 'payme') })).statusCode, 302)
+  assert.equal((await app.inject({ url: payPath(orderId, 'click') })).statusCode, 302)
+  const refused = await app.inject({ url: payPath(orderId, 'payme') })
   assert.equal(refused.statusCode, 429)
   assert.match(String(refused.headers['content-type']), /text\/html/)
   const seconds = retryAfterOf(refused.headers)
   assert.match(refused.body, /Too many attempts/)
   assert.ok(refused.body.includes(`Try again in ${seconds} s.`), refused.body)
   const { orderId: second } = await seedOrder(database.db, { now: clock.now(), language: 'uz' })
-  assert.equal((await app.inject({ url: `/pay/${second}/payme` })).statusCode, 302, 'another order has its own quota')
+  assert.equal((await app.inject({ url: payPath(second, 'payme') })).statusCode, 302, 'another order has its own quota')
 })
 
 test('pay link: public.ip per IP refuses a client opening many orders, not other clients', async (t) => {

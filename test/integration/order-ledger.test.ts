@@ -48,7 +48,7 @@ test('the price snapshot survives a later price change and history starts at pen
   const p = await mk(1_000_000, null)
   const order = await place([{ productId: p.id, quantity: 3 }])
   await db.update(product).set({ priceAmount: 5 }).where(eq(product.id, p.id))
-  const view = await getOrderView(db, order.id, { publicUrl: 'http://x', offer: { configured: ['payme'] } })
+  const view = await getOrderView(db, order.id, { payUrl: (id, provider) => `http://x/pay/${id}/${provider}`, offer: { configured: ['payme'] } })
   assert.deepEqual(view!.total, { amount: 3_000_000, currency: 'UZS' })
   assert.deepEqual(view!.items[0]!.price, { amount: 1_000_000, currency: 'UZS' })
   assert.deepEqual(view!.history.map((h) => [h.from, h.to]), [[null, 'pending']])

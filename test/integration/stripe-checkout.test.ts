@@ -8,11 +8,12 @@ import { expireOrders } from '../../src/usecases/expire-orders.js'
 import { closeDueStripeCheckouts } from '../../src/usecases/stripe-payments.js'
 import { historyOf, orderRow, outboxRows, paymentsOf, productRow, seedOrder } from './payme-ledger-fixtures.js'
 import { ADMIN, attemptsOf, sessionIdOf, setupStripe } from './stripe-fixtures.js'
+import { payPath } from '../helpers/pay-links.js'
 
 test('stripe: a paid Checkout Session goes from the pay link to a paid order with one order.paid row', async (t) => {
   const { app, db, clock, emulator } = await setupStripe(t)
   const { orderId, productId } = await seedOrder(db, { now: clock.now(), amount: 1234, currency: 'USD', ttlMs: 2 * 3600_000 })
-  const first = await app.inject({ url: `/pay/${orderId}/stripe` })
+  const first = await app.inject({ url: payPath(orderId, 'stripe') })
   assert.equal(first.statusCode, 302)
   const sessionId = sessionIdOf(String(first.headers.location))
   const creates = emulator.requests.filter((r) => r.method === 'POST' && r.path === '/v1/checkout/sessions')
@@ -28,7 +29,7 @@ test('stripe: a paid Checkout Session goes from the pay link to a paid order wit
   // the order expires in 2 h: the session ends with it
   assert.equal(Number(sent.params.expires_at), Math.floor((clock.now() + 2 * 3600_000) / 1000))
 
-  const again = await app.inject({ url: `/pay/${orderId}/stripe` })
+  const again = await app.inject({ url: payPath(orderId, 'stripe') })
   assert.equal(again.headers.location, first.headers.location, 'the open session is reused')
   assert.equal(emulator.requests.filter((r) => r.path === '/v1/checkout/sessions').length, 1)
 
@@ -52,19 +53,19 @@ test('stripe: a paid Checkout Session goes from the pay link to a paid order wit
 test('stripe: totals outside the bounds are refused before any call and failed calls retry with the same key', async (t) => {
   const { app, db, clock, emulator } = await setupStripe(t)
   const small = await seedOrder(db, { now: clock.now(), amount: 49, currency: 'USD' })
-  assert.equal((await app.inject({ url: `/pay/${small.orderId}/stripe` })).statusCode, 503)
+  assert.equal((await app.inject({ url: payPath(small.orderId, 'stripe') })).statusCode, 503)
   const large = await seedOrder(db, { now: clock.now(), amount: 100_000_000, currency: 'USD' })
-  assert.equal((await app.inject({ url: `/pay/${large.orderId}/stripe` })).statusCode, 503)
+  assert.equal((await app.inject({ url: payPath(large.orderId, 'stripe') })).statusCode, 503)
   assert.equal(emulator.requests.length, 0, 'no call to Stripe')
 
   const { orderId } = await seedOrder(db, { now: clock.now(), amount: 500, currency: 'JPY' })
   emulator.faults.inject({ kind: 'api_error', path: '/v1/checkout/sessions', times: 3 })
-  const failed = await app.inject({ url: `/pay/${orderId}/stripe` })
+  const failed = await app.inject({ url: payPath(orderId, 'stripe') })
   assert.equal(failed.statusCode, 503)
   assert.match(failed.body, /did not answer in time for order \d+\. Nothing was charged\. Open the link again/, 'a "try again" page')
   assert.equal(failed.headers['retry-after'], '5')
   assert.equal((await attemptsOf(db, orderId))[0]!.status, 'creating', 'the attempt is left for a retry')
-  const retried = await app.inject({ url: `/pay/${orderId}/stripe` })
+  const retried = await app.inject({ url: payPath(orderId, 'stripe') })
   assert.equal(retried.statusCode, 302)
   const keys = emulator.requests.filter((r) => r.path === '/v1/checkout/sessions').map((r) => r.idempotencyKey)
   assert.ok(keys.length >= 2)
@@ -85,16 +86,16 @@ test('stripe: an authentication error takes Stripe off the pay link for five min
   }
   assert.ok((await payUrls()).includes('stripe'))
   emulator.faults.inject({ kind: 'auth', times: 1 })
-  assert.equal((await app.inject({ url: `/pay/${orderId}/stripe` })).statusCode, 503)
+  assert.equal((await app.inject({ url: payPath(orderId, 'stripe') })).statusCode, 503)
   assert.ok(logs.some((l) => l.includes('STRIPE AUTHENTICATION FAILED')), 'logged loudly')
   assert.ok(!(await payUrls()).includes('stripe'), 'not offered while disabled')
   const calls = emulator.requests.length
   clock.advance(4 * 60_000)
-  assert.equal((await app.inject({ url: `/pay/${orderId}/stripe` })).statusCode, 503)
+  assert.equal((await app.inject({ url: payPath(orderId, 'stripe') })).statusCode, 503)
   assert.equal(emulator.requests.length, calls, 'not even tried while disabled')
   clock.advance(60_000)
   assert.ok((await payUrls()).includes('stripe'), 'offered again after five minutes')
-  const back = await app.inject({ url: `/pay/${orderId}/stripe` })
+  const back = await app.inject({ url: payPath(orderId, 'stripe') })
   assert.equal(back.statusCode, 302)
   assert.equal((await orderRow(db, orderId)).state, 'pending')
 })
@@ -102,7 +103,7 @@ test('stripe: an authentication error takes Stripe off the pay link for five min
 test('stripe: order expiry expires the open Checkout Session through the API first', async (t) => {
   const { app, db, clock, emulator, stripe } = await setupStripe(t)
   const { orderId, productId } = await seedOrder(db, { now: clock.now(), amount: 2000, currency: 'EUR' })
-  const res = await app.inject({ url: `/pay/${orderId}/stripe` })
+  const res = await app.inject({ url: payPath(orderId, 'stripe') })
   const sessionId = sessionIdOf(String(res.headers.location))
   // a 30-minute order gets Stripe's minimum window plus a minute of skew
   assert.equal(emulator.retrieve(sessionId)!.expires_at, Math.floor(clock.now() / 1000) + 31 * 60)

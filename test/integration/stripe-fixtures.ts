@@ -20,6 +20,7 @@ import { buildTestApp } from '../helpers/app.js'
 import { createTestDb } from '../helpers/db.js'
 import assert from 'node:assert/strict'
 import { orderRow, seedOrder } from './payme-ledger-fixtures.js'
+import { payPath } from '../helpers/pay-links.js'
 
 export const ADMIN = 'stripe-test-admin-token-0123456789'
 export const auth = { authorization: `Bearer ${ADMIN}` }
@@ -65,7 +66,7 @@ export async function setupStripe (t: TestContext, env: Record<string, string> =
   emulator.addWebhookEndpoint(await forwarder(t, app))
   const silent = { error () {}, warn () {}, info () {} }
   const gateway = createStripeGateway({ stripe: createStripeClient(config.stripe!, { maxNetworkRetries: 0 }), clock, logger: silent, minAmounts: { ...STRIPE_DEFAULT_MIN_AMOUNTS, ...config.stripeMinAmounts } })
-  const stripe: StripeDeps = { ledger: createStripeLedger(database.db), gateway, clock, publicUrl: 'https://shop.example', logger: silent }
+  const stripe: StripeDeps = { ledger: createStripeLedger(database.db), gateway, clock, payUrl: (orderId) => `https://shop.example${payPath(orderId, 'stripe')}`, logger: silent }
   return { app, db: database.db, clock, emulator, logs, stripe }
 }
 
@@ -73,7 +74,7 @@ export async function setupStripe (t: TestContext, env: Record<string, string> =
 /** A USD order paid through the pay link, hosted Checkout and the signed webhook. */
 export async function paidStripeOrder (s: StripeSetup, amount = 5000): Promise<{ orderId: string, productId: string }> {
   const { orderId, productId } = await seedOrder(s.db, { now: s.clock.now(), amount, currency: 'USD' })
-  const res = await s.app.inject({ url: `/pay/${orderId}/stripe` })
+  const res = await s.app.inject({ url: payPath(orderId, 'stripe') })
   s.emulator.completeCheckout(sessionIdOf(String(res.headers.location)))
   await s.emulator.idle()
   assert.equal((await orderRow(s.db, orderId)).state, 'paid')

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { historyOf, orderRow, outboxRows, paymentsOf, seedOrder } from './payme-ledger-fixtures.js'
 import { ADMIN, refundsOf, sessionIdOf, setupStripe, stripeEvents } from './stripe-fixtures.js'
+import { payPath } from '../helpers/pay-links.js'
 
 const intent = (orderId: string, amount: number) => ({
   id: `pi_test_${orderId}`, object: 'payment_intent', amount, amount_received: amount, currency: 'usd', status: 'succeeded', livemode: false, metadata: { order_id: orderId }
@@ -58,7 +59,7 @@ test('stripe: the same event delivered 20 times at once makes one transition', a
 test('stripe: events in reverse order still pay once and a late expiry leaves the order paid', async (t) => {
   const { app, db, clock, emulator } = await setupStripe(t)
   const { orderId } = await seedOrder(db, { now: clock.now(), amount: 2500, currency: 'USD' })
-  const res = await app.inject({ url: `/pay/${orderId}/stripe` })
+  const res = await app.inject({ url: payPath(orderId, 'stripe') })
   const sessionId = sessionIdOf(String(res.headers.location))
   emulator.pauseWebhooks()
   emulator.completeCheckout(sessionId)
@@ -76,7 +77,7 @@ test('stripe: events in reverse order still pay once and a late expiry leaves th
 test('stripe: unpaid completion waits for the delayed payment; unknown orders and types are acknowledged', async (t) => {
   const { app, db, clock, emulator } = await setupStripe(t)
   const { orderId } = await seedOrder(db, { now: clock.now(), amount: 2500, currency: 'EUR' })
-  const res = await app.inject({ url: `/pay/${orderId}/stripe` })
+  const res = await app.inject({ url: payPath(orderId, 'stripe') })
   const sessionId = sessionIdOf(String(res.headers.location))
   emulator.sendEvent('checkout.session.completed', { ...emulator.retrieve(sessionId)!, status: 'complete', payment_status: 'unpaid' })
   emulator.sendEvent('checkout.session.completed', { id: 'cs_test_x', object: 'checkout.session', status: 'complete', payment_status: 'paid', amount_total: 100, currency: 'usd', payment_intent: 'pi_x', metadata: { order_id: '999999' }, client_reference_id: '999999' })
@@ -92,7 +93,7 @@ test('stripe: unpaid completion waits for the delayed payment; unknown orders an
 test('stripe: a payment landing for a cancelled order is refunded automatically and the merchant told', async (t) => {
   const { app, db, clock, emulator } = await setupStripe(t)
   const { orderId } = await seedOrder(db, { now: clock.now(), amount: 3000, currency: 'USD' })
-  const res = await app.inject({ url: `/pay/${orderId}/stripe` })
+  const res = await app.inject({ url: payPath(orderId, 'stripe') })
   const sessionId = sessionIdOf(String(res.headers.location))
   const cancel = await app.inject({ method: 'POST', url: `/api/v1/orders/${orderId}/cancel`, headers: { authorization: `Bearer ${ADMIN}` }, payload: {} })
   assert.equal(cancel.statusCode, 200)

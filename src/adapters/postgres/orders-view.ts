@@ -23,7 +23,7 @@ export async function getOrderView (db: Db, orderId: string, options: OrderViewO
   const payUrls: Partial<Record<ProviderName, string>> = {}
   if (order.state === 'pending') {
     const offered = offeredProviders({ total: order.total, hasDigital: order.items.some((i) => i.kind === 'digital'), hasPhysical: order.items.some((i) => i.kind === 'physical') }, options.offer)
-    for (const provider of offered) payUrls[provider] = `${options.publicUrl}/pay/${order.id}/${provider}`
+    for (const provider of offered) payUrls[provider] = options.payUrl(order.id, provider)
   }
   return {
     id: order.id,

@@ -11,6 +11,7 @@ import type { Metrics } from '../../metrics.js'
 import type { BotStore, StarsPayments } from '../../usecases/bot-ports.js'
 import type { ShopStore } from '../../usecases/ports.js'
 import type { OfferConfig } from '../../domain/orders/offered-providers.js'
+import type { ProviderName } from '../../domain/payments/payment.js'
 import type { Clock } from '../../domain/shared/clock.js'
 import type { ActivityLog, KeyValue, RateLimiter, SessionStore, Uniques } from '../../usecases/ports-kv.js'
 import type { CatalogReads } from '../../usecases/catalog-reads.js'
@@ -35,6 +36,8 @@ export interface TelegramRuntimeOptions {
   sessions: SessionStore<BotSession>
   /** True when an error says the database could not be reached (the update is then redelivered). */
   isDatabaseUnavailable(error: unknown): boolean
+  /** The order's signed pay link (`GET /pay/:orderId/:provider?t=`). */
+  payUrl(orderId: string, provider: ProviderName): string
   limiter: RateLimiter
   store: BotStore
   shop: ShopStore
@@ -103,7 +106,7 @@ export function createTelegramRuntime (options: TelegramRuntimeOptions): Telegra
       activity: options.activity,
       uniques: options.uniques,
       catalog: options.catalog,
-      payUrl: (orderId, provider) => `${publicUrl}/pay/${orderId}/${provider}`,
+      payUrl: options.payUrl,
       adminChat
     }
   })
