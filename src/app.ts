@@ -66,6 +66,8 @@ export interface AppServices {
   telegram?: AppTelegram
   /** The periodic jobs (expiry, outbox, Stripe refunds, audit prune): started on listen, stopped on close. */
   jobs: { start(): void, stop(): Promise<void> }
+  /** Sandbox mode only (no BOT_TOKEN): the `/sandbox` routes, built by compose.ts. */
+  sandbox?: { routes: (app: FastifyInstance) => Promise<void> }
 }
 
 declare module 'fastify' {
@@ -112,6 +114,9 @@ export async function buildApp (services: AppServices): Promise<App> {
     app.addHook('onListen', async () => { await telegram.start() })
     app.addHook('onClose', async () => { await telegram.stop() })
   }
+  // --- sandbox (DESIGN.md "The sandbox"): every /sandbox route, only in sandbox mode; otherwise they answer 404
+  if (services.sandbox !== undefined) await app.register(services.sandbox.routes)
+  // --- end sandbox
   app.addHook('onListen', async () => { services.jobs.start() })
   app.addHook('onClose', async () => { await services.jobs.stop() })
   return app as unknown as App

@@ -51,13 +51,19 @@ import { createBackgroundJobs } from './jobs/background-jobs.js'
 import { clickOutboxHandlers } from './jobs/click-reversal.js'
 import { createOutboxHandlers } from './jobs/outbox-handlers.js'
 import { starsOutboxHandlers } from './jobs/stars-refund.js'
-import { createTelegramEmulator, type TelegramEmulator } from './sandbox/telegram/index.js'
+import type { TelegramEmulator } from './sandbox/telegram/index.js'
 import { createCatalogReads } from './usecases/catalog-reads.js'
 import { clickRefundProvider, type ClickReversalGateway } from './usecases/click-reversal.js'
 import type { RateLimiter } from './usecases/ports-kv.js'
 import type { StripeGateway } from './usecases/ports-stripe.js'
 import type { StripeDeps } from './usecases/stripe-payments.js'
 import { payProvidersOf, refundProvidersOf, viewOptionsOf } from './compose/providers.js'
+import { sandboxAdminToken, sandboxBanner, seedSandboxCatalog, startSandboxEmulators, type SandboxEmulators } from './compose/sandbox.js'
+import { createSandboxRoutes } from './sandbox/http/sandbox-routes.js'
+import type { OffsetClock } from './sandbox/offset-clock.js'
+import type { StripeEmulator } from './sandbox/stripe/index.js'
+import { expireOrders } from './usecases/expire-orders.js'
+import { closeDueStripeCheckouts } from './usecases/stripe-payments.js'
 import { createPayLinks } from './compose/pay-links.js'
 import type { PayLinks } from './usecases/ports.js'
 
@@ -83,14 +89,30 @@ export interface BaseDeps {
 }
 
 /** The services, plus the storage they were built over. */
-export interface Services extends AppServices {
+export interface Services extends Omit<AppServices, 'sandbox'> {
   database: Database
   kv: KvStore
 }
 
+/** Sandbox mode (no BOT_TOKEN): the emulators, the offset clock, the admin token and the banner. */
+export interface SandboxDeps {
+  /** The `/sandbox` routes buildApp registers. */
+  routes: NonNullable<AppServices['sandbox']>['routes']
+  /** The built-in Bot API emulator the bot talks to, on a loopback port. */
+  telegram: TelegramEmulator
+  /** The Stripe emulator, when Stripe is simulated. */
+  stripe?: StripeEmulator
+  clock: OffsetClock
+  /** The write admin token kept in DATA_DIR. */
+  adminToken: string
+  /** How many demo products this start added (0 on a catalog that had products). */
+  seeded: number
+  /** The start banner (DESIGN.md), printed by `bozor start`. */
+  banner: string
+}
+
 export interface Deps extends Services {
-  /** Sandbox mode (no BOT_TOKEN): the built-in Bot API emulator the bot talks to, on a loopback port. */
-  sandbox?: { telegram: TelegramEmulator }
+  sandbox?: SandboxDeps
   /** Closes what compose opened, in reverse order. Idempotent. */
   close(): Promise<void>
 }
@@ -103,40 +125,80 @@ export interface ComposeOptions {
 /** Opens storage, runs migrations and builds the services; the result is ready for buildApp. */
 export async function compose (config: Config, options: ComposeOptions = {}): Promise<Deps> {
   const logger = options.logger ?? createLogger({ level: config.server.logLevel, secrets: config.secrets })
-  const clock = options.clock ?? systemClock
   const metrics = createMetrics()
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger: logger.child({ module: 'database' }) })
   let kv: KvStore | undefined
-  let emulator: TelegramEmulator | undefined
+  let emulators: SandboxEmulators | undefined
   try {
     await database.migrate()
-    kv = createKv(config, logger, clock)
+    let clock = options.clock ?? systemClock
     let telegram: BaseDeps['telegram']
     if (config.mode.telegram === 'sandbox') {
-      emulator = createTelegramEmulator({ clock })
-      const { url } = await emulator.start({ host: '127.0.0.1', port: 0 })
-      telegram = { token: emulator.token, apiRoot: url }
+      // the emulators, the sandbox credentials and the offset clock come first: every store is built over them
+      emulators = await startSandboxEmulators(config, clock)
+      config = emulators.config
+      clock = emulators.clock
+      telegram = { token: emulators.telegram.token, apiRoot: emulators.telegram.url as string }
     }
+    kv = createKv(config, logger, clock)
     const payLinkKey = await loadPayLinkKey(database.db)
     const services = composeServices({ config, logger, metrics, clock, database, kv, payLinkKey, ...(telegram !== undefined ? { telegram } : {}) })
-    const opened = { kv, emulator }
+    const sandbox = emulators === undefined ? undefined : await composeSandbox(services, emulators)
+    const opened = { kv, emulators }
     let closing: Promise<void> | undefined
     return {
       ...services,
-      ...(emulator !== undefined ? { sandbox: { telegram: emulator } } : {}),
+      ...(sandbox !== undefined ? { sandbox } : {}),
       close () {
         closing ??= closeAll(logger, database, opened)
         return closing
       }
     }
   } catch (error) {
-    await closeAll(logger, database, { kv, emulator })
+    await closeAll(logger, database, { kv, emulators })
     throw error
   }
 }
 
-async function closeAll (logger: Logger, database: Database, opened: { kv: KvStore | undefined, emulator: TelegramEmulator | undefined }): Promise<void> {
-  await opened.emulator?.close().catch((error: unknown) => logger.warn({ err: error }, 'stopping the Telegram emulator failed'))
+/** The sandbox's data (demo catalog, admin token) and its routes, over the built services. */
+async function composeSandbox (services: Services, emulators: SandboxEmulators): Promise<SandboxDeps> {
+  const { config, database, kv, logger } = services
+  const db = database.db
+  const seeded = await seedSandboxCatalog(db, createCache({ kv, cluster: config.redis?.cluster === true, logger: logger.child({ module: 'cache' }) }))
+  if (seeded > 0) logger.info({ products: seeded }, 'sandbox: seeded the demo catalog')
+  const adminToken = await sandboxAdminToken(db, config.dataDir, logger)
+  const shop = createPostgresShop(db)
+  const orders = createPayLinkStore(db)
+  const stripe = services.admin.stripe
+  const { clock, simulated } = emulators
+  const routes = createSandboxRoutes({
+    telegram: emulators.telegram,
+    clock,
+    publicUrl: config.server.publicUrl.replace(/\/+$/, ''),
+    orderState: async (orderId) => {
+      const order = await orders.readOrder(orderId)
+      return order === undefined ? undefined : { id: order.id, state: order.state }
+    },
+    afterClockAdvance: async () => {
+      await expireOrders({ store: shop, now: clock.now(), ...(stripe !== undefined ? { beforeExpire: () => closeDueStripeCheckouts(stripe) } : {}) })
+    },
+    ...(simulated.payme && config.payme !== undefined ? { payme: { merchantId: config.payme.merchantId, key: config.payme.key } } : {}),
+    ...(simulated.click && config.click !== undefined ? { click: { serviceId: config.click.serviceId, secretKey: config.click.secretKey } } : {}),
+    ...(emulators.stripe !== undefined && config.stripe?.apiBase !== undefined ? { stripe: { emulator: emulators.stripe, apiBase: `http://${config.stripe.apiBase.host}:${config.stripe.apiBase.port}` } } : {})
+  })
+  return {
+    routes,
+    telegram: emulators.telegram,
+    ...(emulators.stripe !== undefined ? { stripe: emulators.stripe } : {}),
+    clock,
+    adminToken,
+    seeded,
+    banner: sandboxBanner({ publicUrl: config.server.publicUrl, adminToken, chat: false, apiDocs: false })
+  }
+}
+
+async function closeAll (logger: Logger, database: Database, opened: { kv: KvStore | undefined, emulators: SandboxEmulators | undefined }): Promise<void> {
+  await opened.emulators?.close().catch((error: unknown) => logger.warn({ err: error }, 'stopping the sandbox emulators failed'))
   await opened.kv?.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the key-value store failed'))
   await database.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the database failed'))
 }

@@ -30,6 +30,8 @@ export async function main (options: StartOptions = {}): Promise<void> {
     process.exit(1)
   }
   const running = server
+  // sandbox mode (no BOT_TOKEN): the banner of DESIGN.md "The sandbox", on stdout for the newcomer
+  if (running.deps.sandbox !== undefined) process.stdout.write(`\n${running.deps.sandbox.banner}\n`)
   let signalled = false
   const onSignal = (signal: NodeJS.Signals): void => {
     if (signalled) return

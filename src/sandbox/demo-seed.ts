@@ -1,7 +1,8 @@
 /**
  * The demo catalog (`bozor seed --demo`, and sandbox mode's first start): a few products in
  * every currency the providers take, digital and physical, titled in en, ru and uz. Fixed ids
- * make it idempotent: seeding twice adds nothing.
+ * make it idempotent: seeding twice adds nothing. The ids have the shape of generated ones
+ * (26 characters of Crockford base32), which the bot's callback data and deep links expect.
  */
 
 /** Where the demo catalog goes: rows whose ids exist already are skipped. */
@@ -10,14 +11,14 @@ export interface DemoCatalogStore {
 }
 
 export const DEMO_CATEGORIES = [
-  { id: 'cat_demo_digital', title: { en: 'Digital goods', ru: 'Цифровые товары', uz: 'Raqamli mahsulotlar' }, position: 1 },
-  { id: 'cat_demo_merch', title: { en: 'Merch', ru: 'Мерч', uz: 'Merch' }, position: 2 }
+  { id: 'cat_d3m0dgt0000000000000000000', title: { en: 'Digital goods', ru: 'Цифровые товары', uz: 'Raqamli mahsulotlar' }, position: 1 },
+  { id: 'cat_d3m0mrch000000000000000000', title: { en: 'Merch', ru: 'Мерч', uz: 'Merch' }, position: 2 }
 ]
 
 export const DEMO_PRODUCTS = [
   {
-    id: 'prd_demo_ebook',
-    categoryId: 'cat_demo_digital',
+    id: 'prd_d3m0ebk0000000000000000000',
+    categoryId: 'cat_d3m0dgt0000000000000000000',
     title: { en: 'Uzbek cookbook (e-book)', ru: 'Узбекская кухня (эл. книга)', uz: 'O\'zbek oshxonasi (e-kitob)' },
     description: { en: 'A PDF with 40 recipes.', ru: 'PDF с 40 рецептами.', uz: '40 ta retseptli PDF.' },
     priceAmount: 4_900_000,
@@ -27,8 +28,8 @@ export const DEMO_PRODUCTS = [
     stock: null
   },
   {
-    id: 'prd_demo_course',
-    categoryId: 'cat_demo_digital',
+    id: 'prd_d3m0crs0000000000000000000',
+    categoryId: 'cat_d3m0dgt0000000000000000000',
     title: { en: 'Photo course', ru: 'Курс фотографии', uz: 'Fotografiya kursi' },
     description: { en: 'Ten video lessons.', ru: 'Десять видеоуроков.', uz: 'O\'nta video dars.' },
     priceAmount: 1500,
@@ -38,8 +39,8 @@ export const DEMO_PRODUCTS = [
     stock: null
   },
   {
-    id: 'prd_demo_sticker',
-    categoryId: 'cat_demo_digital',
+    id: 'prd_d3m0stkr000000000000000000',
+    categoryId: 'cat_d3m0dgt0000000000000000000',
     title: { en: 'Sticker pack', ru: 'Набор стикеров', uz: 'Stikerlar to\'plami' },
     description: { en: 'Paid in Telegram Stars.', ru: 'Оплата в Telegram Stars.', uz: 'Telegram Stars bilan to\'lanadi.' },
     priceAmount: 50,
@@ -49,8 +50,8 @@ export const DEMO_PRODUCTS = [
     stock: null
   },
   {
-    id: 'prd_demo_tshirt',
-    categoryId: 'cat_demo_merch',
+    id: 'prd_d3m0tshrt00000000000000000',
+    categoryId: 'cat_d3m0mrch000000000000000000',
     title: { en: 'Bozor T-shirt', ru: 'Футболка Bozor', uz: 'Bozor futbolkasi' },
     description: { en: 'Cotton, size M.', ru: 'Хлопок, размер M.', uz: 'Paxta, M o\'lcham.' },
     priceAmount: 12_000_000,

@@ -237,6 +237,9 @@ export class TelegramEmulator {
   /** A callback query made by pressButton, with the bot's answer once answered. */
   callbackQuery (id: string): CallbackRecord | undefined { return this.#core.state.callbacks.get(id) }
 
+  /** Where a file came from: the URL the bot sent it by, or `upload` (the web chat shows URL photos). */
+  fileSource (fileId: string): string | undefined { return this.#core.state.files.get(fileId)?.source }
+
   /** A payment made by payInvoice, by telegram_payment_charge_id. */
   charge (id: string): ChargeRecord | undefined { return this.#core.state.charges.get(id) }
 
