@@ -77,7 +77,7 @@ function renderUsers () {
 function keyboardOf (entry) {
   const rows = entry.replyMarkup && entry.replyMarkup.inline_keyboard
   if (!rows) return undefined
-  return el('div', { className: 'keyboard' }, rows.map((row) => el('div', { className: 'row' }, row.map((button) => {
+  return el('div', { className: 'keyboard' }, rows.filter((row) => row.length > 0).map((row) => el('div', { className: 'row' }, row.map((button) => {
     if (button.url) return el('a', { href: button.url, target: '_blank', rel: 'noopener', text: button.text })
     if (button.pay) return el('button', { type: 'button', text: button.text, onclick: () => openInvoice(entry) })
     return el('button', { type: 'button', text: button.text, onclick: () => press(entry.messageId, button.callback_data) })
@@ -90,7 +90,7 @@ function linkCommands (root) {
   const nodes = []
   while (walker.nextNode()) if (walker.currentNode.parentElement.closest('a, code, pre') === null) nodes.push(walker.currentNode)
   for (const node of nodes) {
-    const parts = node.textContent.split(/(\/[a-z][a-z0-9_]{0,31})\b/)
+    const parts = node.textContent.split(/((?<![\w/.:@-])\/[a-z][a-z0-9_]{0,31})(?![\w/.])/)
     if (parts.length === 1) continue
     node.replaceWith(...parts.map((part, i) => i % 2 === 1
       ? el('a', { href: '#', className: 'cmd', text: part, onclick: (event) => { event.preventDefault(); send({ text: part }) } })
