@@ -12,8 +12,17 @@ import { findMigrationsFolder, IN_MEMORY, openDatabase, type Database } from '..
 import { fromPglite } from '../../src/adapters/postgres/pglite.js'
 import * as schema from '../../src/adapters/postgres/schema.js'
 
-/** Name of the migrated template database every services-leg test database is cloned from. */
-export const TEMPLATE_DATABASE = 'bozor_template'
+let template: string | undefined
+
+/**
+ * Name of the migrated template database every services-leg test database is cloned from, one
+ * per content of migrations/: checkouts with other migrations testing against the same server
+ * at the same time keep their own template instead of rebuilding each other's.
+ */
+export function templateDatabase (): string {
+  template ??= `bozor_template_${migrationsHash().slice(0, 12)}`
+  return template
+}
 
 /** A node:test TestContext, or anything with `after` (then the database is always dropped). */
 export interface TestDbContext {
@@ -81,7 +90,7 @@ export async function createTestDb (t: TestDbContext): Promise<Database> {
   let fromTemplate = true
   await withAdminClient(async (client) => {
     try {
-      await client.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DATABASE}`)
+      await client.query(`CREATE DATABASE ${name} TEMPLATE ${templateDatabase()}`)
     } catch (err) {
       // run without scripts/run-tests.ts (no template): migrate an empty database instead
       if ((err as { code?: string }).code !== '3D000') throw err

@@ -3,12 +3,13 @@
 // (test/helpers/db.ts); `pglite` builds the migrated PGlite seed the embedded leg loads its
 // databases from, and the data directories of child processes are copied from (pgliteSeed).
 //
-// The template carries a hash of migrations/ as its comment and is rebuilt only when that hash
-// changes: several test runs may share one server, and dropping the template under a run that is
-// cloning it would fail that run. A rebuild migrates a new database, then swaps it in (dropping
-// the old template, terminating any session on it), all under an advisory lock.
+// The template is named after a hash of migrations/ (templateDatabase), which it also carries as
+// its comment: several test runs, of checkouts with different migrations too, may share one
+// server, and dropping a template under a run that is cloning it would fail that run. A rebuild
+// migrates a new database, then swaps it in (dropping the old template, terminating any session on
+// it), all under an advisory lock.
 import { IN_MEMORY, openDatabase } from '../../src/adapters/postgres/database.js'
-import { databaseUrlFor, migrationsHash, pgliteSeed, TEMPLATE_DATABASE, testDatabaseUrl, withAdminClient } from './db.js'
+import { databaseUrlFor, migrationsHash, pgliteSeed, templateDatabase, testDatabaseUrl, withAdminClient } from './db.js'
 
 export { migrationsHash }
 
@@ -24,21 +25,22 @@ async function migrateInto (name: string): Promise<void> {
 /** Creates or refreshes the template; resolves to what it did. */
 export async function prepareTemplate (): Promise<'up to date' | 'rebuilt'> {
   const hash = migrationsHash()
+  const template = templateDatabase()
   return await withAdminClient(async (client) => {
     await client.query("select pg_advisory_lock(hashtext('bozor:test-template'))")
     try {
       const current = await client.query<{ comment: string | null }>(
         "select shobj_description(oid, 'pg_database') as comment from pg_database where datname = $1",
-        [TEMPLATE_DATABASE]
+        [template]
       )
       if (current.rows[0]?.comment === hash) return 'up to date'
-      const building = `${TEMPLATE_DATABASE}_build`
+      const building = `${template}_build`
       await client.query(`DROP DATABASE IF EXISTS ${building} WITH (FORCE)`)
       await client.query(`CREATE DATABASE ${building}`)
       await migrateInto(building)
       await client.query(`COMMENT ON DATABASE ${building} IS '${hash}'`)
-      await client.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE} WITH (FORCE)`)
-      await client.query(`ALTER DATABASE ${building} RENAME TO ${TEMPLATE_DATABASE}`)
+      await client.query(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`)
+      await client.query(`ALTER DATABASE ${building} RENAME TO ${template}`)
       return 'rebuilt'
     } finally {
       await client.query("select pg_advisory_unlock(hashtext('bozor:test-template'))")
@@ -54,11 +56,11 @@ if (process.argv[1] !== undefined && import.meta.filename === process.argv[1]) {
       console.log(`migrated PGlite seed: ${seed.dump}`)
     } else {
       const outcome = await prepareTemplate()
-      console.log(`template database ${TEMPLATE_DATABASE}: ${outcome}`)
+      console.log(`template database ${templateDatabase()}: ${outcome}`)
     }
     process.exit(0)
   } catch (err) {
-    console.error(what === 'pglite' ? 'could not build the migrated PGlite seed:' : `could not prepare ${TEMPLATE_DATABASE} on ${new URL(testDatabaseUrl()).host}:`, err)
+    console.error(what === 'pglite' ? 'could not build the migrated PGlite seed:' : `could not prepare ${templateDatabase()} on ${new URL(testDatabaseUrl()).host}:`, err)
     process.exit(1)
   }
 }
