@@ -120,3 +120,23 @@ test('sandbox: with BOT_TOKEN set every /sandbox route answers 404', async (t) =
     assert.equal(res.json().code, 'ERR_NOT_FOUND')
   }
 })
+
+test('sandbox: a provider whose variables are set stays the real one; only the others are simulated', async (t) => {
+  const dataDir = tempDataDir(t)
+  const env = await sandboxEnv(t, dataDir, await freePort())
+  const config = loadConfig({ ...env, PAYME_MERCHANT_ID: '5e730e8e0b852a417aa49ceb', PAYME_KEY: 'real-payme-key' })
+  const deps = await compose(config, { logger: createLogger({ level: 'silent', secrets: [] }) })
+  t.after(() => deps.close())
+  assert.equal(deps.config.payme?.checkoutUrl, 'https://checkout.paycom.uz')
+  assert.equal(deps.config.payme?.key, 'real-payme-key')
+  assert.equal(deps.config.click?.checkoutUrl, `${env.PUBLIC_URL!}/sandbox/pay/click`)
+  assert.ok(deps.sandbox?.stripe !== undefined)
+  const app = await buildApp(deps)
+  t.after(() => app.close())
+  const payme = await app.inject({ method: 'POST', url: '/sandbox/pay/payme', payload: { url: 'https://checkout.paycom.uz/bT0x', outcome: 'pay' } })
+  assert.equal(payme.statusCode, 404)
+  assert.equal((await app.inject({ url: '/sandbox/pay/payme/bT0x' })).statusCode, 404)
+  const click = await app.inject({ method: 'POST', url: '/sandbox/pay/click', payload: { url: 'https://elsewhere.example/pay', outcome: 'pay' } })
+  assert.equal(click.statusCode, 400)
+  assert.equal(click.json().code, 'ERR_VALIDATION')
+})
