@@ -14,6 +14,7 @@ import { createTestKv } from './kv.js'
 import { TEST_PAY_LINK_KEY } from './pay-links.js'
 import { systemClock, type Clock } from '../../src/domain/shared/clock.js'
 import { createRateLimiter } from '../../src/adapters/redis/rate-limiter.js'
+import { recordGoldenAnswers } from './golden.js'
 
 export interface TestAppOptions {
   env?: Record<string, string>
@@ -49,6 +50,8 @@ export async function buildTestApp (t: TestContext, options: TestAppOptions = {}
   const clock = options.clock ?? systemClock
   const rateLimiter = options.rateLimiter ?? createRateLimiter({ kv, policies: config.orders.rateLimits, logger, metrics, clock })
   const app = await buildApp(composeServices({ config, logger, metrics, database, kv, clock, rateLimiter, payLinkKey: TEST_PAY_LINK_KEY }))
+  // golden protocol answers (test/helpers/golden.ts): compared when the test ends
+  recordGoldenAnswers(t, app, { wallClock: clock === systemClock })
   t.after(() => app.close())
   return { app, config, logs }
 }

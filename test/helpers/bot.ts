@@ -16,6 +16,7 @@ import { captureStream } from './app.js'
 import { createTestDb } from './db.js'
 import { createTestKv, freePort } from './kv.js'
 import { TEST_PAY_LINK_KEY } from './pay-links.js'
+import { recordGoldenAnswers } from './golden.js'
 
 export const ADMIN_CHAT_ID = -1001234567890
 export const WEBHOOK_SECRET = 'test_webhook_secret-123'
@@ -82,6 +83,8 @@ export async function startBotApp (t: TestContext, options: BotAppOptions = {}):
     payLinkKey: TEST_PAY_LINK_KEY,
     telegram: { token: emulator.token, apiRoot: emulator.url!, ...(options.onFatal !== undefined ? { onFatal: options.onFatal } : {}) }
   }))
+  // golden protocol answers (test/helpers/golden.ts): compared when the test ends
+  recordGoldenAnswers(t, app, { wallClock: clock === systemClock })
   t.after(() => app.close())
   // after hooks run in order: the app stops first, then the Telegram it talks to
   if (options.emulator === undefined) t.after(() => emulator.close())
