@@ -193,7 +193,7 @@ async function composeSandbox (services: Services, emulators: SandboxEmulators):
     clock,
     adminToken,
     seeded,
-    banner: sandboxBanner({ publicUrl: config.server.publicUrl, adminToken, chat: false, apiDocs: false })
+    banner: sandboxBanner({ publicUrl: config.server.publicUrl, adminToken, chat: true, apiDocs: false })
   }
 }
 

@@ -17,6 +17,7 @@ import { createPaymeSimulator } from '../pay/payme-simulator.js'
 import { createSelfPost, listeningBase } from '../pay/self-client.js'
 import { createStripeSimulator } from '../pay/stripe-simulator.js'
 import { ChatLog } from './chat-log.js'
+import { chatRoutes } from './chat-routes.js'
 import { customerApiRoutes } from './customer-api.js'
 import { payRoutes, type ProviderSimulator } from './pay-routes.js'
 
@@ -57,6 +58,7 @@ export function createSandboxRoutes (opts: SandboxRoutesOptions): SandboxRoutes 
         if (base !== undefined && !stripe.emulator.webhookEndpoints.some((e) => e.url === url)) stripe.emulator.addWebhookEndpoint(url)
       })
     }
+    await app.register(chatRoutes)
     await app.register(customerApiRoutes, { telegram: opts.telegram, log, clock: opts.clock, ...(opts.afterClockAdvance !== undefined ? { afterClockAdvance: opts.afterClockAdvance } : {}) })
     await app.register(payRoutes, {
       publicUrl: opts.publicUrl,
