@@ -2,7 +2,7 @@
  * The `bozor` command. `bozor --help` lists what it does.
  */
 import { parseArgs } from 'node:util'
-import { loadConfigOrExit, main } from './main.js'
+import { loadConfigOrExit } from './config.js'
 import { openDatabase, type Database } from './adapters/postgres/database.js'
 import { createAdminToken, revokeAdminToken } from './adapters/postgres/admin-tokens.js'
 import { seedDemoCatalog } from './sandbox/demo-seed.js'
@@ -45,9 +45,12 @@ async function run (argv: string[]): Promise<void> {
     return
   }
   switch (command) {
-    case 'start':
+    case 'start': {
+      // loaded only to serve: the other commands start without the whole app
+      const { main } = await import('./main.js')
       await main()
       return
+    }
     case 'migrate':
       await withDatabase(async () => { process.stdout.write('migrations applied\n') })
       return

@@ -279,6 +279,7 @@ export function composeServices (base: BaseDeps): Services {
       clock,
       logger,
       soleInstance: database.kind === 'pglite',
+      outboxLeaseMs: config.outbox.leaseS * 1000,
       ...(stripe !== undefined ? { stripe } : {}),
       ...(telegram !== undefined ? { notifier: telegram.notifier } : {})
     })

@@ -57,6 +57,8 @@ export interface Config {
     digitalGoodsStarsOnly: boolean
   }
   orders: { ttlS: number, rateLimits: Record<RateLimitPolicy, RateLimitRule[]> }
+  /** OUTBOX_LEASE_S: how long a claimed outbox row stays with a worker that stopped renewing it (a crashed instance's deliveries resume after it). */
+  outbox: { leaseS: number }
   adminToken?: string
   stripe?: StripeConfig
   stripeMinAmounts: Record<string, number>
@@ -201,6 +203,7 @@ export function loadConfig (env: Env): Config {
   const digitalGoodsStarsOnly = r.bool('DIGITAL_GOODS_STARS_ONLY') ?? false
 
   const ttlS = r.int('ORDER_TTL_S', 60, 2_592_000) ?? 1800
+  const outboxLeaseS = r.int('OUTBOX_LEASE_S', 4, 3600) ?? 60
   const rateLimits = parseRateLimits(r)
   const adminToken = r.typed<string>('ADMIN_TOKEN', Type.String({ minLength: 16, maxLength: 512 }), 'must be 16 to 512 characters')
 
@@ -236,6 +239,7 @@ export function loadConfig (env: Env): Config {
     kvPrefix,
     bot: { token, apiRoot, mode, webhookSecret, adminChatId, defaultLanguage, sessionTtlS, webappAuthMaxAgeS, digitalGoodsStarsOnly },
     orders: { ttlS, rateLimits },
+    outbox: { leaseS: outboxLeaseS },
     adminToken,
     stripe,
     stripeMinAmounts,
@@ -326,4 +330,17 @@ function deepFreeze<T> (value: T): T {
     for (const inner of Object.values(value)) deepFreeze(inner)
   }
   return value
+}
+
+/** Reads the environment or exits 1 with every problem listed. */
+export function loadConfigOrExit (env: NodeJS.ProcessEnv = process.env): Config {
+  try {
+    return loadConfig(env)
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`bozor: ${error.message}\n`)
+      process.exit(1)
+    }
+    throw error
+  }
 }

@@ -2,23 +2,12 @@
  * Process entry for `bozor start`: load config, start, trap signals, exit. A bad configuration
  * exits 1 before anything listens; SIGTERM/SIGINT drain within SHUTDOWN_DEADLINE_MS and exit 0.
  */
-import { loadConfig, ConfigError, type Config } from './config.js'
+import { loadConfigOrExit } from './config.js'
 import { startServer, type StartOptions } from './server.js'
 
-export const SHUTDOWN_DEADLINE_MS = 10_000
+export { loadConfigOrExit }
 
-/** Reads the environment or exits 1 with every problem listed. */
-export function loadConfigOrExit (env: NodeJS.ProcessEnv = process.env): Config {
-  try {
-    return loadConfig(env)
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`bozor: ${error.message}\n`)
-      process.exit(1)
-    }
-    throw error
-  }
-}
+export const SHUTDOWN_DEADLINE_MS = 10_000
 
 export async function main (options: StartOptions = {}): Promise<void> {
   const config = loadConfigOrExit()

@@ -31,6 +31,8 @@ export interface BackgroundJobsOptions<Tx> {
   logger: WorkerLogger
   /** Where deliveries go; without a bot they are only logged. */
   notifier?: Notifier
+  /** Outbox lease length [OUTBOX_LEASE_MS]; renewed four times per lease while a row runs. */
+  outboxLeaseMs?: number
   expiryIntervalMs?: number
   outboxIntervalMs?: number
   /** How often provider audit rows older than 90 days are deleted [1 h]. */
@@ -71,7 +73,8 @@ export function createBackgroundJobs<Tx> (options: BackgroundJobsOptions<Tx>): B
 
 function startLoops<Tx> (options: BackgroundJobsOptions<Tx>): { stop(): Promise<void> } {
   const { queue, shop } = options
-  const worker = createOutboxWorker({ queue, clock: options.clock, logger: options.logger, notifier: options.notifier ?? createLoggingNotifier(options.logger), handlers: options.handlers })
+  const leases = options.outboxLeaseMs === undefined ? {} : { leaseMs: options.outboxLeaseMs, leaseRenewMs: Math.max(1000, Math.floor(options.outboxLeaseMs / 4)) }
+  const worker = createOutboxWorker({ queue, clock: options.clock, logger: options.logger, notifier: options.notifier ?? createLoggingNotifier(options.logger), handlers: options.handlers, ...leases })
   const running = new Set<Promise<unknown>>()
   let leasesFreed = options.soleInstance !== true
   const stripe = options.stripe

@@ -90,6 +90,8 @@ async function startChild (t: TestContext, emulator: TelegramEmulator, storage: 
       ADMIN_TOKEN,
       PAYME_MERCHANT_ID: '5e730e8e0b852a417aa49ceb',
       PAYME_KEY,
+      // a killed child's deliveries are taken over after 5 s instead of a minute (PostgreSQL: the lease must expire)
+      OUTBOX_LEASE_S: '5',
       ...storage.env
     }
   })

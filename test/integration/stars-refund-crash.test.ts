@@ -72,7 +72,7 @@ async function startChild (t: TestContext, emulator: TelegramEmulator, storage: 
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   const spawned = spawnBozor(t, 'src/cli.ts', ['start'], {
-    env: { PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: url, LOG_LEVEL: 'info', BOT_TOKEN: emulator.token, TELEGRAM_API_ROOT: emulator.url!, TELEGRAM_MODE: 'polling', ADMIN_TOKEN, ...storage.env }
+    env: { PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: url, LOG_LEVEL: 'info', BOT_TOKEN: emulator.token, TELEGRAM_API_ROOT: emulator.url!, TELEGRAM_MODE: 'polling', ADMIN_TOKEN, OUTBOX_LEASE_S: '5', ...storage.env }
   })
   await spawned.waitForLog('Bozor is listening', WAIT_MS)
   return { ...spawned, url }

@@ -1,12 +1,18 @@
 // Issue 14, part 3: the web chat's page, module and stylesheet, and `/` pointing at the chat, in
 // sandbox mode, each under the CSP (nothing inline, nothing from another origin).
-import { test } from 'node:test'
+import { after, before, test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { startSandbox } from '../helpers/sandbox.js'
+import { startSandbox, type Sandbox } from '../helpers/sandbox.js'
 
-test('the chat page, its module and stylesheet are served under the CSP, and / links to the chat', async (t) => {
-  const { url, server } = await startSandbox(t)
+// one sandbox for the file: these tests only read
+let sandbox: Sandbox
+const cleanups: Array<() => unknown> = []
+before(async () => { sandbox = await startSandbox({ after: (fn: () => unknown) => { cleanups.push(fn) } } as unknown as TestContext) })
+after(async () => { for (const fn of cleanups.reverse()) await fn() })
+
+test('the chat page, its module and stylesheet are served under the CSP, and / links to the chat', async () => {
+  const { url, server } = sandbox
   assert.match(server.deps.sandbox?.banner ?? '', /Chat with the bot: {2}http:\/\/127\.0\.0\.1:\d+\/sandbox\/chat\n/)
   const page = await fetch(`${url}/sandbox/chat`)
   assert.equal(page.status, 200)
@@ -27,8 +33,8 @@ test('the chat page, its module and stylesheet are served under the CSP, and / l
   assert.match(await home.text(), /<a href="\/sandbox\/chat">Chat with your bot/)
 })
 
-test('fuzz: the chat\'s routes with any query answer 200 with their type, never 5xx', async (t) => {
-  const { url } = await startSandbox(t)
+test('fuzz: the chat\'s routes with any query answer 200 with their type, never 5xx', async () => {
+  const { url } = sandbox
   await fc.assert(fc.asyncProperty(
     fc.constantFrom('/sandbox/chat', '/sandbox/chat/chat.js', '/sandbox/chat/chat.css', '/'),
     fc.dictionary(fc.stringMatching(/^[a-z]{1,8}$/), fc.string({ maxLength: 30 }), { maxKeys: 3 }),

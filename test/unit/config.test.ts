@@ -123,3 +123,10 @@ test('a Redis Cluster takes a list of seed URLs and REDIS_URL must be redis://',
   assert.match(problemsOf({ REDIS_URL: 'http://cache' })[0]!, /^REDIS_URL: must be a URL starting with redis:\/\//)
   assert.match(problemsOf({ REDIS_CLUSTER: 'maybe' })[0]!, /^REDIS_CLUSTER: must be true or false/)
 })
+
+test('OUTBOX_LEASE_S defaults to a minute and takes 4 to 3600 seconds', () => {
+  assert.equal(loadConfig({}).outbox.leaseS, 60)
+  assert.equal(loadConfig({ OUTBOX_LEASE_S: '5' }).outbox.leaseS, 5)
+  assert.match(problemsOf({ OUTBOX_LEASE_S: '3' }).join('\n'), /^OUTBOX_LEASE_S: must be an integer from 4 to 3600 \(got "3"\)/m)
+  assert.match(problemsOf({ OUTBOX_LEASE_S: 'soon' }).join('\n'), /^OUTBOX_LEASE_S: must be an integer/m)
+})
