@@ -6,5 +6,11 @@
  */
 export const STYLESHEET = `body { font-family: system-ui, sans-serif; max-width: 32rem; margin: 4rem auto; padding: 0 1rem; color: #222; line-height: 1.45 }
 h1 { font-size: 1.4rem }
+button { display: block; width: 100%; margin: .4rem 0; padding: .7rem; font-size: 1rem; cursor: pointer }
+.error { color: #b00020 }
+table { width: 100%; border-collapse: collapse }
+td { padding: .25rem 0 }
+.total { font-weight: bold }
+.note { color: #666; font-size: .85rem }
 @media (max-width: 420px) { body { margin: 2rem auto } }
 `

@@ -23,9 +23,7 @@ function esc (text: string): string {
 
 function page (status: number, title: string, inner: string): PageResponse {
   const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${esc(title)}</title><style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem}
-button{display:block;width:100%;margin:.4rem 0;padding:.7rem;font-size:1rem;cursor:pointer}.error{color:#b00020}
-table{width:100%;border-collapse:collapse}td{padding:.25rem 0}.total{font-weight:bold}.note{color:#666;font-size:.85rem}</style></head>
+<title>${esc(title)}</title><link rel="stylesheet" href="/assets/bozor.css"></head>
 <body><p class="note">Bozor sandbox · Stripe test mode</p><h1>${esc(title)}</h1>${inner}</body></html>`
   return { status, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }, body }
 }
