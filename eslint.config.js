@@ -31,12 +31,12 @@ const drivenAdapter = (name) => restrict([`src/adapters/${name}/**/*.ts`], [
 export default [
   ...neostandard({ ts: true, ignores: ['node_modules/**', 'dist/**', 'data/**', 'coverage/**', 'migrations/**'] }),
   restrict(['src/domain/**/*.ts'], [
-    [['node:*', 'fastify*', 'grammy*', 'drizzle-orm*', 'ioredis*', 'stripe*', 'pg', '@electric-sql/*', '@fastify/*', 'typebox*', 'pino*', 'prom-client'], 'domain imports only domain'],
+    [['node:*', 'fastify*', 'grammy*', 'drizzle-orm*', 'ioredis*', 'stripe', 'stripe/*', 'pg', '@electric-sql/*', '@fastify/*', 'typebox*', 'pino*', 'prom-client'], 'domain imports only domain'],
     [['**/adapters/**', '**/http/**', '**/usecases/**', '**/jobs/**', '**/sandbox/**', '**/logger.js', '**/metrics.js', ...ROOT], 'domain imports only domain']
   ]),
   restrict(['src/usecases/**/*.ts'], [
     [['**/adapters/**', '**/http/**', '**/jobs/**', '**/sandbox/**', '**/logger.js', '**/metrics.js', ...ROOT], 'usecases import domain (and their own ports) only'],
-    [['fastify*', 'grammy*', 'ioredis*', 'stripe*', '@fastify/*', ...SQL], 'usecases import domain (and their own ports) only']
+    [['fastify*', 'grammy*', 'ioredis*', 'stripe', 'stripe/*', '@fastify/*', ...SQL], 'usecases import domain (and their own ports) only']
   ]),
   ...['postgres', 'redis', 'stripe', 'payme', 'click'].map(drivenAdapter),
   restrict(['src/adapters/telegram/**/*.ts'], [

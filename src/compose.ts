@@ -21,19 +21,13 @@ import { openDatabase, type Database } from './adapters/postgres/database.js'
 import { verifyAdminToken } from './adapters/postgres/admin-tokens.js'
 import { loadPayLinkKey } from './adapters/postgres/app-settings.js'
 import { createPostgresBotStore } from './adapters/postgres/bot-store.js'
-import { createClickLedger } from './adapters/postgres/click-ledger.js'
-import { createClickRefundLedger } from './adapters/postgres/click-refunds.js'
 import { createPostgresCustomerDirectory } from './adapters/postgres/customer-directory.js'
 import { isDatabaseUnavailable } from './adapters/postgres/errors.js'
 import { createFulfilmentStore } from './adapters/postgres/fulfilment-store.js'
 import { createPostgresShop } from './adapters/postgres/orders-store.js'
 import { createOutboxQueue } from './adapters/postgres/outbox.js'
 import { createPayLinkStore } from './adapters/postgres/pay-link-store.js'
-import { createPaymeLedger } from './adapters/postgres/payme-ledger.js'
 import { createProviderAudit } from './adapters/postgres/provider-audit.js'
-import { createStarsLedger } from './adapters/postgres/stars-ledger.js'
-import { createStarsRefundStore } from './adapters/postgres/stars-refunds.js'
-import { createRefundStore, createStripeLedger } from './adapters/postgres/stripe-ledger.js'
 import { createActivityLog } from './adapters/redis/activity.js'
 import { createCache } from './adapters/redis/cache.js'
 import type { KvStore } from './adapters/redis/kv-store.js'
@@ -58,6 +52,7 @@ import type { RateLimiter } from './usecases/ports-kv.js'
 import type { StripeGateway } from './usecases/ports-stripe.js'
 import type { StripeDeps } from './usecases/stripe-payments.js'
 import { payProvidersOf, refundProvidersOf, viewOptionsOf } from './compose/providers.js'
+import { clickLedgerOf, clickRefundLedgerOf, paymeLedgerOf, refundStoreOf, starsLedgerOf, starsRefundStoreOf, stripeLedgerOf } from './compose/payments.js'
 import { sandboxAdminToken, sandboxBanner, seedSandboxCatalog, startSandboxEmulators, type SandboxEmulators } from './compose/sandbox.js'
 import { createSandboxRoutes } from './sandbox/http/sandbox-routes.js'
 import type { OffsetClock } from './sandbox/offset-clock.js'
@@ -232,7 +227,7 @@ export function composeServices (base: BaseDeps): Services {
   const stars = telegram === undefined
     ? undefined
     : { accepts: (order: { total: { currency: string } }) => order.total.currency === 'XTR', checkoutUrl: (order: Parameters<typeof telegram.stars.invoiceLink>[0], language: Parameters<typeof telegram.stars.invoiceLink>[1]) => telegram.stars.invoiceLink(order, language) }
-  const clickRefunds = createClickRefundLedger(db)
+  const clickRefunds = clickRefundLedgerOf(db)
   const queue = createOutboxQueue(db)
   return {
     config,
@@ -243,9 +238,9 @@ export function composeServices (base: BaseDeps): Services {
     kv,
     health: { database, kv },
     rateLimiter,
-    ...(config.payme !== undefined ? { payme: { key: config.payme.key, ledger: createPaymeLedger(db), audit, clock } } : {}),
+    ...(config.payme !== undefined ? { payme: { key: config.payme.key, ledger: paymeLedgerOf(db), audit, clock } } : {}),
     // with the Merchant API configured, a payment confirmed too late is reversed automatically
-    ...(config.click !== undefined ? { click: { serviceId: config.click.serviceId, secretKey: config.click.secretKey, ledger: createClickLedger(db, { autoReverse: config.click.merchantUserId !== undefined }), audit, clock } } : {}),
+    ...(config.click !== undefined ? { click: { serviceId: config.click.serviceId, secretKey: config.click.secretKey, ledger: clickLedgerOf(db, { autoReverse: config.click.merchantUserId !== undefined }), audit, clock } } : {}),
     ...(stripe !== undefined && config.stripe !== undefined ? { stripeWebhook: { stripe, webhookSecret: config.stripe.webhookSecret, live: config.stripe.secretKey.startsWith('sk_live_') } } : {}),
     pay: { store: createPayLinkStore(db), providers: payProvidersOf(config, stripe, stars), links: payLinks, defaultLanguage: config.bot.defaultLanguage, clock },
     admin: {
@@ -257,7 +252,7 @@ export function composeServices (base: BaseDeps): Services {
       cache,
       customers: { activity, customers: createPostgresCustomerDirectory(db) },
       refunds: {
-        store: createRefundStore(db),
+        store: refundStoreOf(db),
         providers: refundProvidersOf({
           ...(stripe !== undefined ? { stripe } : {}),
           ...(clickApi !== undefined ? { click: clickRefundProvider({ ledger: clickRefunds, gateway: clickApi, now: () => clock.now() }) } : {}),
@@ -272,7 +267,7 @@ export function composeServices (base: BaseDeps): Services {
       handlers: {
         ...createOutboxHandlers(createFulfilmentStore(db)),
         ...clickOutboxHandlers({ ledger: clickRefunds, gateway: clickApi }),
-        ...starsOutboxHandlers({ store: createStarsRefundStore(db), gateway: telegram?.stars })
+        ...starsOutboxHandlers({ store: starsRefundStoreOf(db), gateway: telegram?.stars })
       },
       shop,
       audit,
@@ -315,7 +310,7 @@ function telegramOf (base: BaseDeps, shared: { rateLimiter: RateLimiter, cache: 
     activity: shared.activity,
     uniques: createUniques({ kv, clock }),
     shop: createPostgresShop(database.db),
-    stars: createStarsLedger(database.db),
+    stars: starsLedgerOf(database.db),
     offer: viewOptionsOf(config, shared.payLinks, shared.stripe).offer,
     metrics: base.metrics
   })
@@ -327,7 +322,7 @@ function stripeDepsOf (base: BaseDeps, payLinks: PayLinks): StripeDeps | undefin
   if (config.stripe === undefined) return undefined
   const logger = base.logger.child({ module: 'stripe' })
   const gateway = base.stripeGateway ?? createStripeGateway({ stripe: createStripeClient(config.stripe), clock, logger, minAmounts: { ...STRIPE_DEFAULT_MIN_AMOUNTS, ...config.stripeMinAmounts } })
-  return { ledger: createStripeLedger(base.database.db), gateway, clock, payUrl: (orderId) => payLinks.url(orderId, 'stripe'), logger }
+  return { ledger: stripeLedgerOf(base.database.db), gateway, clock, payUrl: (orderId) => payLinks.url(orderId, 'stripe'), logger }
 }
 
 /** Click's Merchant API (reversals) when CLICK_MERCHANT_USER_ID is set. */

@@ -9,7 +9,7 @@
  * settle): it is refunded and the customer told in one step.
  *
  * @example
- * const handlers = { ...createOutboxHandlers(store), ...starsOutboxHandlers({ store: createStarsRefundStore(db), gateway }) }
+ * const handlers = { ...createOutboxHandlers(store), ...starsOutboxHandlers({ store: starsRefundStoreOf(db), gateway }) }
  */
 import { money } from '../domain/shared/money.js'
 import { refundLateStarsPayment, type StarsRefundGateway, type StarsRefundOutcome, type StarsRefundStore } from '../usecases/stars-refund.js'

@@ -57,13 +57,13 @@ export type StarsPaymentOutcome =
   | { outcome: 'duplicate' }
   | { outcome: 'late', reason: string, order?: Order }
 
-/** The Stars side of the ledger (src/adapters/postgres/stars-ledger.ts). */
+/** The Stars side of the ledger (usecases/payments/stars-ledger.ts). */
 export interface StarsPayments {
   order(orderId: string): Promise<Order | undefined>
   /** Records a `successful_payment` once by its charge id. */
   recordPayment(input: { orderId: string, chargeId: string, amount: number, currency: string, telegramId: number, now: number, raw: unknown }): Promise<StarsPaymentOutcome>
   /** Records a refund of a charge (idempotent); a refund of the paying charge refunds the order. */
-  recordRefund(input: { chargeId: string, now: number, reason: string }): Promise<void>
+  recordRefund(input: { chargeId: string, now: number, reason: string, origin?: 'admin' | 'external' }): Promise<void>
   /** The charge id of the Stars payment that paid the order, if Stars paid it. */
   payingCharge(orderId: string): Promise<string | undefined>
 }

@@ -10,7 +10,7 @@
  * message to ADMIN_CHAT_ID); a transient failure leaves it pending.
  *
  * @example
- * const provider = clickRefundProvider({ ledger: createClickRefundLedger(db), gateway: api })
+ * const provider = clickRefundProvider({ ledger: createClickRefundLedger(store), gateway: api })
  * await refundOrder({ store, providers: { click: provider } }, { orderId: '1042' })
  */
 import { refundableAmount } from '../domain/orders/order-state.js'
@@ -37,7 +37,7 @@ export interface ClickReversalFailure {
   httpStatus?: number | null
 }
 
-/** The ledger side of Click reversals (PostgreSQL: adapters/postgres/click-refunds.ts). */
+/** The ledger side of Click reversals (usecases/payments/click-refunds.ts). */
 export interface ClickReversalLedger {
   /**
    * Admin refund of a Click-paid order: writes (or reuses) a pending refund of the whole

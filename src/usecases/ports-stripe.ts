@@ -1,7 +1,7 @@
 /**
  * Ports of the Stripe use cases (specs/stripe.md): the API gateway (implemented over the
  * official SDK in src/adapters/stripe/stripe-gateway.ts) and the ledger (PostgreSQL/PGlite in
- * src/adapters/postgres/stripe-ledger.ts). Vendor types never cross them (STYLE R5).
+ * src/usecases/payments/stripe-ledger.ts). Vendor types never cross them (STYLE R5).
  */
 import type { Order } from '../domain/orders/order.js'
 import type { PayStatus } from '../domain/orders/hold.js'

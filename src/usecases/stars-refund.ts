@@ -28,7 +28,7 @@ export interface StarsRefund {
 /** Why a refund was refused for good. */
 export interface StarsRefundFailure { code: string, message: string }
 
-/** The ledger side (PostgreSQL: adapters/postgres/stars-refunds.ts). `Tx`: the step's transaction. */
+/** The ledger side (usecases/payments/stars-ledger.ts). `Tx`: the step's transaction. */
 export interface StarsRefundStore<Tx> {
   /** The refund; undefined when unknown. */
   refund(refundId: string): Promise<StarsRefund | undefined>

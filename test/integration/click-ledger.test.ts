@@ -2,7 +2,7 @@
 // one record and one payment (specs/click.md §14 item 24, issue 4 "Shown by").
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createClickLedger } from '../../src/adapters/postgres/click-ledger.js'
+import { clickLedgerOf as createClickLedger } from '../../src/compose/payments.js'
 import { createTestDb } from '../helpers/db.js'
 import { historyOf, orderRow, outboxRows, paymentsOf, seedOrder } from './payme-ledger-fixtures.js'
 

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict'
 import { eq } from 'drizzle-orm'
 import { createTestDb } from '../helpers/db.js'
 import { createPostgresShop } from '../../src/adapters/postgres/orders-store.js'
-import { lockOrder, markOrderPaid, recordRefund, flagOrder, getOrderView } from '../../src/adapters/postgres/order-ledger.js'
+import { lockOrder, getOrderView } from '../../src/adapters/postgres/order-ledger.js'
+import { paymentTx } from '../../src/adapters/postgres/payment-store.js'
+import { flag as flagOrder, markPaid, recordOrderRefund } from '../../src/usecases/payments/apply-payment-event.js'
 import { outbox, orderTransition, paymentTransaction, product } from '../../src/adapters/postgres/schema.js'
 import type { Db } from '../../src/adapters/postgres/database.js'
 import { createProduct } from '../../src/usecases/catalog.js'
@@ -28,7 +30,7 @@ async function setup (t: Parameters<typeof createTestDb>[0]) {
 async function pay (db: Db, orderId: string): Promise<string> {
   return await db.transaction(async (tx) => {
     const order = await lockOrder(tx as unknown as Db, orderId)
-    const paid = await markOrderPaid(tx as unknown as Db, order!, { provider: 'payme', transactionId: 'pay_x', now: NOW + 1000, actor: { kind: 'provider', provider: 'payme' } })
+    const paid = await markPaid(paymentTx(tx as unknown as Db), order!, 'payme', 'pay_x', NOW + 1000)
     return paid.state
   })
 }
@@ -82,10 +84,10 @@ test('a full refund moves to refunded and returns stock; a flag adds an admin ro
   await pay(db, order.id)
   const refunded = await db.transaction(async (tx) => {
     const locked = await lockOrder(tx as unknown as Db, order.id)
-    const partial = await recordRefund(tx as unknown as Db, locked!, { amount: 50, reason: 'r', now: NOW, actor: { kind: 'system' } })
+    const partial = await recordOrderRefund(paymentTx(tx as unknown as Db), locked!, { amount: 50, reason: 'r', now: NOW, actor: { kind: 'system' } })
     assert.equal(partial.state, 'paid')
-    const full = await recordRefund(tx as unknown as Db, partial, { amount: 150, reason: 'r', now: NOW, actor: { kind: 'system' } })
-    return await flagOrder(tx as unknown as Db, full, 'needs_attention', { note: 'look', now: NOW })
+    const full = await recordOrderRefund(paymentTx(tx as unknown as Db), partial, { amount: 150, reason: 'r', now: NOW, actor: { kind: 'system' } })
+    return await flagOrder(paymentTx(tx as unknown as Db), full, 'needs_attention', 'look', NOW)
   })
   assert.equal(refunded.state, 'refunded')
   assert.deepEqual(refunded.flags, ['needs_attention'])

@@ -2,7 +2,7 @@
 // many identical calls race (specs/payme.md §13 item 30, issue 4 "Shown by").
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createPaymeLedger } from '../../src/adapters/postgres/payme-ledger.js'
+import { paymeLedgerOf as createPaymeLedger } from '../../src/compose/payments.js'
 import { pruneProviderAudit, writeProviderAudit } from '../../src/adapters/postgres/provider-audit.js'
 import { createTestDb } from '../helpers/db.js'
 import { auditRows, historyOf, orderRow, outboxRows, paymentsOf, seedOrder } from './payme-ledger-fixtures.js'

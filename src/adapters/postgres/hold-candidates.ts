@@ -10,22 +10,9 @@ import { and, eq, inArray } from 'drizzle-orm'
 import type { HoldCandidate } from '../../domain/orders/hold.js'
 import type { PaymeState } from '../../domain/payments/payme-transaction.js'
 import { isOrderId } from '../../domain/shared/ids.js'
-import type { ClickPaymentStatus } from '../../domain/payments/click-payment.js'
+import { clickStatusOf } from '../../domain/payments/click-payment.js'
 import type { Db } from './database.js'
 import { paymentTransaction } from './schema.js'
-
-type PaymentRow = typeof paymentTransaction.$inferSelect
-
-/**
- * The Click status of a stored row: pending → prepared; succeeded, or refunded by our reversal
- * after confirmation → confirmed (Click's repeats get the answers of a confirmed payment);
- * anything else → cancelled.
- */
-export function clickStatusOf (row: Pick<PaymentRow, 'state' | 'performedAt' | 'cancelledAt'>): ClickPaymentStatus {
-  if (row.state === 'pending') return 'prepared'
-  if (row.state === 'succeeded') return 'confirmed'
-  return row.state === 'refunded' && row.performedAt !== null && row.cancelledAt === null ? 'confirmed' : 'cancelled'
-}
 
 /**
  * Every Payme transaction and Click attempt of `orderId` as hold candidates (DESIGN.md: only

@@ -64,7 +64,7 @@ export function createStarsService (options: { api: Api, stars: StarsPayments, c
       } catch (err) {
         if (!isAlreadyRefunded(err)) throw new ProviderError('stars', `refundStarPayment for order ${order.id} failed`, { cause: err, details: { orderId: order.id } })
       }
-      await stars.recordRefund({ chargeId, now: clock.now(), reason })
+      await stars.recordRefund({ chargeId, now: clock.now(), reason, origin: 'admin' })
     }
   }
 }

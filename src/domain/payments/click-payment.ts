@@ -44,3 +44,14 @@ export function isClickLive (record: Pick<ClickPaymentRecord, 'status' | 'prepar
 export function clickTransactionState (status: ClickPaymentStatus): TransactionState {
   return status === 'prepared' ? 'pending' : status === 'confirmed' ? 'succeeded' : 'cancelled'
 }
+
+/**
+ * The Click status of a stored payment: pending → prepared; succeeded, or refunded by our
+ * reversal after confirmation → confirmed (Click's repeats get the answers of a confirmed
+ * payment); anything else → cancelled. Times in ms or null.
+ */
+export function clickStatusOf (row: { state: TransactionState, performedAt: unknown, cancelledAt: unknown }): ClickPaymentStatus {
+  if (row.state === 'pending') return 'prepared'
+  if (row.state === 'succeeded') return 'confirmed'
+  return row.state === 'refunded' && row.performedAt !== null && row.cancelledAt === null ? 'confirmed' : 'cancelled'
+}

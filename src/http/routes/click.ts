@@ -27,7 +27,7 @@ export interface ClickRoutesOptions {
  * whose `action` is unusable.
  *
  * @example
- * await app.register(clickRoutes, { serviceId, secretKey, ledger: createClickLedger(db), audit, clock })
+ * await app.register(clickRoutes, { serviceId, secretKey, ledger: clickLedgerOf(db), audit, clock })
  */
 export async function clickRoutes (app: FastifyInstance, opts: ClickRoutesOptions): Promise<void> {
   const { ledger } = opts

@@ -39,7 +39,7 @@ function orderIdOf (body: unknown): string | null {
  * Registers the Payme endpoint (only call it when Payme is configured).
  *
  * @example
- * await app.register(paymeRoutes, { key: config.payme.key, ledger: createPaymeLedger(db), audit, clock })
+ * await app.register(paymeRoutes, { key: config.payme.key, ledger: paymeLedgerOf(db), audit, clock })
  */
 export async function paymeRoutes (app: FastifyInstance, opts: PaymeRoutesOptions): Promise<void> {
   const { ledger } = opts

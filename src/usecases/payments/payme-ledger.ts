@@ -1,0 +1,184 @@
+/**
+ * Payme's Merchant API on the ledger (the {@link PaymeLedger} port that
+ * adapters/payme/handle-payme-request.ts calls after the envelope, auth and parameters were
+ * checked). Each mutating call is one transaction: the order is locked first, then the
+ * transaction row; the pure deciders of domain/payments/payme-decisions.ts plan; Payme's own row
+ * (its state 1, 2, −1, −2 and times) is kept here, and the order's side goes through
+ * {@link applyPaymentEvent} as a payment event: Perform → `captured`, Cancel after Perform →
+ * `refunded` (Payme returned the money: a `payment_refund` row of origin `external`), Cancel in
+ * state 1 or a timeout → `released`, Create → `hold`. The unique indexes on the Payme id and on
+ * "one live Payme transaction per order" make concurrent Creates safe: a violation re-runs the
+ * call, which then answers as a repeat.
+ *
+ * @example
+ * const ledger = createPaymeLedger({ store: createPaymentStore(db), isUniqueViolation })
+ * await handlePaymeRequest(raw, auth, { ledger, key: config.payme.key, clock })
+ */
+import type { Order } from '../../domain/orders/order.js'
+import {
+  decidePaymeCancel, decidePaymeCheck, decidePaymeCreate, decidePaymePerform, paymeOutcome,
+  type PaymeOutcome
+} from '../../domain/payments/payme-decisions.js'
+import type { PaymeCheckOutcome, PaymeCreateInput, PaymeLedger } from '../../domain/payments/payme-ledger.js'
+import {
+  paymeTransactionState, timeOutPayme, type PaymeState, type PaymeTransactionRecord
+} from '../../domain/payments/payme-transaction.js'
+import type { PaymentEvent } from '../../domain/payments/payment.js'
+import { applyPaymentEvent } from './apply-payment-event.js'
+import type { PaymentRecord, PaymentStore, PaymentTx } from './ports.js'
+
+const PAYME = 'payme'
+
+/** A stored Payme payment as Payme's record (`transaction` is our `seq`). */
+export function toPaymeRecord (row: PaymentRecord): PaymeTransactionRecord {
+  return {
+    paymeId: row.providerId,
+    paymeTime: row.paymeTime ?? 0,
+    amount: row.amount,
+    orderId: row.orderId,
+    transaction: String(row.seq),
+    state: (row.providerState ?? 1) as PaymeState,
+    createTime: row.providerCreatedAt ?? row.createdAt,
+    performTime: row.performedAt,
+    cancelTime: row.cancelledAt,
+    reason: row.reason,
+    receivers: null
+  }
+}
+
+/** Writes Payme's fields of `record` onto its row. */
+async function saveRecord (tx: PaymentTx, row: PaymentRecord, record: PaymeTransactionRecord): Promise<void> {
+  await tx.updatePayment(row.id, {
+    providerState: record.state,
+    state: paymeTransactionState(record.state),
+    performedAt: record.performTime,
+    cancelledAt: record.cancelTime,
+    reason: record.reason,
+    updatedAt: record.cancelTime ?? record.performTime ?? record.createTime
+  })
+}
+
+export interface PaymeLedgerDeps {
+  store: PaymentStore
+  /** True for the storage's unique-violation error (a concurrent insert won). */
+  isUniqueViolation: (error: unknown) => boolean
+}
+
+export function createPaymeLedger ({ store, isUniqueViolation }: PaymeLedgerDeps): PaymeLedger {
+  async function createOnce (input: PaymeCreateInput): Promise<PaymeOutcome> {
+    return await store.transaction(async (tx) => {
+      const order = await tx.lockOrder(input.orderId)
+      const row = await tx.payment(PAYME, input.paymeId, true)
+      const existing = row === undefined ? null : toPaymeRecord(row)
+      const payments = await tx.holdCandidates(input.orderId, row?.id)
+      const plan = decidePaymeCreate({ input, existing, order, payments, now: input.now })
+      if (plan.kind === 'time_out' && row !== undefined) await saveRecord(tx, row, plan.tx)
+      if (plan.kind !== 'create' || order === null) return paymeOutcome(plan)
+      for (const id of plan.timeOut) {
+        const dead = await tx.payment(PAYME, id, true)
+        if (dead !== undefined) {
+          await saveRecord(tx, dead, timeOutPayme(toPaymeRecord(dead), input.now))
+          await applyPaymentEvent(tx, order, { type: 'released', provider: PAYME, orderId: order.id, transactionId: dead.id, reason: 'timed out' }, input.now)
+        }
+      }
+      const inserted = await tx.insertPayment({
+        orderId: order.id,
+        provider: PAYME,
+        providerId: plan.draft.paymeId,
+        state: 'pending',
+        providerState: 1,
+        amount: plan.draft.amount,
+        currency: order.total.currency,
+        paymeTime: plan.draft.paymeTime,
+        providerCreatedAt: plan.draft.createTime,
+        createdAt: input.now
+      }, input.now)
+      await applyPaymentEvent(tx, order, { type: 'hold', provider: PAYME, orderId: order.id, transactionId: inserted.id, amount: { amount: inserted.amount, currency: inserted.currency } }, input.now)
+      return paymeOutcome(plan, toPaymeRecord(inserted))
+    })
+  }
+
+  /** Locks the order of `paymeId`'s transaction, then the transaction row. */
+  async function lockBoth (tx: PaymentTx, paymeId: string): Promise<{ row: PaymentRecord | undefined, order: Order | null }> {
+    const peek = await tx.payment(PAYME, paymeId)
+    if (peek === undefined) return { row: undefined, order: null }
+    const order = await tx.lockOrder(peek.orderId)
+    return { row: await tx.payment(PAYME, paymeId, true), order }
+  }
+
+  return {
+    async checkPerform (input): Promise<PaymeCheckOutcome> {
+      // read-only; the lock only gives a consistent view of the order and its payments
+      return await store.transaction(async (tx) => {
+        const order = await tx.lockOrder(input.orderId)
+        const holds = await tx.holdCandidates(input.orderId)
+        return decidePaymeCheck({ order, holds, amount: input.amount, now: input.now })
+      })
+    },
+
+    async create (input) {
+      try {
+        return await createOnce(input)
+      } catch (error) {
+        // A concurrent Create of the same id or of another id for the same order won the
+        // insert; re-running answers as a repeat or as the conflict (specs/payme.md §6.2).
+        if (!isUniqueViolation(error)) throw error
+        return await createOnce(input)
+      }
+    },
+
+    async perform (input) {
+      return await store.transaction(async (tx) => {
+        const { row, order } = await lockBoth(tx, input.paymeId)
+        const plan = decidePaymePerform({ tx: row === undefined ? null : toPaymeRecord(row), order, now: input.now })
+        if (plan.kind === 'time_out' && row !== undefined) await saveRecord(tx, row, plan.tx)
+        if (plan.kind === 'perform' && order !== null && row !== undefined) {
+          await saveRecord(tx, row, plan.tx)
+          // the decider performs only for an order Payme may pay (its live transaction holds it)
+          const event: PaymentEvent = {
+            type: 'captured',
+            provider: PAYME,
+            orderId: order.id,
+            transactionId: row.id,
+            amount: { amount: row.amount, currency: row.currency },
+            verdict: 'pay',
+            late: { kind: 'flag', note: `Payme transaction ${plan.tx.transaction} was performed for order ${order.id}, which is ${order.state}. Refund it in the Payme merchant cabinet.` }
+          }
+          await applyPaymentEvent(tx, order, event, input.now)
+        }
+        return paymeOutcome(plan)
+      })
+    },
+
+    async cancel (input) {
+      return await store.transaction(async (tx) => {
+        const { row, order } = await lockBoth(tx, input.paymeId)
+        const plan = decidePaymeCancel({ tx: row === undefined ? null : toPaymeRecord(row), order, reason: input.reason, now: input.now })
+        if (plan.kind === 'cancel' && row !== undefined) {
+          await saveRecord(tx, row, plan.tx)
+          if (order !== null) {
+            const base = { provider: PAYME, orderId: order.id, transactionId: row.id } as const
+            const event: PaymentEvent = plan.orderEffect === 'refund'
+              ? { ...base, type: 'refunded', amount: plan.tx.amount, origin: 'external', reason: `payme transaction ${plan.tx.transaction} cancelled (reason ${input.reason})`, notifyUncounted: false }
+              : { ...base, type: 'released', reason: `cancelled (reason ${input.reason})` }
+            await applyPaymentEvent(tx, order, event, input.now)
+          }
+        }
+        return paymeOutcome(plan)
+      })
+    },
+
+    async find (paymeId) {
+      const row = await store.direct.payment(PAYME, paymeId)
+      return row === undefined ? null : toPaymeRecord(row)
+    },
+
+    async statement (input) {
+      return (await store.direct.paymentsByPaymeTime(input.from, input.to)).map(toPaymeRecord)
+    },
+
+    async setFiscalData (input) {
+      return await store.direct.setPaymeFiscal(input.paymeId, input.type, input.data)
+    }
+  }
+}
