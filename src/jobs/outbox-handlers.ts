@@ -77,6 +77,7 @@ const CARD_FAILURES: readonly string[] = ['declined', 'insufficient_funds', 'exp
 function customerMessageOf (p: { kind?: string, orderId?: string, amount?: Money, reason?: string, text?: string }): CustomerMessage {
   const orderId = p.orderId ?? ''
   if (p.kind === 'order.refunded' && p.amount !== undefined) return { kind: 'order.refunded', orderId, amount: p.amount }
+  if (p.kind === 'refund.failed' && p.amount !== undefined) return { kind: 'refund.failed', orderId, amount: p.amount }
   if (p.kind === 'payment.failed') return { kind: 'payment.failed', orderId, reason: CARD_FAILURES.includes(p.reason ?? '') ? p.reason as CardFailure : 'declined' }
   if (p.kind === 'payment.not_completed') return { kind: 'payment.not_completed', orderId }
   return { kind: 'text', text: String(p.text ?? '') }

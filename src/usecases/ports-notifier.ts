@@ -20,6 +20,8 @@ export type CardFailure = 'declined' | 'insufficient_funds' | 'expired_card'
 export type CustomerMessage =
   | { kind: 'order.paid', orderId: string, total: Money, needsShipping: boolean }
   | { kind: 'order.refunded', orderId: string, amount: Money }
+  /** A refund the customer was told of failed afterwards: the money did not reach them. */
+  | { kind: 'refund.failed', orderId: string, amount: Money }
   /** A payment arrived for an order that could no longer take it and was refunded. */
   | { kind: 'payment.refunded_late', orderId: string, amount: Money }
   /** A card payment failed; `reason` picks the words (the customer may retry or pay otherwise). */

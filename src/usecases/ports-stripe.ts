@@ -63,6 +63,8 @@ export interface StripeGateway {
   /** Confirms with a PaymentMethod id; a card decline answers with `error` set (no throw). */
   confirmPaymentIntent(id: string, paymentMethod: string): Promise<PaymentIntentInfo>
   retrievePaymentIntent(id: string): Promise<PaymentIntentInfo>
+  /** What the PaymentIntent's charge has refunded now (`amount_refunded`); null without a charge. */
+  refundedAmount(paymentIntentId: string): Promise<Money | null>
   createRefund(input: { paymentIntentId: string, amount: Money, idempotencyKey: string, orderId: string, reason?: string }): Promise<{ id: string, status: string }>
 }
 

@@ -164,11 +164,23 @@ export async function sendStripeRefund (deps: StripeDeps, refundId: string): Pro
 }
 
 /**
+ * A `charge.refunded` carries the charge as it was when the event was made; one delivered late
+ * (after a refund it counted has failed, say) would count that refund again. The charge is re-read
+ * and its refunded total now is what the ledger compares with. A failed re-read throws: the
+ * webhook answers 503 and Stripe delivers the event again.
+ */
+async function current (deps: StripeDeps, event: StripeWebhookEvent): Promise<StripeWebhookEvent> {
+  if (event.type !== 'charge.refunded' || event.paymentIntentId === null) return event
+  const refunded = await deps.gateway.refundedAmount(event.paymentIntentId)
+  return refunded === null ? event : { ...event, amountRefunded: refunded }
+}
+
+/**
  * Applies a verified webhook event; then sends the refunds it started (automatic refunds of
  * payments for orders no longer payable). A failed send stays pending for the retry job.
  */
 export async function handleStripeEvent (deps: StripeDeps, event: StripeWebhookEvent): Promise<StripeEventOutcome> {
-  const outcome = await deps.ledger.applyEvent(event, deps.clock.now())
+  const outcome = await deps.ledger.applyEvent(await current(deps, event), deps.clock.now())
   for (const refundId of outcome.refundsToSend) {
     try {
       await sendStripeRefund(deps, refundId)

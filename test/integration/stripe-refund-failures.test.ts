@@ -180,3 +180,33 @@ test('stripe: a dispute on a paid order flags it with amount and reason; its clo
   assert.match(notices[1]!, /dp_1test .* lost/)
   assert.equal((await orderRow(s.db, orderId)).refundedAmount, 0, 'a dispute does not touch the refund ledger')
 })
+
+test('stripe: the customer told of a refund is told when it fails afterwards', async (t) => {
+  const s = await setupStripe(t)
+  const { orderId } = await paidStripeOrder(s)
+  const row = await refund(s, orderId, 2000)
+  s.emulator.failRefund(row.providerRefundId!)
+  await s.emulator.idle()
+  const told = (await outboxRows(s.db)).filter((r) => r.topic === 'customer.notify' && r.payload.orderId === orderId).map((r) => r.payload)
+  assert.deepEqual(told.map((p) => p.kind), ['order.refunded', 'refund.failed'])
+  assert.deepEqual(told[1]!.amount, { amount: 2000, currency: 'USD' })
+})
+
+test('stripe: a charge.refunded made before a refund failed and delivered after it counts nothing (the charge is re-read)', async (t) => {
+  const s = await setupStripe(t)
+  const { orderId } = await paidStripeOrder(s)
+  const row = await refund(s, orderId, 2000)
+  const paymentIntentId = (await paymentsOf(s.db, orderId))[0]!.providerTransactionId
+  const chargeId = String(s.emulator.retrieve(paymentIntentId)!.latest_charge)
+  const stale = { ...s.emulator.retrieve(chargeId)!, amount_refunded: 2000 }
+  s.emulator.failRefund(row.providerRefundId!)
+  await s.emulator.idle()
+  assert.equal((await orderRow(s.db, orderId)).refundedAmount, 0)
+  // the event Stripe made when the refund succeeded arrives only now, after the failure
+  s.emulator.sendEvent('charge.refunded', stale)
+  await s.emulator.idle()
+  assert.deepEqual((await refundsOf(s.db, orderId)).map((r) => [r.origin, r.state]), [['admin', 'failed']])
+  const order = await orderRow(s.db, orderId)
+  assert.equal(order.refundedAmount, 0, 'the failed refund is not counted again')
+  assert.equal((await paymentsOf(s.db, orderId))[0]!.refundedAmount, 0)
+})

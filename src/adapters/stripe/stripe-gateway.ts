@@ -160,6 +160,13 @@ export function createStripeGateway (options: StripeGatewayOptions): StripeGatew
       return info
     },
 
+    async refundedAmount (paymentIntentId) {
+      const pi = await call('paymentIntents.retrieve', { paymentIntentId }, () => stripe.paymentIntents.retrieve(paymentIntentId, { expand: ['latest_charge'] }))
+      const charge = pi.latest_charge
+      if (charge === null || typeof charge === 'string') return null
+      return fromStripeAmount(charge.amount_refunded, charge.currency)
+    },
+
     async createRefund (input) {
       const amount = toStripeUnits(input.amount)
       const params: Stripe.RefundCreateParams = {

@@ -63,6 +63,9 @@ export function createBotNotifier (options: BotNotifierOptions): Notifier {
         case 'order.refunded':
           text = t(language, 'orderRefunded', { orderId: message.orderId, amount: formatMoney(message.amount, language) })
           break
+        case 'refund.failed':
+          text = t(language, 'refundFailed', { orderId: message.orderId, amount: formatMoney(message.amount, language) })
+          break
         case 'payment.refunded_late':
           text = t(language, 'precheckoutNotPayable') + '\n' + t(language, 'orderRefunded', { orderId: message.orderId, amount: formatMoney(message.amount, language) })
           break

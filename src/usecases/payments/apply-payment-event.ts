@@ -220,6 +220,10 @@ async function failRefund (tx: PaymentTx, order: Order, event: Extract<PaymentEv
   if (payment !== undefined) {
     await tx.updatePayment(payment.id, { refundedAmount: Math.max(payment.refundedAmount - refund.amount, 0), state: payment.state === 'refunded' ? 'succeeded' : payment.state, updatedAt: now })
   }
+  // the customer was told the money was coming back: now they are told it is not
+  await tx.enqueue('customer.notify', {
+    kind: 'refund.failed', orderId: order.id, telegramId: order.customer.telegramId, amount: { amount: refund.amount, currency: refund.currency }
+  }, now)
   const again = `Refund them again from ${CABINET[refund.provider]} or another way.`
   const counted = order.refunded.amount >= refund.amount && await countsForOrder(tx, order, refund, ['paid', 'fulfilled', 'refunded'])
   if (!counted) {
