@@ -3,7 +3,8 @@
  * pages of a section and the product cards.
  *
  * Tags: a card carries `product:<id>`, `category:<id>` (`category:none` without one) and
- * `catalog`; a page of a category carries that category's tag and `catalog`; the page of all
+ * `catalog`; a page of a category carries that category's tag, `pages:category:<id>` and
+ * `catalog`; the page of all
  * products carries `catalog:all` and `catalog`; the section list `catalog:sections` and
  * `catalog`. `catalog` is the tag of everything (a bulk change drops it); every change made
  * through the admin API invalidates exactly the tags of what it affects ({@link newProductTags},
@@ -46,6 +47,9 @@ export const productTag = (productId: string): string => `product:${productId}`
 /** The tag of a category's entries (`category:none` for products without one). */
 export const categoryTag = (categoryId: string | null): string => `category:${categoryId ?? 'none'}`
 
+/** The tag of a category's pages only (not its cards): a change of what a page lists drops them. */
+export const categoryPagesTag = (categoryId: string | null): string => `pages:category:${categoryId ?? 'none'}`
+
 /** The tag of the page of all products. */
 export const ALL_PRODUCTS_TAG = 'catalog:all'
 /** The tag of the section list. */
@@ -58,7 +62,7 @@ export const cardKeySegments = (productId: string): string[] => ['bot', 'card', 
 
 /** The tags a new product affects: the page of all products, its category's pages and the admin list. */
 export function newProductTags (categoryId: string | null = null): string[] {
-  return [ALL_PRODUCTS_TAG, categoryTag(categoryId), ADMIN_PRODUCTS_TAG]
+  return [ALL_PRODUCTS_TAG, categoryPagesTag(categoryId), ADMIN_PRODUCTS_TAG]
 }
 
 /** What a product change may touch, before and after. */
@@ -82,15 +86,15 @@ export function productChangeTags (before: ProductShape, after: ProductShape | u
     JSON.stringify([after.title, after.price, after.kind, after.active, after.categoryId])
   if (listed) {
     tags.add(ALL_PRODUCTS_TAG)
-    tags.add(categoryTag(before.categoryId))
-    if (after !== undefined) tags.add(categoryTag(after.categoryId))
+    tags.add(categoryPagesTag(before.categoryId))
+    if (after !== undefined) tags.add(categoryPagesTag(after.categoryId))
   }
   return [...tags]
 }
 
-/** The tags a change of a category touches: the section list and its own pages. */
+/** The tags a change of a category touches: the section list and its own pages (cards do not show it). */
 export function categoryChangeTags (categoryId: string): string[] {
-  return [SECTIONS_TAG, categoryTag(categoryId)]
+  return [SECTIONS_TAG, categoryPagesTag(categoryId)]
 }
 
 /** How long catalog entries live; invalidation, not the TTL, keeps them fresh. */
@@ -145,7 +149,7 @@ export function createCatalogReads (deps: { store: CatalogStore, cache?: TaggedC
       }
       if (cache === undefined) return await load()
       const section = input.categoryId === undefined ? 'all' : input.categoryId ?? 'none'
-      const tags = input.categoryId === undefined ? [ALL_PRODUCTS_TAG, CATALOG_TAG] : [categoryTag(input.categoryId), CATALOG_TAG]
+      const tags = input.categoryId === undefined ? [ALL_PRODUCTS_TAG, CATALOG_TAG] : [categoryTag(input.categoryId), categoryPagesTag(input.categoryId), CATALOG_TAG]
       return await cache.getOrLoad(cache.key('bot', 'page', section, input.offset, input.limit), load, { ttlMs, tags })
     },
     async card (productId) {

@@ -39,6 +39,11 @@ test('the API reference at /api/docs renders under the CSP, with nothing from an
     await tab.locator('.opblock-tag', { hasText: 'orders' }).first().waitFor()
     await tab.getByText('Bozor admin API').first().waitFor()
     await tab.screenshot({ path: join(ARTIFACTS, `api-docs-${name}.png`), fullPage: false })
+    // an operation opened shows its parameters and documented responses (problems included)
+    await tab.locator('.opblock-summary', { hasText: '/api/v1/products/{id}' }).first().click()
+    await tab.locator('.responses-wrapper').first().waitFor()
+    await tab.getByText('application/problem+json').first().waitFor()
+    await tab.screenshot({ path: join(ARTIFACTS, `api-docs-${name}-operation.png`), fullPage: false })
     await tab.close()
   }
   assert.deepEqual(foreign, [], 'nothing is loaded from another origin')

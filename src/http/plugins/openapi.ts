@@ -67,7 +67,8 @@ async function openApi (app: FastifyInstance, options: OpenApiOptions): Promise<
   })
   await app.register(swaggerUi, {
     routePrefix: '/api/docs',
-    uiConfig: { docExpansion: 'list', deepLinking: true, tryItOutEnabled: false },
+    // BaseLayout: no top bar (its Swagger logo is an SVG with an inline <style> the CSP refuses, and its URL box is not needed)
+    uiConfig: { layout: 'BaseLayout', docExpansion: 'list', deepLinking: true, tryItOutEnabled: false },
     staticCSP: false
   })
   app.get('/api/openapi.json', { schema: { hide: true } }, async (_request, reply) => {
