@@ -15,7 +15,8 @@ import type { Logger } from './logger.js'
 import type { Metrics } from './metrics.js'
 import type { Clock } from './domain/shared/clock.js'
 import type { RateLimiter } from './usecases/ports-kv.js'
-import { problemsPlugin } from './http/plugins/problems.js'
+import { frameworkErrors, problemsPlugin } from './http/plugins/problems.js'
+import { openApiPlugin } from './http/plugins/openapi.js'
 import { metricsPlugin } from './http/plugins/metrics.js'
 import { securityHeaders } from './http/plugins/security-headers.js'
 import { assetRoutes } from './http/routes/assets.js'
@@ -90,7 +91,9 @@ export async function buildApp (services: AppServices): Promise<App> {
     connectionTimeout: 60_000,
     keepAliveTimeout: 5_000,
     forceCloseConnections: 'idle',
-    routerOptions: { ignoreTrailingSlash: true }
+    routerOptions: { ignoreTrailingSlash: true },
+    // a malformed URL is answered as a problem too, not Fastify's default JSON
+    frameworkErrors
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   await app.register(problemsPlugin)
@@ -98,6 +101,8 @@ export async function buildApp (services: AppServices): Promise<App> {
   await app.register(securityHeaders)
   await app.register(assetRoutes)
   await app.register(rateLimitPlugin, { limiter: services.rateLimiter })
+  // before every route it documents (its onRoute hook collects them)
+  await app.register(openApiPlugin, { version: services.admin.settings.version })
   await app.register(healthRoutes, { ...services.health, metrics: services.metrics })
   if (services.payme !== undefined) await app.register(paymeRoutes, services.payme)
   if (services.click !== undefined) await app.register(clickRoutes, services.click)

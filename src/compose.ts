@@ -10,6 +10,7 @@
  * const app = await buildApp(deps)
  */
 import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import type { UserFromGetMe } from 'grammy/types'
 import type { AppServices } from './app.js'
 import type { Config } from './config.js'
@@ -18,10 +19,14 @@ import { createMetrics, type Metrics } from './metrics.js'
 import { systemClock, type Clock } from './domain/shared/clock.js'
 import { STRIPE_DEFAULT_MIN_AMOUNTS } from './domain/orders/offered-providers.js'
 import { openDatabase, type Database } from './adapters/postgres/database.js'
-import { verifyAdminToken } from './adapters/postgres/admin-tokens.js'
-import { loadPayLinkKey } from './adapters/postgres/app-settings.js'
+import { createAdminToken, listAdminTokens, revokeAdminToken, verifyAdminToken } from './adapters/postgres/admin-tokens.js'
+import { createShopWordsStore, loadPayLinkKey } from './adapters/postgres/app-settings.js'
 import { createPostgresBotStore } from './adapters/postgres/bot-store.js'
 import { createPostgresCustomerDirectory } from './adapters/postgres/customer-directory.js'
+import { createCatalogAdminStore } from './adapters/postgres/catalog-admin-store.js'
+import { createOrderAdminStore } from './adapters/postgres/orders-admin-store.js'
+import { createCustomerAdminStore } from './adapters/postgres/customers-admin-store.js'
+import { createAdminAudit } from './adapters/postgres/admin-audit.js'
 import { isDatabaseUnavailable } from './adapters/postgres/errors.js'
 import { createFulfilmentStore } from './adapters/postgres/fulfilment-store.js'
 import { createPostgresShop } from './adapters/postgres/orders-store.js'
@@ -47,6 +52,7 @@ import { createOutboxHandlers } from './jobs/outbox-handlers.js'
 import { starsOutboxHandlers } from './jobs/stars-refund.js'
 import type { TelegramEmulator } from './sandbox/telegram/index.js'
 import { createCatalogReads } from './usecases/catalog-reads.js'
+import { createShopWordsCache } from './usecases/shop-words.js'
 import { clickRefundProvider, type ClickReversalGateway } from './usecases/click-reversal.js'
 import type { RateLimiter } from './usecases/ports-kv.js'
 import type { StripeGateway } from './usecases/ports-stripe.js'
@@ -61,6 +67,9 @@ import { expireOrders } from './usecases/expire-orders.js'
 import { closeDueStripeCheckouts } from './usecases/stripe-payments.js'
 import { createPayLinks } from './compose/pay-links.js'
 import type { PayLinks } from './usecases/ports.js'
+
+/** Bozor's version: package.json's, one level above `src/` and `dist/`. */
+export const BOZOR_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version
 
 /** What the services are built over: configuration, storage, and what a test may replace. */
 export interface BaseDeps {
@@ -188,7 +197,7 @@ async function composeSandbox (services: Services, emulators: SandboxEmulators):
     clock,
     adminToken,
     seeded,
-    banner: sandboxBanner({ publicUrl: config.server.publicUrl, adminToken, chat: true, apiDocs: false })
+    banner: sandboxBanner({ publicUrl: config.server.publicUrl, adminToken, chat: true, apiDocs: true })
   }
 }
 
@@ -244,13 +253,31 @@ export function composeServices (base: BaseDeps): Services {
     ...(stripe !== undefined && config.stripe !== undefined ? { stripeWebhook: { stripe, webhookSecret: config.stripe.webhookSecret, live: config.stripe.secretKey.startsWith('sk_live_') } } : {}),
     pay: { store: createPayLinkStore(db), providers: payProvidersOf(config, stripe, stars), links: payLinks, defaultLanguage: config.bot.defaultLanguage, clock },
     admin: {
-      settings: { ...(config.adminToken !== undefined ? { adminToken: config.adminToken } : {}), orderTtlS: config.orders.ttlS, digitalGoodsStarsOnly: config.bot.digitalGoodsStarsOnly },
+      settings: { ...(config.adminToken !== undefined ? { adminToken: config.adminToken } : {}), orderTtlS: config.orders.ttlS, digitalGoodsStarsOnly: config.bot.digitalGoodsStarsOnly, version: BOZOR_VERSION },
       view,
       clock,
       store: shop,
+      orders: createOrderAdminStore(db),
+      catalog: createCatalogAdminStore(db),
+      audit: createAdminAudit(db),
+      shopWords: createShopWordsStore(db),
+      tokens: { list: () => listAdminTokens(db), create: (input) => createAdminToken(db, input), revoke: (id) => revokeAdminToken(db, id), now: () => clock.now() },
+      settingsInfo: {
+        mode: config.mode.telegram === 'sandbox' ? 'sandbox' : 'live',
+        providers: { payme: config.payme !== undefined, click: config.click !== undefined, stripe: config.stripe !== undefined, stars: telegram !== undefined },
+        storage: { database: database.kind, kv: config.redis === undefined ? 'memory' : config.redis.cluster ? 'redis-cluster' : 'redis' },
+        version: BOZOR_VERSION
+      },
       verifyToken: (token) => verifyAdminToken(db, token),
       cache,
-      customers: { activity, customers: createPostgresCustomerDirectory(db) },
+      customers: {
+        activity,
+        customers: createPostgresCustomerDirectory(db),
+        store: createCustomerAdminStore(db),
+        clock,
+        // the bot's sessions (same keys as the bot's store): dropped when a customer is forgotten
+        sessions: createSessionStore<BotSession>({ kv, ttlMs: config.bot.sessionTtlS * 1000, initial: initialSession })
+      },
       refunds: {
         store: refundStoreOf(db),
         providers: refundProvidersOf({
@@ -307,6 +334,7 @@ function telegramOf (base: BaseDeps, shared: { rateLimiter: RateLimiter, cache: 
     limiter: shared.rateLimiter,
     store: botStore,
     catalog: createCatalogReads({ store: botStore, cache: shared.cache }),
+    shopWords: createShopWordsCache(createShopWordsStore(database.db)),
     activity: shared.activity,
     uniques: createUniques({ kv, clock }),
     shop: createPostgresShop(database.db),

@@ -20,6 +20,8 @@ export const DEFAULT_RATE_LIMITS: Readonly<Record<RateLimitPolicy, RateLimitRule
   'checkout.attempt': [{ limit: 10, windowS: 600 }],
   'pay.open': [{ limit: 20, windowS: 60 }],
   'api.token': [{ limit: 600, windowS: 60 }],
+  // failed authentications per address: a mistyped token now and then, never a guessing run
+  'api.auth': [{ limit: 20, windowS: 60 }, { limit: 100, windowS: 3600 }],
   'public.ip': [{ limit: 60, windowS: 60 }]
 }
 

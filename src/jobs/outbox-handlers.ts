@@ -74,17 +74,18 @@ async function adminNotify<Tx> (ctx: HandlerContext<Tx>): Promise<void> {
 const CARD_FAILURES: readonly string[] = ['declined', 'insufficient_funds', 'expired_card'] satisfies CardFailure[]
 
 /** The message a `customer.notify` row carries; a row of an unknown kind falls back to its text. */
-function customerMessageOf (p: { kind?: string, orderId?: string, amount?: Money, reason?: string, text?: string }): CustomerMessage {
+function customerMessageOf (p: { kind?: string, orderId?: string, amount?: Money, reason?: string, text?: string, note?: unknown }): CustomerMessage {
   const orderId = p.orderId ?? ''
   if (p.kind === 'order.refunded' && p.amount !== undefined) return { kind: 'order.refunded', orderId, amount: p.amount }
   if (p.kind === 'refund.failed' && p.amount !== undefined) return { kind: 'refund.failed', orderId, amount: p.amount }
   if (p.kind === 'payment.failed') return { kind: 'payment.failed', orderId, reason: CARD_FAILURES.includes(p.reason ?? '') ? p.reason as CardFailure : 'declined' }
   if (p.kind === 'payment.not_completed') return { kind: 'payment.not_completed', orderId }
+  if (p.kind === 'order.fulfilled') return { kind: 'order.fulfilled', orderId, ...(typeof p.note === 'string' ? { note: p.note } : {}) }
   return { kind: 'text', text: String(p.text ?? '') }
 }
 
 async function customerNotify<Tx> (store: FulfilmentStore<Tx>, ctx: HandlerContext<Tx>): Promise<void> {
-  const p = ctx.payload as { kind?: string, orderId?: string, telegramId?: number, amount?: Money, reason?: string, text?: string }
+  const p = ctx.payload as { kind?: string, orderId?: string, telegramId?: number, amount?: Money, reason?: string, text?: string, note?: unknown }
   if (typeof p.telegramId !== 'number') return
   await ctx.notifier.sendToCustomer(p.telegramId, customerMessageOf(p), await store.customerLanguage(p.telegramId))
 }

@@ -27,6 +27,10 @@ export interface BotCustomer {
   telegramId: number
   /** The stored choice, or the language guessed from Telegram's `language_code` on the first visit. */
   language: Language
+  /** Blocked by the merchant: the bot answers with a polite refusal only (read by the same upsert). */
+  blocked: boolean
+  /** The version of the shop's own words (0: never set), so the bot re-reads them only after a change. */
+  wordsVersion: number
 }
 
 /** Storage the bot needs; every method is one short query or transaction. */

@@ -3,9 +3,12 @@
  * pages of a section and the product cards.
  *
  * Tags: a card carries `product:<id>`, `category:<id>` (`category:none` without one) and
- * `catalog`; a page of a category carries that category's tag and `catalog`; the page of all
- * products and the section list carry `catalog`. Every catalog change made through the admin API
- * invalidates the tags of what it affects ({@link newProductTags}).
+ * `catalog`; a page of a category carries that category's tag, `pages:category:<id>` and
+ * `catalog`; the page of all
+ * products carries `catalog:all` and `catalog`; the section list `catalog:sections` and
+ * `catalog`. `catalog` is the tag of everything (a bulk change drops it); every change made
+ * through the admin API invalidates exactly the tags of what it affects ({@link newProductTags},
+ * {@link productChangeTags}, {@link categoryChangeTags}; decision 0021).
  *
  * Stock is never cached: orders move it all the time (reserve, release, consume, return), so a
  * card keeps only whether the product tracks stock and reads what is available live. A cached
@@ -44,12 +47,54 @@ export const productTag = (productId: string): string => `product:${productId}`
 /** The tag of a category's entries (`category:none` for products without one). */
 export const categoryTag = (categoryId: string | null): string => `category:${categoryId ?? 'none'}`
 
+/** The tag of a category's pages only (not its cards): a change of what a page lists drops them. */
+export const categoryPagesTag = (categoryId: string | null): string => `pages:category:${categoryId ?? 'none'}`
+
+/** The tag of the page of all products. */
+export const ALL_PRODUCTS_TAG = 'catalog:all'
+/** The tag of the section list. */
+export const SECTIONS_TAG = 'catalog:sections'
+/** The tag of the admin API's cached product list (it shows every field, stock included). */
+export const ADMIN_PRODUCTS_TAG = 'admin:products'
+
 /** Cache key segments of a product card (tests look entries up by them). */
 export const cardKeySegments = (productId: string): string[] => ['bot', 'card', productId]
 
-/** The tags a new product affects: every list of products (`catalog`) and its category's pages. */
+/** The tags a new product affects: the page of all products, its category's pages and the admin list. */
 export function newProductTags (categoryId: string | null = null): string[] {
-  return [CATALOG_TAG, categoryTag(categoryId)]
+  return [ALL_PRODUCTS_TAG, categoryPagesTag(categoryId), ADMIN_PRODUCTS_TAG]
+}
+
+/** What a product change may touch, before and after. */
+interface ProductShape {
+  id: string
+  title: unknown
+  price: unknown
+  kind: string
+  active: boolean
+  categoryId: string | null
+}
+
+/**
+ * The tags a change of a product touches: always its card and the admin list; when what a page
+ * lists changed (title, price, kind, active, category), the pages of its old and new category and
+ * the page of all products too. Other products' cards stay cached.
+ */
+export function productChangeTags (before: ProductShape, after: ProductShape | undefined): string[] {
+  const tags = new Set([productTag(before.id), ADMIN_PRODUCTS_TAG])
+  const listed = after === undefined || JSON.stringify([before.title, before.price, before.kind, before.active, before.categoryId]) !==
+    JSON.stringify([after.title, after.price, after.kind, after.active, after.categoryId])
+  if (listed) {
+    tags.add(ALL_PRODUCTS_TAG)
+    tags.add(categoryPagesTag(before.categoryId))
+    if (after !== undefined) tags.add(categoryPagesTag(after.categoryId))
+  }
+  return [...tags]
+}
+
+/** The tags a change of a category touches: the section list and its own pages (cards do not show it). */
+export function categoryChangeTags (categoryId: string): string[] {
+  return [SECTIONS_TAG, categoryPagesTag(categoryId)]
 }
 
 /** How long catalog entries live; invalidation, not the TTL, keeps them fresh. */
@@ -95,7 +140,7 @@ export function createCatalogReads (deps: { store: CatalogStore, cache?: TaggedC
   return {
     async categories () {
       if (cache === undefined) return await store.categories()
-      return await cache.getOrLoad(cache.key('bot', 'categories'), () => store.categories(), { ttlMs, tags: [CATALOG_TAG] })
+      return await cache.getOrLoad(cache.key('bot', 'categories'), () => store.categories(), { ttlMs, tags: [SECTIONS_TAG, CATALOG_TAG] })
     },
     async page (input) {
       const load = async (): Promise<{ items: CatalogListItem[], total: number }> => {
@@ -104,7 +149,7 @@ export function createCatalogReads (deps: { store: CatalogStore, cache?: TaggedC
       }
       if (cache === undefined) return await load()
       const section = input.categoryId === undefined ? 'all' : input.categoryId ?? 'none'
-      const tags = input.categoryId === undefined ? [CATALOG_TAG] : [categoryTag(input.categoryId), CATALOG_TAG]
+      const tags = input.categoryId === undefined ? [ALL_PRODUCTS_TAG, CATALOG_TAG] : [categoryTag(input.categoryId), categoryPagesTag(input.categoryId), CATALOG_TAG]
       return await cache.getOrLoad(cache.key('bot', 'page', section, input.offset, input.limit), load, { ttlMs, tags })
     },
     async card (productId) {

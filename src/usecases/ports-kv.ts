@@ -134,6 +134,8 @@ export interface ActivityLog {
   record (customerId: KeySegment, action: string, details?: Record<string, unknown>): Promise<void>
   /** A page of the customer's log, newest first. */
   list (customerId: KeySegment, page?: { offset?: number, limit?: number }): Promise<ActivityEntry[]>
+  /** Drops the customer's log (a customer forgotten at their request). */
+  forget (customerId: KeySegment): Promise<void>
 }
 
 /** Unique active customers per day (DAU/WAU/MAU estimates). */

@@ -28,6 +28,8 @@ export type CustomerMessage =
   | { kind: 'payment.failed', orderId: string, reason: CardFailure }
   /** A card checkout ended unpaid while the order can still be paid. */
   | { kind: 'payment.not_completed', orderId: string }
+  /** The merchant fulfilled (shipped, handed over) a physical order; `note` is theirs (a tracking number). */
+  | { kind: 'order.fulfilled', orderId: string, note?: string }
   | { kind: 'text', text: string }
 
 /**

@@ -24,6 +24,10 @@ export interface Product {
   payload?: string
   active: boolean
   refundable: boolean
+  /** The section it is listed in; null: none. */
+  categoryId: string | null
+  /** Pictures in order: URLs or Telegram file ids. */
+  images: string[]
   createdAt: number
 }
 
@@ -88,6 +92,30 @@ export interface ShopTx {
   holdCandidates(orderId: string): Promise<HoldCandidate[]>
   /** Locks up to `limit` pending orders with `expires_at ≤ now`, skipping rows other instances hold. */
   lockDueOrders(now: number, limit: number, excludeIds: readonly string[]): Promise<Order[]>
+  /** A message to the customer through the outbox (`customer.notify`), committed with the change. */
+  notifyCustomer(telegramId: number, message: Record<string, unknown>, now: number): Promise<void>
+  /** Clears a locked order's `needs_attention` flag and keeps `reason` in its history (same state). */
+  resolveAttention(order: Order, ctx: { reason: string, actor: Actor, now: number }): Promise<Order>
+}
+
+/** Filters of the admin API's order list (all optional, combined with and). */
+export interface OrderFilter {
+  state?: OrderState
+  /** Orders with a payment attempt through this provider. */
+  provider?: string
+  /** The customer's Telegram id. */
+  customer?: number
+  flag?: OrderFlag
+  /** Placed at or after (ms). */
+  from?: number
+  /** Placed before (ms). */
+  to?: number
+}
+
+/** The admin API's order reads. */
+export interface OrderAdminStore {
+  /** Orders newest first (created_at, id), before `before`, as DESIGN.md `order` views. */
+  orders(input: { limit: number, before?: { createdAt: number, id: string }, filter: OrderFilter }, options: OrderViewOptions): Promise<OrderView[]>
 }
 
 /** The shop's storage. */

@@ -8,7 +8,7 @@
  * const found = await verifyAdminToken(db, token) // { id, name, scope } or undefined
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { and, eq, isNull } from 'drizzle-orm'
+import { and, asc, eq, isNull } from 'drizzle-orm'
 import type { Db } from './database.js'
 import { adminToken } from './schema.js'
 
@@ -40,4 +40,14 @@ export async function verifyAdminToken (db: Db, token: string): Promise<AdminTok
     .where(and(eq(adminToken.tokenHash, hashToken(token)), isNull(adminToken.revokedAt)))
     .limit(1)
   return rows[0]
+}
+
+/** A token as listed (never its secret or hash). */
+export interface AdminTokenListing extends AdminTokenInfo { createdAt: number, lastUsedAt: number | null }
+
+/** The live tokens, oldest first. */
+export async function listAdminTokens (db: Db): Promise<AdminTokenListing[]> {
+  const rows = await db.select({ id: adminToken.id, name: adminToken.name, scope: adminToken.scope, createdAt: adminToken.createdAt, lastUsedAt: adminToken.lastUsedAt })
+    .from(adminToken).where(isNull(adminToken.revokedAt)).orderBy(asc(adminToken.createdAt), asc(adminToken.id))
+  return rows.map((r) => ({ id: r.id, name: r.name, scope: r.scope, createdAt: r.createdAt.getTime(), lastUsedAt: r.lastUsedAt?.getTime() ?? null }))
 }

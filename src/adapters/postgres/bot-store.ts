@@ -12,6 +12,7 @@ import { money } from '../../domain/shared/money.js'
 import type { BotStore, CatalogProduct } from '../../usecases/bot-ports.js'
 import type { Db } from './database.js'
 import { loadOrderItems, toOrder } from './orders-rows.js'
+import { shopWordsVersionSql } from './app-settings.js'
 import { category, customer, product, shopOrder, supportThread } from './schema.js'
 
 type ProductRow = typeof product.$inferSelect
@@ -23,7 +24,8 @@ function toCatalogProduct (r: ProductRow): CatalogProduct {
     ...(r.description !== null ? { description: r.description } : {}),
     price: money(r.priceAmount, r.currency),
     kind: r.kind,
-    ...(r.photoUrl !== null ? { photoUrl: r.photoUrl } : {}),
+    // the first of the product's images is its photo in the bot (the older photo_url column otherwise)
+    ...((r.images[0] ?? r.photoUrl) !== null ? { photoUrl: r.images[0] ?? r.photoUrl! } : {}),
     available: r.stock === null ? null : Math.max(r.stock - r.reserved, 0),
     categoryId: r.categoryId
   }
@@ -52,8 +54,9 @@ export function createPostgresBotStore (db: Db): BotStore {
       }).onConflictDoUpdate({
         target: customer.telegramId,
         set: { username: input.username ?? null, firstName: input.firstName ?? null, lastSeenAt: at, blockedAt: null }
-      }).returning({ language: customer.language })
-      return { telegramId: input.telegramId, language: languageOr(row?.language, input.language) }
+      }).returning({ language: customer.language, merchantBlockedAt: customer.merchantBlockedAt, wordsVersion: shopWordsVersionSql })
+      // the merchant's block and the shop words' version ride on the upsert every update already makes (issue 15 point 10)
+      return { telegramId: input.telegramId, language: languageOr(row?.language, input.language), blocked: row?.merchantBlockedAt != null, wordsVersion: Number(row?.wordsVersion ?? 0) }
     },
     customerLanguage: (telegramId) => customerLanguage(db, telegramId),
     async setLanguage (telegramId, language) {

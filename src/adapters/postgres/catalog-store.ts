@@ -9,7 +9,7 @@ import { category, product } from './schema.js'
 
 type ProductRow = typeof product.$inferSelect
 
-function toProduct (row: ProductRow): Product {
+export function toProduct (row: ProductRow): Product {
   return {
     id: row.id,
     title: row.title,
@@ -20,6 +20,8 @@ function toProduct (row: ProductRow): Product {
     ...(row.payload !== null ? { payload: row.payload } : {}),
     active: row.active,
     refundable: row.refundable,
+    categoryId: row.categoryId,
+    images: row.images,
     createdAt: row.createdAt.getTime()
   }
 }
@@ -36,6 +38,8 @@ export async function insertProduct (db: Db, p: Product): Promise<void> {
     stock: p.stock,
     active: p.active,
     refundable: p.refundable,
+    categoryId: p.categoryId,
+    images: p.images,
     createdAt: new Date(p.createdAt),
     updatedAt: new Date(p.createdAt)
   })

@@ -12,9 +12,10 @@ import type { Db } from './database.js'
 import { applyTransition, insertHistory, lockOrder } from './order-ledger.js'
 import { loadHoldCandidates } from './hold-candidates.js'
 import { getOrderView } from './orders-view.js'
-import { loadOrderItems, toOrder } from './orders-rows.js'
+import { encodeActor, loadOrderItems, toOrder } from './orders-rows.js'
+import { enqueueOutbox } from './outbox.js'
 import { moveStock } from './orders-stock.js'
-import { analyticsEvent, customer, orderItem, shopOrder } from './schema.js'
+import { analyticsEvent, customer, orderItem, orderTransition, shopOrder } from './schema.js'
 
 function shopTx (tx: Db): ShopTx {
   return {
@@ -56,6 +57,15 @@ function shopTx (tx: Db): ShopTx {
       const rows = await tx.select().from(shopOrder).where(and(...conditions))
         .orderBy(asc(shopOrder.expiresAt), asc(shopOrder.id)).limit(limit).for('update', { skipLocked: true })
       return await Promise.all(rows.map(async (r) => toOrder(r, await loadOrderItems(tx, r.id))))
+    },
+    async notifyCustomer (telegramId, message, now) {
+      await enqueueOutbox(tx, 'customer.notify', { ...message, telegramId }, now)
+    },
+    async resolveAttention (order, ctx) {
+      const flags = order.flags.filter((f) => f !== 'needs_attention')
+      await tx.update(shopOrder).set({ flags, updatedAt: new Date(ctx.now), version: sql`${shopOrder.version} + 1` }).where(eq(shopOrder.id, order.id))
+      await tx.insert(orderTransition).values({ orderId: order.id, fromState: order.state, toState: order.state, reason: ctx.reason, actor: encodeActor(ctx.actor), at: new Date(ctx.now) })
+      return { ...order, flags, updatedAt: ctx.now }
     }
   }
 }

@@ -43,6 +43,9 @@ export function createActivityLog (options: ActivityLogOptions): ActivityLog {
       const offset = Math.max(0, Math.floor(page.offset ?? 0))
       const limit = Math.min(maxEntries, Math.max(1, Math.floor(page.limit ?? maxEntries)))
       return await kv.range<ActivityEntry>(keyOf(customerId), offset, offset + limit - 1)
+    },
+    async forget (customerId) {
+      await kv.del([keyOf(customerId)])
     }
   }
 }

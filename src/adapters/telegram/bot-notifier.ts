@@ -75,6 +75,9 @@ export function createBotNotifier (options: BotNotifierOptions): Notifier {
         case 'payment.not_completed':
           text = t(language, 'paymentNotCompleted', { orderId: message.orderId })
           break
+        case 'order.fulfilled':
+          text = t(language, 'orderFulfilled', { orderId: message.orderId }) + (message.note !== undefined ? '\n' + t(language, 'merchantNote', { note: message.note }) : '')
+          break
         case 'text':
           text = escapeHtml(message.text)
       }

@@ -26,7 +26,7 @@ import { paymentsFeature } from './features/payments.js'
 import { startFeature } from './features/start.js'
 import { adminChatFeature, supportFeature } from './features/support.js'
 import { checkSession, initialSession, type BotSession } from './session.js'
-import { languageFromCode, t, type TextKey } from './texts.js'
+import { languageFromCode, plain, t, type TextKey } from './texts.js'
 
 /** Commands in the menu, in order (registered per language with setMyCommands). */
 export const BOT_COMMANDS = ['catalog', 'orders', 'language', 'help', 'cancel', 'support', 'paysupport'] as const
@@ -175,6 +175,8 @@ export function createShopBot (options: ShopBotOptions): ShopBot {
         now: services.clock.now()
       })
       ctx.lang = customer.language
+      ctx.customerBlocked = customer.blocked
+      ctx.wordsVersion = customer.wordsVersion
       ctx.runInBackground('uniques', () => services.uniques.markActive(from.id))
     }
     try {
@@ -199,6 +201,12 @@ export function createShopBot (options: ShopBotOptions): ShopBot {
     const first = await services.kv.setString(services.kv.keys.key('tg', 'slow', ctx.from.id), '1', { nx: true, ttlMs: Math.max(1000, waitMs) }).catch(() => true)
     if (ctx.callbackQuery !== undefined) await ctx.answerOnce(first ? text.replace(/<[^>]+>/g, '') : undefined)
     else if (first) await ctx.reply(text, { parse_mode: 'HTML' })
+  })
+  // a customer the merchant blocked gets a polite refusal and nothing else (payments above still complete)
+  guarded.use(async (ctx, next) => {
+    if (!ctx.customerBlocked) return await next()
+    if (ctx.callbackQuery !== undefined) return await ctx.answerOnce(plain(ctx.lang, 'blockedByShop'), true)
+    if (ctx.message !== undefined && ctx.chat?.type === 'private') await ctx.reply(ctx.t('blockedByShop'), { parse_mode: 'HTML' })
   })
   guarded.use(lazySession<BotSession, BotContext>({ initial: initialSession, storage }))
   guarded.use(async (ctx, next) => {

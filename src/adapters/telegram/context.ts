@@ -15,6 +15,7 @@ import type { CatalogReads } from '../../usecases/catalog-reads.js'
 import type { BotStore, StarsPayments } from '../../usecases/bot-ports.js'
 import type { ShopStore } from '../../usecases/ports.js'
 import type { BotSession } from './session.js'
+import { shopText, type ShopWordField, type ShopWordsCache } from '../../usecases/shop-words.js'
 import { t, type TextKey, type TextParams } from './texts.js'
 
 /** The settings the bot follows (from Config, picked by compose.ts). */
@@ -53,6 +54,8 @@ export interface BotServices {
   payUrl(orderId: string, provider: ProviderName): string
   /** ADMIN_CHAT_ID, following its upgrade to a supergroup. */
   adminChat: AdminChat
+  /** The shop's own words (welcome, help, support contact, terms), held in memory by version. */
+  shopWords: ShopWordsCache
 }
 
 type Base = Context & LazySessionFlavor<BotSession>
@@ -60,6 +63,10 @@ type Base = Context & LazySessionFlavor<BotSession>
 export class BotContextBase extends Context {
   /** The customer's language for this update (set from the customer record before any feature runs). */
   lang: Language = 'en'
+  /** The merchant blocked this customer (from the customer record read at the start of the update). */
+  customerBlocked = false
+  /** The version of the shop's own words current at this update (from the customer record). */
+  wordsVersion = 0
   /** True once the callback query of this update was answered. */
   callbackAnswered = false
   /** Set by the bot factory. */
@@ -86,6 +93,11 @@ export class BotContextBase extends Context {
       else logger.warn({ module: 'bot', what, err }, 'best-effort write failed')
     })
     this.background.push(settled)
+  }
+
+  /** The shop's own text `field` in the customer's language (English when missing), or undefined when unset. */
+  async shopWord (field: ShopWordField): Promise<string | undefined> {
+    return shopText(await this.services.shopWords.at(this.wordsVersion), field, this.lang)
   }
 
   /** The text `key` in the customer's language. */

@@ -14,6 +14,7 @@ import type { OfferConfig } from '../../domain/orders/offered-providers.js'
 import type { ProviderName } from '../../domain/payments/payment.js'
 import type { Clock } from '../../domain/shared/clock.js'
 import type { ActivityLog, KeyValue, RateLimiter, SessionStore, Uniques } from '../../usecases/ports-kv.js'
+import type { ShopWordsCache } from '../../usecases/shop-words.js'
 import type { CatalogReads } from '../../usecases/catalog-reads.js'
 import { BotTokenRejectedError, createShopBot, type ShopBot } from './bot.js'
 import { createAdminChat } from './admin-chat.js'
@@ -49,6 +50,8 @@ export interface TelegramRuntimeOptions {
   uniques: Pick<Uniques, 'markActive'>
   /** Catalog pages and product cards (through the shared cache). */
   catalog: CatalogReads
+  /** The shop's own words, held in memory by version. */
+  shopWords: ShopWordsCache
   metrics?: Pick<Metrics, 'telegramUpdates' | 'telegramPendingUpdates' | 'telegramWebhookError'>
   /** How often webhook mode reads getWebhookInfo into the metrics [60 s]. */
   webhookInfoIntervalMs?: number
@@ -107,7 +110,8 @@ export function createTelegramRuntime (options: TelegramRuntimeOptions): Telegra
       uniques: options.uniques,
       catalog: options.catalog,
       payUrl: options.payUrl,
-      adminChat
+      adminChat,
+      shopWords: options.shopWords
     }
   })
   const metrics = options.metrics

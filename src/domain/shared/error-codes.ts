@@ -30,7 +30,12 @@ export const ERROR_CATALOG = {
   ERR_PRODUCT_INACTIVE: { status: 409, title: 'Product is not for sale' },
   ERR_PRODUCT_DIGITAL_NOT_STARS: { status: 400, title: 'Digital goods must be priced in XTR' },
 
+  ERR_CATEGORY_NOT_FOUND: { status: 404, title: 'Category not found' },
+  ERR_CATEGORY_NOT_EMPTY: { status: 409, title: 'Category still has products or sections' },
+
   ERR_CUSTOMER_NOT_FOUND: { status: 404, title: 'Customer not found' },
+
+  ERR_TOKEN_NOT_FOUND: { status: 404, title: 'Token not found' },
 
   ERR_ORDER_NOT_FOUND: { status: 404, title: 'Order not found' },
   ERR_ORDER_EMPTY: { status: 400, title: 'Order has no items' },

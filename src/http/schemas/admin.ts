@@ -22,16 +22,40 @@ const OrderState = Type.Union(['pending', 'paid', 'fulfilled', 'cancelled', 'exp
 const TxState = Type.Union(['pending', 'succeeded', 'failed', 'cancelled', 'refunded'].map((s) => Type.Literal(s)))
 const Time = Type.String({ format: 'date-time' })
 
+/** A prefixed id (`prd_…`, `cat_…`, `tok_…`). */
+const PrefixedId = (prefix: string) => Type.String({ pattern: `^${prefix}_[A-Za-z0-9_]{1,64}$` })
+const ProductId = PrefixedId('prd')
+const CategoryId = PrefixedId('cat')
+/** A picture of a product: an http(s) URL or a Telegram file id. */
+const Image = Type.String({ minLength: 1, maxLength: 1000, pattern: '^(https?://\\S+|[A-Za-z0-9_-]{10,255})$' })
+const Stock = Type.Union([Type.Null(), Type.Integer({ minimum: 0, maximum: 2_147_483_647 })])
+
 export const ProductCreateBody = Type.Object({
   title: LocalizedText,
   description: Type.Optional(LocalizedText),
   price: Money,
   kind: Kind,
-  stock: Type.Optional(Type.Union([Type.Null(), Type.Integer({ minimum: 0, maximum: 2_147_483_647 })])),
+  stock: Type.Optional(Stock),
   payload: Type.Optional(Type.String({ maxLength: 4000 })),
   active: Type.Optional(Type.Boolean()),
-  refundable: Type.Optional(Type.Boolean())
+  refundable: Type.Optional(Type.Boolean()),
+  categoryId: Type.Optional(Type.Union([Type.Null(), CategoryId])),
+  images: Type.Optional(Type.Array(Image, { maxItems: 10 }))
 }, { additionalProperties: false })
+
+/** `PATCH /api/v1/products/:id`: any of the product's fields; `null` clears an optional one. */
+export const ProductPatchBody = Type.Object({
+  title: Type.Optional(LocalizedText),
+  description: Type.Optional(Type.Union([Type.Null(), LocalizedText])),
+  price: Type.Optional(Money),
+  kind: Type.Optional(Kind),
+  stock: Type.Optional(Stock),
+  payload: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 4000 })])),
+  active: Type.Optional(Type.Boolean()),
+  refundable: Type.Optional(Type.Boolean()),
+  categoryId: Type.Optional(Type.Union([Type.Null(), CategoryId])),
+  images: Type.Optional(Type.Array(Image, { maxItems: 10 }))
+}, { additionalProperties: false, minProperties: 1 })
 
 export const Product = Type.Object({
   id: Type.String(),
@@ -43,13 +67,53 @@ export const Product = Type.Object({
   payload: Type.Optional(Type.String()),
   active: Type.Boolean(),
   refundable: Type.Boolean(),
+  categoryId: Type.Union([Type.Null(), Type.String()]),
+  images: Type.Array(Type.String()),
   createdAt: Time
 })
 
-export const ListQuery = Type.Object({
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
-  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 }))
+export const ProductParams = Type.Object({ id: ProductId }, { additionalProperties: false })
+
+export const CategoryParams = Type.Object({ id: CategoryId }, { additionalProperties: false })
+
+/** DESIGN.md `category`. */
+export const Category = Type.Object({
+  id: Type.String(),
+  title: LocalizedText,
+  parentId: Type.Union([Type.Null(), Type.String()]),
+  position: Type.Integer(),
+  createdAt: Time
 })
+
+const Position = Type.Integer({ minimum: -1_000_000, maximum: 1_000_000 })
+
+export const CategoryCreateBody = Type.Object({
+  title: LocalizedText,
+  parentId: Type.Optional(Type.Union([Type.Null(), CategoryId])),
+  position: Type.Optional(Position)
+}, { additionalProperties: false })
+
+export const CategoryPatchBody = Type.Object({
+  title: Type.Optional(LocalizedText),
+  parentId: Type.Optional(Type.Union([Type.Null(), CategoryId])),
+  position: Type.Optional(Position)
+}, { additionalProperties: false, minProperties: 1 })
+
+/** `?limit` (1–200, default 50) and `?cursor` (the opaque `nextCursor` of the previous page). */
+export const LIST_QUERY_FIELDS = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+  cursor: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,400}$', description: 'the nextCursor of the previous page' }))
+}
+
+export const ListQuery = Type.Object(LIST_QUERY_FIELDS, { additionalProperties: false })
+
+/** `GET /api/v1/products?category&active&q`: `category=none` lists products without one. */
+export const ProductQuery = Type.Object({
+  ...LIST_QUERY_FIELDS,
+  category: Type.Optional(Type.Union([CategoryId, Type.Literal('none')])),
+  active: Type.Optional(Type.Boolean()),
+  q: Type.Optional(Type.String({ minLength: 1, maxLength: 100 }))
+}, { additionalProperties: false })
 
 /** DESIGN.md `list`. */
 export function List<T extends Parameters<typeof Type.Array>[0]> (item: T) {
@@ -64,7 +128,23 @@ export const OrderCreateBody = Type.Object({
   }, { additionalProperties: false }), { minItems: 1, maxItems: 100 })
 }, { additionalProperties: false })
 
-export const OrderParams = Type.Object({ id: Type.String({ pattern: '^[1-9][0-9]{0,17}$' }) })
+export const OrderParams = Type.Object({ id: Type.String({ pattern: '^[1-9][0-9]{0,17}$' }) }, { additionalProperties: false })
+
+/** Filters of `GET /api/v1/orders` and its export. */
+export const ORDER_FILTER_FIELDS = {
+  state: Type.Optional(OrderState),
+  provider: Type.Optional(Type.Union(['payme', 'click', 'stripe', 'stars'].map((p) => Type.Literal(p)))),
+  customer: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_AMOUNT, description: 'the customer\'s Telegram id' })),
+  flag: Type.Optional(Type.Literal('needs_attention')),
+  from: Type.Optional(Type.String({ format: 'date-time', maxLength: 40, description: 'placed at or after' })),
+  to: Type.Optional(Type.String({ format: 'date-time', maxLength: 40, description: 'placed before' }))
+}
+
+export const OrderQuery = Type.Object({ ...LIST_QUERY_FIELDS, ...ORDER_FILTER_FIELDS }, { additionalProperties: false })
+export const OrderExportQuery = Type.Object(ORDER_FILTER_FIELDS, { additionalProperties: false })
+
+/** `POST /api/v1/orders/:id/fulfil` and `/resolve`. */
+export const NoteBody = Type.Union([Type.Null(), Type.Object({ note: Type.Optional(Type.String({ maxLength: 1000 })) }, { additionalProperties: false })])
 
 export const CancelBody = Type.Union([Type.Null(), Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false })])
 
@@ -91,7 +171,33 @@ export const Order = Type.Object({
 })
 
 /** `/customers/:telegramId/…`: a Telegram user id, a positive integer in decimal. */
-export const CustomerParams = Type.Object({ telegramId: Type.String({ pattern: '^[1-9][0-9]{0,15}$' }) })
+export const CustomerParams = Type.Object({ telegramId: Type.String({ pattern: '^[1-9][0-9]{0,15}$' }) }, { additionalProperties: false })
+
+const LanguageCode = Type.Union([Type.Literal('en'), Type.Literal('ru'), Type.Literal('uz')])
+
+/** DESIGN.md `customer`. */
+export const Customer = Type.Object({
+  telegramId: Type.Integer(),
+  name: Type.String(),
+  username: Type.Optional(Type.String()),
+  language: LanguageCode,
+  blocked: Type.Boolean({ description: 'blocked by the merchant: the bot refuses them politely' }),
+  botBlocked: Type.Boolean({ description: 'the customer blocked the bot' }),
+  source: Type.Optional(Type.String()),
+  firstSeen: Time,
+  lastSeen: Time,
+  orders: Type.Integer(),
+  spent: Type.Array(Money)
+})
+
+export const CustomerQuery = Type.Object({
+  ...LIST_QUERY_FIELDS,
+  q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'words in the name or username, or the Telegram id' })),
+  language: Type.Optional(LanguageCode),
+  blocked: Type.Optional(Type.Boolean())
+}, { additionalProperties: false })
+
+export const MessageBody = Type.Object({ text: Type.String({ minLength: 1, maxLength: 4000 }) }, { additionalProperties: false })
 
 /** One action of a customer's activity log (newest first in the list). */
 export const ActivityEntry = Type.Object({

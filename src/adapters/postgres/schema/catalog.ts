@@ -1,15 +1,21 @@
 import { sql } from 'drizzle-orm'
-import { bigint, boolean, check, index, integer, jsonb, pgTable, text } from 'drizzle-orm/pg-core'
+import { type AnyPgColumn, bigint, boolean, check, index, integer, jsonb, pgTable, text } from 'drizzle-orm/pg-core'
 import { currencyCheck, type LocalizedText, timestamptz } from './columns.js'
 
-/** Catalog sections shown by the bot; `id` is `cat_…`. */
+/**
+ * Catalog sections shown by the bot; `id` is `cat_…`. `parent_id` nests a section in another; a
+ * section with products or sections in it cannot be deleted (the API answers 409).
+ */
 export const category = pgTable('category', {
   id: text('id').primaryKey(),
   title: jsonb('title').$type<LocalizedText>().notNull(),
+  parentId: text('parent_id').references((): AnyPgColumn => category.id, { onDelete: 'restrict' }),
   position: integer('position').notNull().default(0),
-  createdAt: timestamptz('created_at').notNull().defaultNow()
+  createdAt: timestamptz('created_at').notNull().defaultNow(),
+  updatedAt: timestamptz('updated_at').notNull().defaultNow()
 }, (t) => [
-  index('category_position_idx').on(t.position, t.id)
+  index('category_position_idx').on(t.position, t.id),
+  index('category_parent_idx').on(t.parentId)
 ])
 
 /**
@@ -26,6 +32,8 @@ export const product = pgTable('product', {
   kind: text('kind', { enum: ['digital', 'physical'] }).notNull(),
   payload: text('payload'),
   photoUrl: text('photo_url'),
+  /** Pictures of the product, in order: URLs or Telegram file ids (the first is the bot's photo). */
+  images: jsonb('images').$type<string[]>().notNull().default([]),
   stock: integer('stock'),
   reserved: integer('reserved').notNull().default(0),
   active: boolean('active').notNull().default(true),

@@ -3,7 +3,8 @@ import { timestamptz } from './columns.js'
 
 /**
  * A Telegram user who has talked to the bot. `blocked_at` is set when Telegram answers 403
- * (the user blocked the bot) and cleared when they come back.
+ * (the user blocked the bot) and cleared when they come back; `merchant_blocked_at` is the
+ * merchant's own block (`POST /api/v1/customers/:telegramId/block`).
  */
 export const customer = pgTable('customer', {
   telegramId: bigint('telegram_id', { mode: 'number' }).primaryKey(),
@@ -14,6 +15,8 @@ export const customer = pgTable('customer', {
   firstSeenAt: timestamptz('first_seen_at').notNull().defaultNow(),
   lastSeenAt: timestamptz('last_seen_at').notNull().defaultNow(),
   referralSource: text('referral_source'),
+  /** Set while the merchant blocks the customer (the bot refuses them politely); cleared by unblock. */
+  merchantBlockedAt: timestamptz('merchant_blocked_at'),
   /** Made in sandbox mode (no BOT_TOKEN): left out of analytics once live (DESIGN.md "The sandbox"). */
   sandbox: boolean('sandbox').notNull().default(false)
 }, (t) => [

@@ -92,3 +92,24 @@ export const appSetting = pgTable('app_setting', {
   value: jsonb('value').$type<unknown>().notNull(),
   createdAt: timestamptz('created_at').notNull().defaultNow()
 })
+
+/**
+ * Who did what through the admin API (issue 15 point 5): one row per change, with the caller
+ * (`actor`: a token id, `env` for ADMIN_TOKEN), the route, the target (`product`, `order`,
+ * `customer`, `category`, `token`, `settings` and its id) and a summary of the change (the fields
+ * sent, never a secret). Read per target, newest first.
+ */
+export const adminAudit = pgTable('admin_audit', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  at: timestamptz('at').notNull().defaultNow(),
+  actor: text('actor').notNull(),
+  method: text('method').notNull(),
+  route: text('route').notNull(),
+  targetType: text('target_type').notNull(),
+  targetId: text('target_id').notNull(),
+  action: text('action').notNull(),
+  summary: jsonb('summary').$type<Record<string, unknown>>().notNull().default({})
+}, (t) => [
+  index('admin_audit_target_idx').on(t.targetType, t.targetId, t.id),
+  index('admin_audit_at_idx').on(t.at)
+])

@@ -6,6 +6,7 @@
 import { Composer } from 'grammy'
 import type { BotContext } from '../context.js'
 import { showProduct } from './catalog.js'
+import { escapeHtml } from '../html.js'
 
 const PAYLOAD = /^[A-Za-z0-9_-]{1,64}$/
 
@@ -18,6 +19,10 @@ startFeature.command('start', async (ctx) => {
     await ctx.services.store.setReferral(ctx.from.id, payload.slice(2))
   }
   ctx.track('bot.start', valid ? { payload } : undefined)
-  await ctx.reply(ctx.t('welcome', { name: ctx.from?.first_name ?? '' }), { parse_mode: 'HTML' })
+  // the shop's own name and welcome (PATCH /api/v1/settings), plain text, replace the bot's words
+  const shopName = await ctx.shopWord('name')
+  const welcome = await ctx.shopWord('welcome')
+  const text = welcome !== undefined ? escapeHtml(welcome) + '\n\n' + ctx.t('commandsHint') : ctx.t('welcome', { name: ctx.from?.first_name ?? '' })
+  await ctx.reply((shopName !== undefined ? `<b>${escapeHtml(shopName)}</b>\n\n` : '') + text, { parse_mode: 'HTML' })
   if (valid && payload.startsWith('p_')) await showProduct(ctx, payload.slice(2))
 })

@@ -30,7 +30,11 @@ adminChatFeature.on('message', async (ctx, next) => {
 export const supportFeature = new Composer<BotContext>()
 
 supportFeature.command('support', async (ctx) => {
-  if (ctx.services.adminChat.configured === undefined) return await ctx.reply(ctx.t('supportUnavailable'), { parse_mode: 'HTML' }).then(() => {})
+  if (ctx.services.adminChat.configured === undefined) {
+    // without a support chat the shop's own contact (PATCH /api/v1/settings) is the way to reach it
+    const contact = await ctx.shopWord('supportContact')
+    return await ctx.reply(contact !== undefined ? ctx.t('shopContact', { contact }) : ctx.t('supportUnavailable'), { parse_mode: 'HTML' }).then(() => {})
+  }
   const session = await ctx.session
   delete session.checkout
   session.support = true

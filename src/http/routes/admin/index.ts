@@ -7,18 +7,20 @@
  * @example
  * await app.register(adminRoutes, { prefix: '/api/v1', config, clock, store: createPostgresShop(db), verifyToken })
  */
-import type { FastifyInstance, FastifySchemaValidationError } from 'fastify'
-import { Compile } from 'typebox/compile'
-import { Value } from 'typebox/value'
-import type { TSchema } from 'typebox'
+import type { FastifyInstance, RouteOptions } from 'fastify'
 import { isDomainError } from '../../../domain/shared/errors.js'
 import { adminAuth } from '../../plugins/admin-auth.js'
+import { compileStrictValidator } from '../../plugins/strict-validator.js'
 import { rateLimit } from '../../plugins/rate-limit.js'
 import { productRoutes } from './products.js'
 import { orderRoutes } from './orders.js'
 import { refundRoutes } from './refunds.js'
 import { stripePaymentIntentRoutes } from './stripe-payment-intent.js'
 import { customerRoutes } from './customers.js'
+import { categoryRoutes } from './categories.js'
+import { auditRoutes, recordAudit } from './audit.js'
+import { tokenRoutes } from './tokens.js'
+import { settingsRoutes } from './settings.js'
 import type { AdminRoutesOptions } from './options.js'
 
 export type { AdminRoutesOptions, AdminSettings } from './options.js'
@@ -41,23 +43,18 @@ export function toAdminError (error: unknown): unknown {
   return mapped
 }
 
-type ValidationFn = ((data: unknown) => boolean | { value: unknown }) & { errors?: FastifySchemaValidationError[] }
-
-function compileValidator ({ schema, httpPart }: { schema: unknown, httpPart?: string }): ValidationFn {
-  const check = Compile(schema as TSchema)
-  const convert = httpPart === 'querystring' || httpPart === 'params'
-  const fn: ValidationFn = (data) => {
-    const value = convert ? Value.Convert(schema as TSchema, Value.Default(schema as TSchema, data ?? {})) : data
-    if (check.Check(value)) return { value }
-    fn.errors = [...check.Errors(value)].filter((e) => e.keyword !== 'boolean')
-      .map((e) => ({ keyword: e.keyword, instancePath: e.instancePath, schemaPath: e.schemaPath, params: e.params as Record<string, unknown>, message: e.message }))
-    return false
+/** Every admin route is documented: `operationId`, a tag, and the bearer scheme (DESIGN.md). */
+function documentRoute (route: RouteOptions): void {
+  const schema = (route.schema ?? {}) as { operationId?: unknown, tags?: unknown, security?: unknown }
+  if (typeof schema.operationId !== 'string' || !Array.isArray(schema.tags) || schema.tags.length === 0) {
+    throw new Error(`admin route ${String(route.method)} ${route.url} needs schema.operationId and schema.tags (DESIGN.md: every /api/v1 route appears in /api/openapi.json)`)
   }
-  return fn
+  Object.assign(schema, { security: [{ bearer: [] }] })
 }
 
 export async function adminRoutes (app: FastifyInstance, options: AdminRoutesOptions): Promise<void> {
-  app.setValidatorCompiler(compileValidator)
+  app.setValidatorCompiler(compileStrictValidator)
+  app.addHook('onRoute', documentRoute)
   // hand the mapped error to the problems plugin's handler (the parent scope)
   app.setErrorHandler((error) => { throw toAdminError(error) })
   adminAuth(app, { adminToken: options.settings.adminToken, verifyToken: options.verifyToken })
@@ -66,10 +63,19 @@ export async function adminRoutes (app: FastifyInstance, options: AdminRoutesOpt
   app.addHook('preValidation', async (request, reply) => { await limitToken.call(app, request, reply) })
   // only the routes' own options: Fastify's (`prefix`) must not reach the child plugins
   const { refunds, customers } = options
-  const routeOptions: AdminRoutesOptions = { settings: options.settings, view: options.view, clock: options.clock, store: options.store, verifyToken: options.verifyToken, ...(options.cache !== undefined ? { cache: options.cache } : {}), ...(options.stripe !== undefined ? { stripe: options.stripe } : {}) }
+  // every change that succeeds is recorded: who, which route, what, and a summary (issue 15 point 5)
+  app.addHook('onSend', async (request, reply, payload) => {
+    await recordAudit(options.audit, options.clock, request, reply, payload)
+    return payload
+  })
+  const routeOptions: AdminRoutesOptions = { settings: options.settings, view: options.view, clock: options.clock, store: options.store, orders: options.orders, catalog: options.catalog, audit: options.audit, tokens: options.tokens, settingsInfo: options.settingsInfo, shopWords: options.shopWords, verifyToken: options.verifyToken, ...(options.cache !== undefined ? { cache: options.cache } : {}), ...(options.stripe !== undefined ? { stripe: options.stripe } : {}) }
   await app.register(productRoutes, routeOptions)
+  await app.register(categoryRoutes, routeOptions)
+  await app.register(auditRoutes, routeOptions)
   await app.register(orderRoutes, routeOptions)
   if (refunds !== undefined) await app.register(refundRoutes, { ...routeOptions, refunds })
   await app.register(stripePaymentIntentRoutes, { stripe: options.stripe })
   if (customers !== undefined) await app.register(customerRoutes, customers)
+  await app.register(tokenRoutes, options.tokens)
+  await app.register(settingsRoutes, { info: options.settingsInfo, words: options.shopWords })
 }

@@ -1,11 +1,14 @@
 /** What the admin API's routes are given (built by compose.ts). */
 import type { Clock } from '../../../domain/shared/clock.js'
-import type { OrderViewOptions, ShopStore } from '../../../usecases/ports.js'
+import type { OrderAdminStore, OrderViewOptions, ShopStore } from '../../../usecases/ports.js'
 import type { Cache } from '../../../usecases/ports-kv.js'
 import type { RefundOrderStore, RefundProviders } from '../../../usecases/refund-order.js'
 import type { StripeDeps } from '../../../usecases/stripe-payments.js'
 import type { AdminAuthOptions } from '../../plugins/admin-auth.js'
 import type { CustomerRoutesOptions } from './customers.js'
+import type { TokenRoutesOptions } from './tokens.js'
+import type { SettingsRoutesOptions } from './settings.js'
+import type { AuditLog, CatalogAdminStore } from '../../../usecases/ports-catalog.js'
 
 /** The settings the admin API follows (from Config). */
 export interface AdminSettings {
@@ -15,6 +18,8 @@ export interface AdminSettings {
   orderTtlS: number
   /** DIGITAL_GOODS_STARS_ONLY. */
   digitalGoodsStarsOnly: boolean
+  /** Bozor's version (package.json): the OpenAPI document's and `GET /settings`'. */
+  version: string
 }
 
 export interface AdminRoutesOptions {
@@ -23,6 +28,12 @@ export interface AdminRoutesOptions {
   view: OrderViewOptions
   clock: Clock
   store: ShopStore
+  /** The order list and export. */
+  orders: OrderAdminStore
+  /** Categories and product changes. */
+  catalog: CatalogAdminStore
+  /** Who did what through the admin API (issue 15 point 5). */
+  audit: AuditLog
   verifyToken: AdminAuthOptions['verifyToken']
   /** Shared cache for catalog reads; without it every read goes to the store. */
   cache?: Pick<Cache, 'key' | 'getOrLoad' | 'invalidateTag'>
@@ -30,6 +41,12 @@ export interface AdminRoutesOptions {
   refunds?: { store: RefundOrderStore, providers: RefundProviders }
   /** Stripe's use-case deps (payment-intent routes); undefined when Stripe is not configured. */
   stripe?: StripeDeps
+  /** Token management (`/tokens`). */
+  tokens: TokenRoutesOptions
+  /** What `GET /settings` answers. */
+  settingsInfo: SettingsRoutesOptions['info']
+  /** The shop's own words (`PATCH /settings`). */
+  shopWords: SettingsRoutesOptions['words']
   /** The activity log and the customer lookup (`GET /customers/:telegramId/activity`); without them the route is absent. */
   customers?: CustomerRoutesOptions
 }

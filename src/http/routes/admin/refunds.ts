@@ -18,7 +18,8 @@ export interface RefundRoutesOptions extends AdminRoutesOptions {
 
 export async function refundRoutes (app: FastifyInstance, options: RefundRoutesOptions): Promise<void> {
   app.post('/orders/:id/refund', {
-    schema: { params: OrderParams, body: RefundBody, response: { 200: Order, ...ADMIN_PROBLEMS } }
+    schema: { operationId: 'refundOrder', tags: ['orders'], summary: 'Refund a paid order, in full or in part', params: OrderParams, body: RefundBody, response: { 200: Order, ...ADMIN_PROBLEMS } },
+    config: { audit: { target: 'order', action: 'order.refund_requested' } }
   }, async (request) => {
     const { id } = request.params as Static<typeof OrderParams>
     const body = request.body as Static<typeof RefundBody>

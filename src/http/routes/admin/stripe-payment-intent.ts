@@ -18,7 +18,7 @@ export async function stripePaymentIntentRoutes (app: FastifyInstance, options: 
   }
 
   app.post('/orders/:id/stripe/payment-intent', {
-    schema: { params: OrderParams, body: PaymentIntentBody, response: { 200: PaymentIntent, ...ADMIN_PROBLEMS } }
+    schema: { operationId: 'createStripePaymentIntent', tags: ['orders'], summary: 'Create (and confirm) a Stripe PaymentIntent for an order', params: OrderParams, body: PaymentIntentBody, response: { 200: PaymentIntent, ...ADMIN_PROBLEMS } }
   }, async (request) => {
     const { id } = request.params as Static<typeof OrderParams>
     const body = request.body as Static<typeof PaymentIntentBody>
@@ -26,7 +26,7 @@ export async function stripePaymentIntentRoutes (app: FastifyInstance, options: 
   })
 
   app.get('/orders/:id/stripe/payment-intent', {
-    schema: { params: OrderParams, response: { 200: PaymentIntent, ...ADMIN_PROBLEMS } }
+    schema: { operationId: 'getStripePaymentIntent', tags: ['orders'], summary: 'The order\'s Stripe PaymentIntent', params: OrderParams, response: { 200: PaymentIntent, ...ADMIN_PROBLEMS } }
   }, async (request) => {
     const { id } = request.params as Static<typeof OrderParams>
     return await readStripePaymentIntent(deps(), id)
