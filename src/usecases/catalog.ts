@@ -7,7 +7,7 @@ import type { ProductKind } from '../domain/orders/order.js'
 import { createId, type IdGenerator } from '../domain/shared/ids.js'
 import { DomainError, validationError, type FieldError } from '../domain/shared/errors.js'
 import { isKnownCurrency, isSafeAmount, money } from '../domain/shared/money.js'
-import type { LocalizedText, Product, ShopStore } from './ports.js'
+import type { LocalizedText, Product, ProductFiscal, ShopStore } from './ports.js'
 import type { CatalogAdminStore, ProductFilter, ProductPatch } from './ports-catalog.js'
 import { newProductTags, productChangeTags } from './catalog-reads.js'
 
@@ -23,6 +23,7 @@ export interface NewProductInput {
   payload?: string
   active?: boolean
   refundable?: boolean
+  fiscal?: ProductFiscal
   categoryId?: string | null
   images?: string[]
 }
@@ -73,6 +74,7 @@ export async function createProduct (deps: { store: ShopStore, now: number, ids?
     ...(input.payload !== undefined ? { payload: input.payload } : {}),
     active: input.active ?? true,
     refundable: input.refundable ?? true,
+    ...(input.fiscal !== undefined ? { fiscal: input.fiscal } : {}),
     categoryId: input.categoryId ?? null,
     images: input.images ?? [],
     createdAt: deps.now

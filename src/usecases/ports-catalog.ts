@@ -3,7 +3,7 @@
  * trail of admin changes. Implemented over PostgreSQL/PGlite in
  * src/adapters/postgres/catalog-admin-store.ts and admin-audit.ts.
  */
-import type { LocalizedText, Product } from './ports.js'
+import type { LocalizedText, Product, ProductFiscal } from './ports.js'
 
 /** DESIGN.md `category`. */
 export interface Category {
@@ -27,6 +27,8 @@ export interface ProductPatch {
   payload?: string | null
   active?: boolean
   refundable?: boolean
+  /** null clears it. */
+  fiscal?: ProductFiscal | null
   categoryId?: string | null
   images?: string[]
 }

@@ -12,6 +12,9 @@ import type { OfferConfig } from '../domain/orders/offered-providers.js'
 /** Localized text; `en` is always present. */
 export interface LocalizedText { en: string, ru?: string, uz?: string }
 
+/** A product's IKPU/MXIK classifier code (17 digits), its package code and VAT percent. */
+export interface ProductFiscal { code: string, packageCode: string, vatPercent: number }
+
 /** A catalog product (DESIGN.md `product`). */
 export interface Product {
   id: string
@@ -24,6 +27,8 @@ export interface Product {
   payload?: string
   active: boolean
   refundable: boolean
+  /** Uzbek fiscal data for Payme's receipt (decision 0023). */
+  fiscal?: ProductFiscal
   /** The section it is listed in; null: none. */
   categoryId: string | null
   /** Pictures in order: URLs or Telegram file ids. */

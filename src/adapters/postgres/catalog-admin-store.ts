@@ -92,6 +92,11 @@ export function createCatalogAdminStore (db: Db): CatalogAdminStore {
         if (patch.payload !== undefined) set.payload = patch.payload
         if (patch.active !== undefined) set.active = patch.active
         if (patch.refundable !== undefined) set.refundable = patch.refundable
+        if (patch.fiscal !== undefined) {
+          set.fiscalCode = patch.fiscal?.code ?? null
+          set.packageCode = patch.fiscal?.packageCode ?? null
+          set.vatPercent = patch.fiscal?.vatPercent ?? null
+        }
         if (patch.categoryId !== undefined) set.categoryId = patch.categoryId
         if (patch.images !== undefined) set.images = patch.images
         const [updated] = await tx.update(product).set(set).where(eq(product.id, id)).returning()

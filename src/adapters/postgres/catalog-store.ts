@@ -20,6 +20,7 @@ export function toProduct (row: ProductRow): Product {
     ...(row.payload !== null ? { payload: row.payload } : {}),
     active: row.active,
     refundable: row.refundable,
+    ...(row.fiscalCode !== null && row.packageCode !== null && row.vatPercent !== null ? { fiscal: { code: row.fiscalCode, packageCode: row.packageCode, vatPercent: row.vatPercent } } : {}),
     categoryId: row.categoryId,
     images: row.images,
     createdAt: row.createdAt.getTime()
@@ -38,6 +39,9 @@ export async function insertProduct (db: Db, p: Product): Promise<void> {
     stock: p.stock,
     active: p.active,
     refundable: p.refundable,
+    fiscalCode: p.fiscal?.code ?? null,
+    packageCode: p.fiscal?.packageCode ?? null,
+    vatPercent: p.fiscal?.vatPercent ?? null,
     categoryId: p.categoryId,
     images: p.images,
     createdAt: new Date(p.createdAt),

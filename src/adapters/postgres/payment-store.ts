@@ -130,6 +130,19 @@ export function paymentTx (db: Db): PaymentTx {
       return new Map(rows.map((r) => [r.productId, r.title.en]))
     },
 
+    async fiscalItems (orderId) {
+      const rows = await db.select({
+        title: orderItem.title, unitAmount: orderItem.unitAmount, quantity: orderItem.quantity, code: product.fiscalCode, packageCode: product.packageCode, vatPercent: product.vatPercent
+      }).from(orderItem).innerJoin(product, eq(product.id, orderItem.productId))
+        .where(eq(orderItem.orderId, orderId)).orderBy(asc(orderItem.productId))
+      return rows.map((r) => ({
+        title: r.title,
+        unitAmount: r.unitAmount,
+        quantity: r.quantity,
+        fiscal: r.code !== null && r.packageCode !== null && r.vatPercent !== null ? { code: r.code, packageCode: r.packageCode, vatPercent: r.vatPercent } : null
+      }))
+    },
+
     holdCandidates: async (orderId, except) => await loadHoldCandidates(db, orderId, except),
 
     async writeOrder (order: Order, write = {}) {

@@ -29,6 +29,12 @@ const CategoryId = PrefixedId('cat')
 /** A picture of a product: an http(s) URL or a Telegram file id. */
 const Image = Type.String({ minLength: 1, maxLength: 1000, pattern: '^(https?://\\S+|[A-Za-z0-9_-]{10,255})$' })
 const Stock = Type.Union([Type.Null(), Type.Integer({ minimum: 0, maximum: 2_147_483_647 })])
+/** Uzbek fiscal data for Payme's receipt: the IKPU/MXIK code (17 digits), its package code and the VAT percent (decision 0023). */
+const Fiscal = Type.Object({
+  code: Type.String({ pattern: '^[0-9]{17}$', description: 'IKPU/MXIK classifier code, 17 digits' }),
+  packageCode: Type.String({ pattern: '^[0-9]{1,20}$', description: 'package code from the IKPU catalogue' }),
+  vatPercent: Type.Integer({ minimum: 0, maximum: 100 })
+}, { additionalProperties: false })
 
 export const ProductCreateBody = Type.Object({
   title: LocalizedText,
@@ -39,6 +45,7 @@ export const ProductCreateBody = Type.Object({
   payload: Type.Optional(Type.String({ maxLength: 4000 })),
   active: Type.Optional(Type.Boolean()),
   refundable: Type.Optional(Type.Boolean()),
+  fiscal: Type.Optional(Fiscal),
   categoryId: Type.Optional(Type.Union([Type.Null(), CategoryId])),
   images: Type.Optional(Type.Array(Image, { maxItems: 10 }))
 }, { additionalProperties: false })
@@ -53,6 +60,7 @@ export const ProductPatchBody = Type.Object({
   payload: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 4000 })])),
   active: Type.Optional(Type.Boolean()),
   refundable: Type.Optional(Type.Boolean()),
+  fiscal: Type.Optional(Type.Union([Type.Null(), Fiscal])),
   categoryId: Type.Optional(Type.Union([Type.Null(), CategoryId])),
   images: Type.Optional(Type.Array(Image, { maxItems: 10 }))
 }, { additionalProperties: false, minProperties: 1 })
@@ -67,6 +75,7 @@ export const Product = Type.Object({
   payload: Type.Optional(Type.String()),
   active: Type.Boolean(),
   refundable: Type.Boolean(),
+  fiscal: Type.Optional(Fiscal),
   categoryId: Type.Union([Type.Null(), Type.String()]),
   images: Type.Array(Type.String()),
   createdAt: Time

@@ -24,6 +24,7 @@ import {
   paymeTransactionState, timeOutPayme, type PaymeState, type PaymeTransactionRecord
 } from '../../domain/payments/payme-transaction.js'
 import type { PaymentEvent } from '../../domain/payments/payment.js'
+import { paymeReceiptDetail } from '../../domain/payments/payme-receipt.js'
 import { applyPaymentEvent } from './apply-payment-event.js'
 import type { PaymentRecord, PaymentStore, PaymentTx } from './ports.js'
 
@@ -112,7 +113,11 @@ export function createPaymeLedger ({ store, isUniqueViolation }: PaymeLedgerDeps
       return await store.transaction(async (tx) => {
         const order = await tx.lockOrder(input.orderId)
         const holds = await tx.holdCandidates(input.orderId)
-        return decidePaymeCheck({ order, holds, amount: input.amount, now: input.now })
+        const decision = decidePaymeCheck({ order, holds, amount: input.amount, now: input.now })
+        if (!decision.ok || order === null) return decision
+        // the fiscal receipt when every product carries its IKPU code (decision 0023)
+        const detail = paymeReceiptDetail(await tx.fiscalItems(order.id), input.amount, order.total.currency)
+        return detail === undefined ? decision : { ...decision, detail }
       })
     },
 

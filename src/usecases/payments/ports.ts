@@ -9,6 +9,7 @@
 import type { HoldCandidate } from '../../domain/orders/hold.js'
 import type { Actor, HistoryEntry, Order, OrderItem } from '../../domain/orders/order.js'
 import type { ProviderName, TransactionState } from '../../domain/payments/payment.js'
+import type { FiscalItem } from '../../domain/payments/payme-receipt.js'
 import type { Money } from '../../domain/shared/money.js'
 import type { OutboxTopic } from '../ports-outbox.js'
 import type { StripeAttempt } from '../ports-stripe.js'
@@ -117,6 +118,8 @@ export interface PaymentTx {
   paidBy(orderId: string): Promise<ProviderName | null>
   /** The items' English titles by product id. */
   itemTitles(orderId: string): Promise<Map<string, string>>
+  /** The order's items with their title snapshots and their products' fiscal data, in product id order. */
+  fiscalItems(orderId: string): Promise<FiscalItem[]>
   /** Every Payme transaction and Click attempt of the order (`except`: one payment id left out). */
   holdCandidates(orderId: string, except?: string): Promise<HoldCandidate[]>
   /** Writes a changed order (state, refunded total, flags, version) and its history row. */

@@ -38,6 +38,10 @@ export const product = pgTable('product', {
   reserved: integer('reserved').notNull().default(0),
   active: boolean('active').notNull().default(true),
   refundable: boolean('refundable').notNull().default(true),
+  /** Uzbek fiscal data for Payme's receipt (decision 0023): the IKPU/MXIK code, its package code and VAT %, all three or none. */
+  fiscalCode: text('fiscal_code'),
+  packageCode: text('package_code'),
+  vatPercent: integer('vat_percent'),
   createdAt: timestamptz('created_at').notNull().defaultNow(),
   updatedAt: timestamptz('updated_at').notNull().defaultNow()
 }, (t) => [
@@ -46,6 +50,7 @@ export const product = pgTable('product', {
   currencyCheck('product', t.currency),
   check('product_stock_check', sql`${t.stock} is null or ${t.stock} >= 0`),
   check('product_reserved_check', sql`${t.reserved} >= 0`),
+  check('product_fiscal_check', sql`(${t.fiscalCode} is null and ${t.packageCode} is null and ${t.vatPercent} is null) or (${t.fiscalCode} ~ '^[0-9]{17}$' and ${t.packageCode} ~ '^[0-9]{1,20}$' and ${t.vatPercent} between 0 and 100)`),
   index('product_category_idx').on(t.categoryId),
   index('product_active_created_idx').on(t.active, t.createdAt, t.id)
 ])

@@ -28,6 +28,7 @@ export function renderProduct (p: ProductModel): Static<typeof Product> {
     ...(p.payload !== undefined ? { payload: p.payload } : {}),
     active: p.active,
     refundable: p.refundable,
+    ...(p.fiscal !== undefined ? { fiscal: { ...p.fiscal } } : {}),
     categoryId: p.categoryId,
     images: [...p.images],
     createdAt: new Date(p.createdAt).toISOString()
