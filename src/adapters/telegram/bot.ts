@@ -108,6 +108,12 @@ async function onError (err: BotError<BotContext>): Promise<void> {
   const error = err.error
   const { logger } = ctx.services
   if (ctx.services.isDatabaseUnavailable(error)) throw error
+  if (error instanceof GrammyError && error.error_code === 403) {
+    // the customer blocked the bot (marked by the transformer): an apology cannot reach them, and
+    // one sent after they unblock would answer a message they wrote while blocking
+    logger.info({ module: 'bot', updateId: ctx.update.update_id, description: error.description }, 'update not answered: the customer blocked the bot')
+    return
+  }
   let key: TextKey = 'apology'
   if (error instanceof KvUnavailableError || error instanceof SessionConflictError) {
     key = 'tryAgainLater'
