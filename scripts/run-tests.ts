@@ -5,7 +5,8 @@
 // Legs: `embedded` (PGlite + memory store) and `services` (PostgreSQL + Redis, from
 // TEST_DATABASE_URL [postgres://root@127.0.0.1:5432/postgres] and TEST_REDIS_URL
 // [redis://127.0.0.1:6379]). BOZOR_TEST_LEGS=embedded,services picks legs; extra arguments
-// are file filters (substring match).
+// are file filters (substring match); `--dir=<folder>` (repeatable) keeps only the files under
+// that folder of the repository (`npm run test:e2e` is `--dir=test/e2e`).
 //
 // Speed: the embedded leg's databases are loaded from one migrated PGlite seed built here first
 // (test/helpers/db.ts pgliteSeed), and within a leg the files that took longest last time
@@ -185,9 +186,17 @@ function buffered (): Output {
   return { buffer, log: (line) => buffer.push(Buffer.from(line + '\n')) }
 }
 
-const filters = process.argv.slice(2)
+const args = process.argv.slice(2)
+const dirs = args.filter((a) => a.startsWith('--dir=')).map((a) => join(root, a.slice('--dir='.length)))
+const filters = args.filter((a) => !a.startsWith('--dir='))
 let files = listTests(join(root, 'test'))
+if (dirs.length > 0) files = files.filter((f) => dirs.some((d) => !relative(d, f).startsWith('..')))
 if (filters.length > 0) files = files.filter((f) => filters.some((p) => f.includes(p)))
+if (files.length === 0) {
+  console.error(`no test file matches ${args.join(' ')}`)
+  console.log('\n0 passed, 1 failed')
+  process.exit(1)
+}
 checkDuplicateNames(files)
 let mirror: string | undefined
 try {

@@ -59,6 +59,8 @@ export interface OrderView {
   history: Array<{ from: OrderState | null, to: OrderState, at: string, reason: string | null }>
   expiresAt: string
   createdAt: string
+  /** Where a physical order goes: the phone and address the customer gave at checkout. */
+  delivery?: OrderDelivery
 }
 
 /**

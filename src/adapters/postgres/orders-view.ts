@@ -4,10 +4,10 @@
 import { asc, eq } from 'drizzle-orm'
 import { offeredProviders } from '../../domain/orders/offered-providers.js'
 import type { ProviderName } from '../../domain/payments/payment.js'
-import type { OrderView, OrderViewOptions } from '../../usecases/ports.js'
+import type { OrderDelivery, OrderView, OrderViewOptions } from '../../usecases/ports.js'
 import type { Db } from './database.js'
 import { readOrder } from './orders-rows.js'
-import { orderTransition, paymentTransaction } from './schema.js'
+import { orderTransition, paymentTransaction, shopOrder } from './schema.js'
 
 export type { OrderView, OrderViewOptions }
 
@@ -16,10 +16,12 @@ export async function getOrderView (db: Db, orderId: string, options: OrderViewO
   if (!/^\d{1,18}$/.test(orderId)) return undefined
   const order = await readOrder(db, orderId)
   if (order === undefined) return undefined
-  const [transactions, history] = await Promise.all([
+  const [transactions, history, shipping] = await Promise.all([
     db.select().from(paymentTransaction).where(eq(paymentTransaction.orderId, orderId)).orderBy(asc(paymentTransaction.createdAt), asc(paymentTransaction.id)),
-    db.select().from(orderTransition).where(eq(orderTransition.orderId, orderId)).orderBy(asc(orderTransition.id))
+    db.select().from(orderTransition).where(eq(orderTransition.orderId, orderId)).orderBy(asc(orderTransition.id)),
+    db.select({ contact: shopOrder.contact, address: shopOrder.shippingAddress }).from(shopOrder).where(eq(shopOrder.id, orderId))
   ])
+  const delivery = deliveryOf(shipping[0]?.contact, shipping[0]?.address)
   const payUrls: Partial<Record<ProviderName, string>> = {}
   if (order.state === 'pending') {
     const offered = offeredProviders({ total: order.total, hasDigital: order.items.some((i) => i.kind === 'digital'), hasPhysical: order.items.some((i) => i.kind === 'physical') }, options.offer)
@@ -44,6 +46,17 @@ export async function getOrderView (db: Db, orderId: string, options: OrderViewO
     })),
     history: history.map((h) => ({ from: h.fromState, to: h.toState, at: h.at.toISOString(), reason: h.reason })),
     expiresAt: new Date(order.expiresAt).toISOString(),
-    createdAt: new Date(order.createdAt).toISOString()
+    createdAt: new Date(order.createdAt).toISOString(),
+    ...(delivery !== undefined ? { delivery } : {})
   }
+}
+
+/** The phone, name and address a physical order was placed with (`contact`, `shipping_address`), if any. */
+function deliveryOf (contact: Record<string, unknown> | null | undefined, address: Record<string, unknown> | null | undefined): OrderDelivery | undefined {
+  const text = (value: unknown): string | undefined => typeof value === 'string' && value !== '' ? value : undefined
+  const phone = text(contact?.phone)
+  const name = text(contact?.name)
+  const where = text(address?.text)
+  if (phone === undefined && name === undefined && where === undefined) return undefined
+  return { ...(phone !== undefined ? { phone } : {}), ...(name !== undefined ? { name } : {}), ...(where !== undefined ? { address: where } : {}) }
 }

@@ -176,7 +176,12 @@ export const Order = Type.Object({
   })),
   history: Type.Array(Type.Object({ from: Type.Union([Type.Null(), OrderState]), to: OrderState, at: Time, reason: Type.Union([Type.Null(), Type.String()]) })),
   expiresAt: Time,
-  createdAt: Time
+  createdAt: Time,
+  delivery: Type.Optional(Type.Object({
+    phone: Type.Optional(Type.String()),
+    name: Type.Optional(Type.String()),
+    address: Type.Optional(Type.String())
+  }, { description: 'where a physical order goes: the phone and address given at checkout' }))
 })
 
 /** `/customers/:telegramId/…`: a Telegram user id, a positive integer in decimal. */

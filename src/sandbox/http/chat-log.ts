@@ -16,6 +16,7 @@ export interface ChatEntry {
   messageId: number
   from: 'bot' | 'user'
   html: string
+  /** The message's inline keyboard, or the reply keyboard (or its removal) it brought to the client. */
   replyMarkup?: TgReplyMarkup
   /** The photo: its URL when the bot sent one by URL, else its file_id. */
   photo?: string
@@ -69,7 +70,7 @@ export class ChatLog {
       messageId: message.message_id,
       from: message.from?.id === this.#emulator.bot.id ? 'bot' : 'user',
       html: change.change === 'delete' ? '' : htmlOf(message),
-      ...(change.change !== 'delete' && message.reply_markup !== undefined ? { replyMarkup: message.reply_markup } : {}),
+      ...(change.change !== 'delete' && (message.reply_markup ?? change.replyKeyboard) !== undefined ? { replyMarkup: message.reply_markup ?? change.replyKeyboard } : {}),
       ...(photoSource !== undefined ? { photo: photoSource } : {}),
       ...(message.invoice !== undefined ? { invoice: { title: message.invoice.title, total: { amount: message.invoice.total_amount, currency: message.invoice.currency } } } : {}),
       at: new Date(this.#clock.now()).toISOString()

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
 import type { Clock } from '../../domain/shared/clock.js'
 import { TelegramApiError, badRequest, forbidden } from './api-error.js'
-import type { TgCallbackQuery, TgChat, TgMessage, TgPreCheckoutQuery, TgUser } from './types.js'
+import type { TgCallbackQuery, TgChat, TgMessage, TgPreCheckoutQuery, TgReplyMarkup, TgUser } from './types.js'
 
 /** Options of `emulator.user()`; ids are deterministic when omitted. */
 export interface UserOptions { id?: number, firstName?: string, lastName?: string, username?: string, languageCode?: string, phoneNumber?: string, started?: boolean }
@@ -43,7 +43,17 @@ export interface PreCheckoutRecord { query: TgPreCheckoutQuery, settle: (answer:
 export interface FileRecord { fileId: string, fileUniqueId: string, size?: number, name?: string, source: string }
 
 /** A change to a chat transcript, emitted as the `message` event. */
-export interface MessageChange { chatId: number, change: 'new' | 'edit' | 'delete', message: TgMessage }
+export interface MessageChange {
+  chatId: number
+  change: 'new' | 'edit' | 'delete'
+  message: TgMessage
+  /**
+   * The reply keyboard (or `remove_keyboard`, `force_reply`) a new message brought to the
+   * customer's client. Not part of the message the Bot API returns (Telegram keeps only inline
+   * keyboards on a message), so it travels here, for the sandbox's chat.
+   */
+  replyKeyboard?: TgReplyMarkup
+}
 
 /** Seeded PRNG (mulberry32): the same seed gives the same charge ids and links. */
 function seeded (seed: number): () => number {
@@ -159,7 +169,7 @@ export class BotState {
     return record
   }
 
-  addMessage (chatId: number, from: TgUser | undefined, fields: Partial<TgMessage>): TgMessage {
+  addMessage (chatId: number, from: TgUser | undefined, fields: Partial<TgMessage>, replyKeyboard?: TgReplyMarkup): TgMessage {
     const record = this.chats.get(chatId)
     if (record === undefined) throw badRequest('chat not found')
     const message: TgMessage = {
@@ -170,7 +180,7 @@ export class BotState {
       ...fields
     }
     record.messages.set(message.message_id, message)
-    this.events.emit('message', { chatId, change: 'new', message } satisfies MessageChange)
+    this.events.emit('message', { chatId, change: 'new', message, ...(replyKeyboard !== undefined ? { replyKeyboard } : {}) } satisfies MessageChange)
     return message
   }
 

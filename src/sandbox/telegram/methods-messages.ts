@@ -28,14 +28,17 @@ function withText (fields: Partial<TgMessage>, field: 'text' | 'caption', conten
 
 /** Common tail of every send: resolve chat (rate limit), reply target, markup; store the message. */
 export function sendToChat (core: EmulatorCore, params: Params, fields: Partial<TgMessage>): TgMessage {
-  const markup = inlineOnly(resolveReplyMarkup(params))
+  const requested = resolveReplyMarkup(params)
+  const markup = inlineOnly(requested)
   const chat = chatForSend(core, reqChatId(params))
   const reply = replyTarget(core, chat, params)
+  // a reply keyboard is the client's, not the message's: it goes with the change event only
+  const replyKeyboard = requested !== undefined && requested.inline_keyboard === undefined ? requested : undefined
   return core.state.addMessage(chat.chat.id, core.bot, {
     ...fields,
     ...(reply !== undefined ? { reply_to_message: reply } : {}),
     ...(markup !== undefined ? { reply_markup: markup } : {})
-  })
+  }, replyKeyboard)
 }
 
 const sendMessage: MethodHandler = (core, params) => {

@@ -32,7 +32,8 @@ ordersFeature.command('orders', async (ctx) => {
       else keyboard.url(label, payUrl(order.id, provider)).row()
     }
   }
-  await sendLong(ctx, lines.join('\n'), keyboard.inline_keyboard.length > 0 ? keyboard : undefined)
+  // grammY's keyboard starts with one empty row: send one only when it has a button
+  await sendLong(ctx, lines.join('\n'), keyboard.inline_keyboard.some((row) => row.length > 0) ? keyboard : undefined)
 })
 
 ordersFeature.callbackQuery(/^inv:(\d{1,18})$/, async (ctx) => {
