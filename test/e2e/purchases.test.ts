@@ -97,7 +97,7 @@ test('journey: the sticker pack paid with Telegram Stars from the invoice in the
   await fulfilledBy(orderId, 'stars', { amount: 50, currency: 'XTR' })
 })
 
-test('journey: the T-shirt (physical) with a shared phone and a typed address, paid with Click, waits for shipping', async () => {
+test('journey: the T-shirt (physical) with a shared phone and a typed address, paid with Click, shipped by the merchant', async () => {
   const c = await shop().customer('Physical buyer')
   const address = 'Tashkent, Amir Temur street 108, apartment 12'
   await c.say(`/start p_${DEMO.tshirt}`)
@@ -122,6 +122,12 @@ test('journey: the T-shirt (physical) with a shared phone and a typed address, p
   assert.deepEqual(order.transactions.map((t) => [t.provider, t.state, t.amount.amount]), [['click', 'succeeded', 24_000_000]])
   assert.equal(order.delivery?.address, address, 'the merchant sees where to ship')
   assert.match(order.delivery?.phone ?? '', /^\+?\d{7,}$/, 'and the phone the customer shared')
+  // the merchant ships it and marks it fulfilled; the customer is told
+  const shipped = await shop().admin('POST', `/orders/${orderId}/fulfil`, { note: 'sent by courier' })
+  assert.equal(shipped.status, 200, JSON.stringify(shipped.body))
+  assert.equal(shipped.body.state, 'fulfilled')
+  assert.equal(textOf(await c.reply(/^📦 Order #\d+ is on its way/)), `📦 Order #${orderId} is on its way: the shop has sent it.\nNote from the shop: sent by courier`)
+  assert.deepEqual((await shop().order(orderId)).history.map((h) => h.to), ['pending', 'paid', 'fulfilled'])
 })
 
 test('journey: a Payme decline leaves the order payable; the retry is paid and delivered', async () => {
