@@ -73,3 +73,21 @@ test('photos: uploaded, typed by content, kept and served; anything else refused
   const audit = await call(app, 'GET', `/api/v1/products/${product.body.id}/audit`)
   assert.equal(audit.body.items.filter((e: { action: string }) => e.action === 'product.photo_added').length, 3)
 })
+
+test('fuzzing the photo upload and /media/photos/:id never gets a 5xx, and every refusal is a problem', async (t) => {
+  const fc = (await import('fast-check')).default
+  const { app } = await buildAdminApp(t)
+  const product = await call(app, 'POST', '/api/v1/products', { title: { en: 'Mug' }, price: { amount: 1000, currency: 'USD' }, kind: 'physical' })
+  const heads = fc.constantFrom(Buffer.alloc(0), JPEG.subarray(0, 3), PNG.subarray(0, 8), Buffer.from('RIFF'), Buffer.from('GIF89a'))
+  await fc.assert(fc.asyncProperty(heads, fc.uint8Array({ maxLength: 64 }), fc.string({ maxLength: 12 }), fc.string({ maxLength: 20 }), async (head, tail, field, type) => {
+    const body = multipart(Buffer.concat([head, Buffer.from(tail)]), { field: field.replace(/["\r\n]/g, '') || 'file', type: type.replace(/[\r\n]/g, '') })
+    const res = await app.inject({ method: 'POST', url: `/api/v1/products/${product.body.id}/photos`, payload: body.payload, headers: { ...body.headers, authorization: `Bearer ${ADMIN}` } })
+    assert.ok(res.statusCode < 500, `${res.statusCode} ${res.body}`)
+    if (res.statusCode >= 400) assert.match(String(res.headers['content-type']), /^application\/problem\+json/, res.body)
+  }), { seed: 1516, numRuns: 40 })
+  await fc.assert(fc.asyncProperty(fc.oneof(fc.string({ maxLength: 40 }), fc.constant('pho_00000000000000000000000000'), fc.constant('%E0%A4%A'), fc.constant('%00')), async (id) => {
+    const res = await app.inject({ url: `/media/photos/${id.startsWith('%') ? id : encodeURIComponent(id)}` })
+    assert.ok(res.statusCode === 400 || res.statusCode === 404, `${id} → ${res.statusCode}`)
+    assert.match(String(res.headers['content-type']), /^application\/problem\+json/)
+  }), { seed: 1517, numRuns: 40 })
+})
