@@ -22,6 +22,8 @@ import { securityHeaders } from './http/plugins/security-headers.js'
 import { assetRoutes } from './http/routes/assets.js'
 import { rateLimitPlugin } from './http/plugins/rate-limit.js'
 import { healthRoutes, type Pingable } from './http/routes/health.js'
+import { mediaRoutes } from './http/routes/media.js'
+import type { PhotoStore } from './usecases/product-photos.js'
 import { adminRoutes, type AdminRoutesOptions } from './http/routes/admin/index.js'
 import { paymeRoutes, type PaymeRoutesOptions } from './http/routes/payme.js'
 import { clickRoutes, type ClickRoutesOptions } from './http/routes/click.js'
@@ -63,6 +65,8 @@ export interface AppServices {
   stripeWebhook?: StripeWebhookOptions
   pay: PayRoutesOptions
   admin: AdminRoutesOptions
+  /** Product photos Bozor keeps, served at `/media/photos/:id`. */
+  media: { photos: Pick<PhotoStore, 'read'> }
   /** The bot, when one runs (BOT_TOKEN set, or the sandbox's or a test's emulator). */
   telegram?: AppTelegram
   /** The periodic jobs (expiry, outbox, Stripe refunds, audit prune): started on listen, stopped on close. */
@@ -111,6 +115,7 @@ export async function buildApp (services: AppServices): Promise<App> {
   if (services.stripeWebhook !== undefined) await app.register(stripeWebhookRoutes, services.stripeWebhook)
   await app.register(payRoutes, services.pay)
   await app.register(adminRoutes, { prefix: '/api/v1', ...services.admin })
+  await app.register(mediaRoutes, services.media)
   if (telegram !== undefined) {
     if (config.bot.mode === 'webhook' && config.bot.webhookSecret !== undefined) {
       await app.register(telegramWebhookRoutes, { secret: config.bot.webhookSecret, processor: telegram.processor })

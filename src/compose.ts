@@ -26,6 +26,7 @@ import { createPostgresCustomerDirectory } from './adapters/postgres/customer-di
 import { createCatalogAdminStore } from './adapters/postgres/catalog-admin-store.js'
 import { createOrderAdminStore } from './adapters/postgres/orders-admin-store.js'
 import { createCustomerAdminStore } from './adapters/postgres/customers-admin-store.js'
+import { createPhotoStore } from './adapters/postgres/product-photos.js'
 import { createAdminAudit } from './adapters/postgres/admin-audit.js'
 import { isDatabaseUnavailable } from './adapters/postgres/errors.js'
 import { createFulfilmentStore } from './adapters/postgres/fulfilment-store.js'
@@ -53,6 +54,7 @@ import { starsOutboxHandlers } from './jobs/stars-refund.js'
 import type { TelegramEmulator } from './sandbox/telegram/index.js'
 import { createCatalogReads } from './usecases/catalog-reads.js'
 import { createShopWordsCache } from './usecases/shop-words.js'
+import { createBotPhotos } from './usecases/product-photos.js'
 import { clickRefundProvider, type ClickReversalGateway } from './usecases/click-reversal.js'
 import type { RateLimiter } from './usecases/ports-kv.js'
 import type { StripeGateway } from './usecases/ports-stripe.js'
@@ -237,6 +239,7 @@ export function composeServices (base: BaseDeps): Services {
     ? undefined
     : { accepts: (order: { total: { currency: string } }) => order.total.currency === 'XTR', checkoutUrl: (order: Parameters<typeof telegram.stars.invoiceLink>[0], language: Parameters<typeof telegram.stars.invoiceLink>[1]) => telegram.stars.invoiceLink(order, language) }
   const clickRefunds = clickRefundLedgerOf(db)
+  const photos = createPhotoStore(db)
   const queue = createOutboxQueue(db)
   return {
     config,
@@ -251,6 +254,7 @@ export function composeServices (base: BaseDeps): Services {
     // with the Merchant API configured, a payment confirmed too late is reversed automatically
     ...(config.click !== undefined ? { click: { serviceId: config.click.serviceId, secretKey: config.click.secretKey, ledger: clickLedgerOf(db, { autoReverse: config.click.merchantUserId !== undefined }), audit, clock } } : {}),
     ...(stripe !== undefined && config.stripe !== undefined ? { stripeWebhook: { stripe, webhookSecret: config.stripe.webhookSecret, live: config.stripe.secretKey.startsWith('sk_live_') } } : {}),
+    media: { photos },
     pay: { store: createPayLinkStore(db), providers: payProvidersOf(config, stripe, stars), links: payLinks, defaultLanguage: config.bot.defaultLanguage, clock },
     admin: {
       settings: { ...(config.adminToken !== undefined ? { adminToken: config.adminToken } : {}), orderTtlS: config.orders.ttlS, digitalGoodsStarsOnly: config.bot.digitalGoodsStarsOnly, version: BOZOR_VERSION },
@@ -261,6 +265,8 @@ export function composeServices (base: BaseDeps): Services {
       catalog: createCatalogAdminStore(db),
       audit: createAdminAudit(db),
       shopWords: createShopWordsStore(db),
+      photos,
+      mediaUrl: `${config.server.publicUrl.replace(/\/+$/, '')}/media/photos`,
       tokens: { list: () => listAdminTokens(db), create: (input) => createAdminToken(db, input), revoke: (id) => revokeAdminToken(db, id), now: () => clock.now() },
       settingsInfo: {
         mode: config.mode.telegram === 'sandbox' ? 'sandbox' : 'live',
@@ -335,6 +341,7 @@ function telegramOf (base: BaseDeps, shared: { rateLimiter: RateLimiter, cache: 
     store: botStore,
     catalog: createCatalogReads({ store: botStore, cache: shared.cache }),
     shopWords: createShopWordsCache(createShopWordsStore(database.db)),
+    photos: createBotPhotos(createPhotoStore(database.db)),
     activity: shared.activity,
     uniques: createUniques({ kv, clock }),
     shop: createPostgresShop(database.db),

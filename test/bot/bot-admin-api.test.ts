@@ -135,3 +135,24 @@ test('the shop\'s own words (name, welcome, help, support contact, terms in en/r
   assert.deepEqual(settings.body.shop.welcome, { en: 'Fresh tea every week <3' })
   assert.equal(settings.body.shop.terms, undefined)
 })
+
+test('a photo uploaded through the admin API goes to Telegram as an upload once, then by its file_id', async (t) => {
+  const bot = await startBotApp(t, { env: { ADMIN_TOKEN: TOKEN } })
+  const mug = await seedProduct(bot.database, { title: 'Mug', kind: 'physical', stock: 5 })
+  const boundary = '----bozor-bot-photo'
+  const jpeg = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from('JFIF fake jpeg body')])
+  const payload = Buffer.concat([Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="mug.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`), jpeg, Buffer.from(`\r\n--${boundary}--\r\n`)])
+  const uploaded = await bot.app.inject({ method: 'POST', url: `/api/v1/products/${mug}/photos`, payload, headers: { ...headers, 'content-type': `multipart/form-data; boundary=${boundary}` } })
+  assert.equal(uploaded.statusCode, 201, uploaded.body)
+  assert.match(await card(bot, mug), /Mug/)
+  const [first] = bot.emulator.sent({ method: 'sendPhoto' })
+  const attached = String(first!.params.photo)
+  assert.match(attached, /^attach:\/\//, 'the first showing uploads the bytes (a multipart part)')
+  assert.equal((first!.params[attached.slice('attach://'.length)] as { kind?: string, size?: number }).kind, 'upload')
+  const fileId = (first!.result as { photo: Array<{ file_id: string }> }).photo.at(-1)!.file_id
+  // the file id is kept (in the background of the first showing); a second showing sends it
+  await bot.app.telegram!.processor.idle()
+  assert.match(await card(bot, mug), /Mug/)
+  const second = bot.emulator.sent({ method: 'sendPhoto' })[1]
+  assert.equal(second!.params.photo, fileId, 'later showings send the file_id Telegram gave')
+})

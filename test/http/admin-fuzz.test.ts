@@ -64,3 +64,13 @@ test('fuzzing every admin route never gets a 5xx, and every refusal is a problem
     }), { seed: SEED, numRuns: RUNS })
   }
 })
+
+test('fuzzing the reference (/api/openapi.json, /api/docs/…) never gets a 5xx', async (t) => {
+  const { app } = await buildAdminApp(t)
+  await fc.assert(fc.asyncProperty(fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom('static/index.css', 'json', 'yaml', 'static/../../package.json', '%2e%2e/%2e%2e/package.json', 'static/%00')), async (path) => {
+    const res = await app.inject({ url: `/api/docs/${path.includes('%') || path.includes('/') ? path : encodeURIComponent(path)}` })
+    assert.ok(res.statusCode < 500, `/api/docs/${path} → ${res.statusCode}`)
+    assert.doesNotMatch(res.body, /"name": "bozor"/, 'no file outside the UI is served')
+  }), { seed: SEED, numRuns: 60 })
+  assert.equal((await app.inject({ url: '/api/openapi.json?x=%00' })).statusCode, 200)
+})

@@ -10,7 +10,7 @@ import { buildAdminApp, call, fill, openApiOf, operationsOf, type Ids } from '..
 
 /** Every operation of the admin API (a new route is added here and to the walk's sample bodies). */
 const OPERATIONS = [
-  'createProduct', 'listProducts', 'getProduct', 'updateProduct', 'deleteProduct', 'listProductAudit',
+  'createProduct', 'listProducts', 'getProduct', 'updateProduct', 'deleteProduct', 'listProductAudit', 'addProductPhoto',
   'listCategories', 'createCategory', 'getCategory', 'updateCategory', 'deleteCategory', 'listCategoryAudit',
   'createOrder', 'listOrders', 'exportOrders', 'getOrder', 'cancelOrder', 'fulfilOrder', 'resolveOrder', 'refundOrder',
   'createStripePaymentIntent', 'getStripePaymentIntent', 'listOrderAudit',

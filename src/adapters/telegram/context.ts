@@ -16,6 +16,7 @@ import type { BotStore, StarsPayments } from '../../usecases/bot-ports.js'
 import type { ShopStore } from '../../usecases/ports.js'
 import type { BotSession } from './session.js'
 import { shopText, type ShopWordField, type ShopWordsCache } from '../../usecases/shop-words.js'
+import type { BotPhotos } from '../../usecases/product-photos.js'
 import { t, type TextKey, type TextParams } from './texts.js'
 
 /** The settings the bot follows (from Config, picked by compose.ts). */
@@ -56,6 +57,8 @@ export interface BotServices {
   adminChat: AdminChat
   /** The shop's own words (welcome, help, support contact, terms), held in memory by version. */
   shopWords: ShopWordsCache
+  /** Photos Bozor keeps: their Telegram file ids once known, else their bytes to upload. */
+  photos: BotPhotos
 }
 
 type Base = Context & LazySessionFlavor<BotSession>

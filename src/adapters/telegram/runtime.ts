@@ -15,6 +15,7 @@ import type { ProviderName } from '../../domain/payments/payment.js'
 import type { Clock } from '../../domain/shared/clock.js'
 import type { ActivityLog, KeyValue, RateLimiter, SessionStore, Uniques } from '../../usecases/ports-kv.js'
 import type { ShopWordsCache } from '../../usecases/shop-words.js'
+import type { BotPhotos } from '../../usecases/product-photos.js'
 import type { CatalogReads } from '../../usecases/catalog-reads.js'
 import { BotTokenRejectedError, createShopBot, type ShopBot } from './bot.js'
 import { createAdminChat } from './admin-chat.js'
@@ -52,6 +53,8 @@ export interface TelegramRuntimeOptions {
   catalog: CatalogReads
   /** The shop's own words, held in memory by version. */
   shopWords: ShopWordsCache
+  /** Photos Bozor keeps (uploaded once, then sent by file id). */
+  photos: BotPhotos
   metrics?: Pick<Metrics, 'telegramUpdates' | 'telegramPendingUpdates' | 'telegramWebhookError'>
   /** How often webhook mode reads getWebhookInfo into the metrics [60 s]. */
   webhookInfoIntervalMs?: number
@@ -111,7 +114,8 @@ export function createTelegramRuntime (options: TelegramRuntimeOptions): Telegra
       catalog: options.catalog,
       payUrl: options.payUrl,
       adminChat,
-      shopWords: options.shopWords
+      shopWords: options.shopWords,
+      photos: options.photos
     }
   })
   const metrics = options.metrics

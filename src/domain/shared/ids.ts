@@ -12,7 +12,8 @@ export const ID_PREFIXES = {
   payment: 'pay',
   token: 'tok',
   broadcast: 'brd',
-  ledger: 'led'
+  ledger: 'led',
+  photo: 'pho'
 } as const
 
 export type IdPrefix = (typeof ID_PREFIXES)[keyof typeof ID_PREFIXES]

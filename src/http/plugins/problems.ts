@@ -39,8 +39,18 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_VALIDATION: 'ERR_VALIDATION',
   FST_ERR_BAD_URL: 'ERR_VALIDATION',
   FST_ERR_MAX_PARAM_LENGTH: 'ERR_VALIDATION',
-  FST_ERR_ASYNC_CONSTRAINT: 'ERR_BAD_REQUEST'
+  FST_ERR_ASYNC_CONSTRAINT: 'ERR_BAD_REQUEST',
+  // @fastify/multipart (the product photo upload)
+  FST_REQ_FILE_TOO_LARGE: 'ERR_PAYLOAD_TOO_LARGE',
+  FST_PARTS_LIMIT: 'ERR_VALIDATION',
+  FST_FILES_LIMIT: 'ERR_VALIDATION',
+  FST_FIELDS_LIMIT: 'ERR_VALIDATION',
+  FST_INVALID_MULTIPART_CONTENT_TYPE: 'ERR_UNSUPPORTED_MEDIA_TYPE',
+  FST_NO_FORM_DATA: 'ERR_VALIDATION'
 }
+
+/** Statuses Fastify's plugins give that the contract words otherwise. */
+const FASTIFY_STATUSES: Record<string, number> = { FST_INVALID_MULTIPART_CONTENT_TYPE: 415, FST_PARTS_LIMIT: 400, FST_FILES_LIMIT: 400, FST_FIELDS_LIMIT: 400, FST_NO_FORM_DATA: 400 }
 
 /** Builds a problem body; `code` follows ERR_<AREA>_<REASON>. */
 export function problem (status: number, code: string, detail?: string, errors?: Problem['errors']): Problem {
@@ -122,7 +132,7 @@ function toProblem (error: CodedError): Problem {
   const ownCode = typeof error.code === 'string' && error.code.startsWith('ERR_') ? error.code : undefined
   if (ownCode !== undefined && status < 500) return problem(status, ownCode, error.message, error.errors)
   const fastifyCode = typeof error.code === 'string' ? FASTIFY_CODES[error.code] : undefined
-  if (fastifyCode !== undefined) return problem(status, fastifyCode, error.message)
+  if (fastifyCode !== undefined) return problem(FASTIFY_STATUSES[error.code as string] ?? status, fastifyCode, error.message)
   if (error instanceof SyntaxError && status === 400) return problem(400, 'ERR_VALIDATION', 'The body is not valid JSON.')
   if (status >= 400 && status < 500) return problem(status, 'ERR_BAD_REQUEST', error.message)
   if (status === 503) return problem(503, ownCode ?? 'ERR_UNAVAILABLE', 'A service Bozor depends on is unavailable; try again shortly.')

@@ -48,8 +48,13 @@ const sendMessage: MethodHandler = (core, params) => {
 
 /** A file parameter: an upload, a known file_id or an HTTP URL. */
 function fileParam (core: EmulatorCore, params: Params, name: 'photo' | 'document', prefix: string): { fileId: string, fileUniqueId: string, size?: number, name?: string } {
-  const value = params[name]
+  let value = params[name]
   if (value === undefined || value === '') throw badRequest(`there is no ${name} in the request`)
+  // a client may send the file as another part and name it (`attach://<part>`), as grammY does
+  if (typeof value === 'string' && value.startsWith('attach://')) {
+    value = params[value.slice('attach://'.length)]
+    if (value === undefined || !isUpload(value)) throw badRequest('wrong file identifier/HTTP URL specified')
+  }
   if (isUpload(value)) return core.state.newFile(prefix, 'upload', value.size, value.fileName)
   if (typeof value !== 'string') throw badRequest('wrong file identifier/HTTP URL specified')
   const known = core.state.files.get(value)

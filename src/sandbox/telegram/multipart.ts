@@ -30,7 +30,9 @@ export function parseMultipart (body: Buffer, contentType: string): Record<strin
       const content = part.subarray(headerEnd + 4)
       const disposition = /content-disposition:([^\r\n]*)/i.exec(headers)?.[1] ?? ''
       const name = /\bname="([^"]*)"/i.exec(disposition)?.[1]
-      const fileName = /\bfilename="([^"]*)"/i.exec(disposition)?.[1]
+      // quoted or not (grammY writes `filename=<name>` bare)
+      const fileMatch = /\bfilename=(?:"([^"]*)"|([^;\r\n]*))/i.exec(disposition)
+      const fileName = fileMatch === null ? undefined : (fileMatch[1] ?? fileMatch[2] ?? '').trim()
       const type = /content-type:\s*([^\r\n]*)/i.exec(headers)?.[1]?.trim()
       if (name !== undefined) {
         fields[name] = fileName !== undefined

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { type AnyPgColumn, bigint, boolean, check, index, integer, jsonb, pgTable, text } from 'drizzle-orm/pg-core'
+import { type AnyPgColumn, bigint, boolean, check, customType, index, integer, jsonb, pgTable, text } from 'drizzle-orm/pg-core'
 import { currencyCheck, type LocalizedText, timestamptz } from './columns.js'
 
 /**
@@ -53,4 +53,30 @@ export const product = pgTable('product', {
   check('product_fiscal_check', sql`(${t.fiscalCode} is null and ${t.packageCode} is null and ${t.vatPercent} is null) or (${t.fiscalCode} ~ '^[0-9]{17}$' and ${t.packageCode} ~ '^[0-9]{1,20}$' and ${t.vatPercent} between 0 and 100)`),
   index('product_category_idx').on(t.categoryId),
   index('product_active_created_idx').on(t.active, t.createdAt, t.id)
+])
+
+/** A `bytea` column read as a Buffer (node-postgres gives a Buffer, PGlite a Uint8Array). */
+const bytea = customType<{ data: Buffer, driverData: Buffer | Uint8Array }>({
+  dataType: () => 'bytea',
+  toDriver: (value) => value,
+  fromDriver: (value) => Buffer.from(value)
+})
+
+/**
+ * A photo of a product uploaded through the admin API (`pho_…`), kept by Bozor: JPEG, PNG or WebP
+ * (checked by content), at most 5 MB. The bot uploads it to Telegram the first time it shows it and
+ * keeps the `file_id` Telegram gives back, sent instead of the bytes after that.
+ */
+export const productPhoto = pgTable('product_photo', {
+  id: text('id').primaryKey(),
+  productId: text('product_id').notNull().references(() => product.id, { onDelete: 'cascade' }),
+  contentType: text('content_type').notNull(),
+  size: integer('size').notNull(),
+  sha256: text('sha256').notNull(),
+  data: bytea('data').notNull(),
+  telegramFileId: text('telegram_file_id'),
+  createdAt: timestamptz('created_at').notNull().defaultNow()
+}, (t) => [
+  check('product_photo_type_check', sql`${t.contentType} in ('image/jpeg', 'image/png', 'image/webp')`),
+  index('product_photo_product_idx').on(t.productId)
 ])

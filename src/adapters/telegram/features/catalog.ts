@@ -5,12 +5,13 @@
  * read through the shared cache (src/usecases/catalog-reads.ts; stock is read live). Opening
  * the catalog and viewing a product go to the customer's activity log.
  */
-import { Composer, InlineKeyboard } from 'grammy'
+import { Composer, InlineKeyboard, InputFile } from 'grammy'
 import type { InlineKeyboardButton } from 'grammy/types'
 import { offeredProviders } from '../../../domain/orders/offered-providers.js'
 import { formatMoney } from '../../../domain/shared/money.js'
 import type { CatalogProduct } from '../../../usecases/bot-ports.js'
 import type { LocalizedText } from '../../../usecases/ports.js'
+import { ownPhotoId } from '../../../usecases/product-photos.js'
 import { type Language } from '../../../domain/shared/language.js'
 import type { BotContext } from '../context.js'
 import { escapeHtml, shortenCaption } from '../html.js'
@@ -68,6 +69,19 @@ export async function showPage (ctx: BotContext, section: string, page: number, 
 }
 
 /** The product card; false when the product is gone or inactive. */
+/**
+ * What to send for a product's photo: a URL or Telegram file id as it is; one of Bozor's kept
+ * photos by its file id once Telegram gave one, else uploaded (`photoId` set: remember the id).
+ */
+async function sendablePhoto (ctx: BotContext, image: string): Promise<{ file: string | InputFile, photoId?: string } | undefined> {
+  const photoId = ownPhotoId(image)
+  if (photoId === undefined) return { file: image }
+  const kept = await ctx.services.photos.forTelegram(photoId)
+  if (kept === undefined) return undefined
+  if ('fileId' in kept) return { file: kept.fileId }
+  return { file: new InputFile(kept.bytes, `${photoId}.${kept.contentType.split('/')[1] ?? 'jpg'}`), photoId }
+}
+
 export async function showProduct (ctx: BotContext, productId: string): Promise<boolean> {
   const p = await ctx.services.catalog.card(productId)
   if (p === undefined) {
@@ -87,14 +101,20 @@ export async function showProduct (ctx: BotContext, productId: string): Promise<
   if (providers.length > 0 && p.available !== 0) keyboard.text(ctx.t('buy'), `buy:${p.id}`).row()
   keyboard.text(ctx.t('backToCatalog'), 'catalog')
   const text = lines.join('\n')
-  if (p.photoUrl !== undefined) {
+  const photo = p.photoUrl !== undefined ? await sendablePhoto(ctx, p.photoUrl) : undefined
+  if (photo !== undefined) {
     // A caption holds 1024 characters: a longer card goes as the photo plus the full text.
     const caption = shortenCaption(text)
-    if (caption === text) {
-      await ctx.replyWithPhoto(p.photoUrl, { caption, parse_mode: 'HTML', reply_markup: keyboard })
-      return true
+    const sent = caption === text
+      ? await ctx.replyWithPhoto(photo.file, { caption, parse_mode: 'HTML', reply_markup: keyboard })
+      : await ctx.replyWithPhoto(photo.file)
+    if (photo.photoId !== undefined) {
+      // the first upload of a kept photo: Telegram's file id is sent instead of the bytes from now on
+      const fileId = sent.photo.at(-1)?.file_id
+      const photoId = photo.photoId
+      if (fileId !== undefined) ctx.runInBackground('photo file id', () => ctx.services.photos.remember(photoId, fileId))
     }
-    await ctx.replyWithPhoto(p.photoUrl)
+    if (caption === text) return true
   }
   await sendLong(ctx, text, keyboard)
   return true

@@ -18,6 +18,7 @@ import { refundRoutes } from './refunds.js'
 import { stripePaymentIntentRoutes } from './stripe-payment-intent.js'
 import { customerRoutes } from './customers.js'
 import { categoryRoutes } from './categories.js'
+import { photoRoutes } from './photos.js'
 import { auditRoutes, recordAudit } from './audit.js'
 import { tokenRoutes } from './tokens.js'
 import { settingsRoutes } from './settings.js'
@@ -68,8 +69,9 @@ export async function adminRoutes (app: FastifyInstance, options: AdminRoutesOpt
     await recordAudit(options.audit, options.clock, request, reply, payload)
     return payload
   })
-  const routeOptions: AdminRoutesOptions = { settings: options.settings, view: options.view, clock: options.clock, store: options.store, orders: options.orders, catalog: options.catalog, audit: options.audit, tokens: options.tokens, settingsInfo: options.settingsInfo, shopWords: options.shopWords, verifyToken: options.verifyToken, ...(options.cache !== undefined ? { cache: options.cache } : {}), ...(options.stripe !== undefined ? { stripe: options.stripe } : {}) }
+  const routeOptions: AdminRoutesOptions = { settings: options.settings, view: options.view, clock: options.clock, store: options.store, orders: options.orders, catalog: options.catalog, audit: options.audit, tokens: options.tokens, settingsInfo: options.settingsInfo, shopWords: options.shopWords, photos: options.photos, mediaUrl: options.mediaUrl, verifyToken: options.verifyToken, ...(options.cache !== undefined ? { cache: options.cache } : {}), ...(options.stripe !== undefined ? { stripe: options.stripe } : {}) }
   await app.register(productRoutes, routeOptions)
+  await app.register(photoRoutes, routeOptions)
   await app.register(categoryRoutes, routeOptions)
   await app.register(auditRoutes, routeOptions)
   await app.register(orderRoutes, routeOptions)

@@ -7,6 +7,7 @@ import type { StripeDeps } from '../../../usecases/stripe-payments.js'
 import type { AdminAuthOptions } from '../../plugins/admin-auth.js'
 import type { CustomerRoutesOptions } from './customers.js'
 import type { TokenRoutesOptions } from './tokens.js'
+import type { PhotoStore } from '../../../usecases/product-photos.js'
 import type { SettingsRoutesOptions } from './settings.js'
 import type { AuditLog, CatalogAdminStore } from '../../../usecases/ports-catalog.js'
 
@@ -45,6 +46,10 @@ export interface AdminRoutesOptions {
   tokens: TokenRoutesOptions
   /** What `GET /settings` answers. */
   settingsInfo: SettingsRoutesOptions['info']
+  /** Product photos Bozor keeps (`POST /products/:id/photos`). */
+  photos: PhotoStore
+  /** `<PUBLIC_URL>/media/photos`: where kept photos are served. */
+  mediaUrl: string
   /** The shop's own words (`PATCH /settings`). */
   shopWords: SettingsRoutesOptions['words']
   /** The activity log and the customer lookup (`GET /customers/:telegramId/activity`); without them the route is absent. */
