@@ -253,7 +253,6 @@ async function closeAll (logger: Logger, database: Database, opened: { kv: KvSto
   await database.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the database failed'))
 }
 
-
 /**
  * Builds every service over open storage, once: stores, the limiter and the cache, the
  * providers, the bot, the outbox handlers and the jobs. Tests call it with their own database

@@ -169,12 +169,12 @@ export function findControlCommand (argv: readonly string[]): { name: string, co
 export const CONTROL_PROTOCOL_VERSION = 1
 
 /** A request on the control socket: one JSON line. */
-export const ControlRequest = Type.Object({
+export const ControlRequestSchema = Type.Object({
   v: Type.Literal(CONTROL_PROTOCOL_VERSION),
   command: Type.String({ minLength: 1, maxLength: 64 }),
   args: Type.Optional(Type.Record(Type.String(), Type.Unknown()))
 }, { additionalProperties: false })
-export type ControlRequest = Static<typeof ControlRequest>
+export type ControlRequest = Static<typeof ControlRequestSchema>
 
 /** Error codes of the control protocol (the domain's codes, plus the protocol's own). */
 export type ControlErrorCode = 'ERR_CONTROL_REQUEST' | 'ERR_CONTROL_UNKNOWN_COMMAND' | 'ERR_VALIDATION' | 'ERR_NOT_FOUND' | 'ERR_INTERNAL' | string
@@ -195,7 +195,7 @@ export const USAGE_ERROR_CODES: ReadonlySet<string> = new Set(['ERR_CONTROL_REQU
  * its code, anything else is `ERR_INTERNAL` (logged, not shown).
  */
 export async function runControlRequest (services: ControlServices, request: unknown, logger?: Logger): Promise<ControlResponse> {
-  if (!Value.Check(ControlRequest, request)) {
+  if (!Value.Check(ControlRequestSchema, request)) {
     return refuse('ERR_CONTROL_REQUEST', `a control request is one JSON line {"v": ${CONTROL_PROTOCOL_VERSION}, "command": "…", "args": {…}}`)
   }
   const command = Object.hasOwn(CONTROL_COMMANDS, request.command) ? CONTROL_COMMANDS[request.command] : undefined
