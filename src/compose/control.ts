@@ -192,7 +192,7 @@ export const USAGE_ERROR_CODES: ReadonlySet<string> = new Set(['ERR_CONTROL_REQU
 /**
  * Validates a request, runs its command and renders the result. Never throws: a malformed
  * request, an unknown command or bad arguments are refused, a domain error is passed on with
- * its code, anything else is `ERR_INTERNAL` (logged, not shown).
+ * its code, anything else is `ERR_INTERNAL` (with a `logger`, a server's: logged, not shown).
  */
 export async function runControlRequest (services: ControlServices, request: unknown, logger?: Logger): Promise<ControlResponse> {
   if (!Value.Check(ControlRequestSchema, request)) {
@@ -212,7 +212,11 @@ export async function runControlRequest (services: ControlServices, request: unk
     return { v: 1, ok: true, result, output: command.render(result) }
   } catch (error) {
     if (isDomainError(error)) return refuse(error.code, error.message)
-    logger?.error({ err: error, command: request.command }, 'control command failed')
+    // a server logs the error and keeps its details there; the CLI running alone shows them
+    if (logger !== undefined) {
+      logger.error({ err: error, command: request.command }, 'control command failed')
+      return refuse('ERR_INTERNAL', `${request.command} failed; the server's log says why`)
+    }
     return refuse('ERR_INTERNAL', `${request.command} failed: ${error instanceof Error ? error.message : String(error)}`)
   }
 }

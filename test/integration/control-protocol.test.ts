@@ -1,7 +1,7 @@
 // The control socket's protocol (decision 0018): one JSON line each way, validated; whatever a
 // client sends, the answer is a well-formed refusal or a command's result, never a crash or an
 // internal error. The commands run for real over this leg's database and key-value store.
-import { test, type TestContext } from 'node:test'
+import { after, test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs'
 import { createConnection } from 'node:net'
@@ -19,9 +19,14 @@ const SEED = 1818
 const RUNS = 60
 const CODES = new Set(['ERR_CONTROL_REQUEST', 'ERR_CONTROL_UNKNOWN_COMMAND', 'ERR_VALIDATION', 'ERR_NOT_FOUND'])
 
-async function services (t: TestContext): Promise<ControlServices> {
-  const database = await createTestDb(t)
-  return controlServicesOf({ db: database.db, kv: createTestKv(t), cluster: false, clock: systemClock })
+// one database and store for the file, closed when it ends
+const hooks: Array<() => unknown> = []
+const fileContext = { after: (fn: () => unknown) => { hooks.push(fn) } }
+after(async () => { for (const fn of hooks.reverse()) await fn() })
+let shared: Promise<ControlServices> | undefined
+function services (): Promise<ControlServices> {
+  shared ??= createTestDb(fileContext).then((database) => controlServicesOf({ db: database.db, kv: createTestKv(fileContext), cluster: false, clock: systemClock }))
+  return shared
 }
 
 async function listening (t: TestContext, control: ControlServices): Promise<ControlSocket> {
@@ -46,8 +51,8 @@ function raw (path: string, bytes: string | Buffer, end = true): Promise<string>
   })
 }
 
-test('control protocol: any JSON value gets a well-formed answer, never an internal error', async (t) => {
-  const control = await services(t)
+test('control protocol: any JSON value gets a well-formed answer, never an internal error', async () => {
+  const control = await services()
   const request = fc.oneof(
     fc.jsonValue(),
     fc.record({ v: fc.constantFrom(1, 2, '1'), command: fc.oneof(fc.constantFrom('seed.demo', 'token.create', 'token.revoke', 'sandbox.clear', 'login', '__proto__', 'constructor'), fc.string()), args: fc.oneof(fc.jsonValue(), fc.dictionary(fc.constantFrom('name', 'scope', 'id', 'x'), fc.oneof(fc.string(), fc.integer()))) }, { requiredKeys: ['v'] })
@@ -65,7 +70,7 @@ test('control protocol: any JSON value gets a well-formed answer, never an inter
 })
 
 test('control socket: 0600, one JSON line each way; garbage, oversized and unknown requests are refused clearly; closing removes the file', async (t) => {
-  const socket = await listening(t, await services(t))
+  const socket = await listening(t, await services())
   assert.equal(statSync(socket.path).mode & 0o777, 0o600)
   // a real command, then the same token revoked twice: the second is ERR_NOT_FOUND
   const made = await sendControlRequest(socket.path, { v: 1, command: 'token.create', args: { name: 'proto', scope: 'read' } })
@@ -91,7 +96,7 @@ test('control socket: 0600, one JSON line each way; garbage, oversized and unkno
 })
 
 test('control socket: a live socket at the path is never taken over', async (t) => {
-  const control = await services(t)
+  const control = await services()
   const first = await listening(t, control)
   const second = createControlSocket({ path: first.path, handle: (request) => runControlRequest(control, request), logger: createLogger({ level: 'silent', secrets: [] }) })
   await assert.rejects(second.listen(), /another process answers on/)

@@ -21,6 +21,7 @@ import { DEMO_CATEGORIES, DEMO_PRODUCTS } from '../../src/sandbox/demo-seed.js'
 import { placeOrder } from '../../src/usecases/place-order.js'
 import type { ChatEntry } from '../../src/sandbox/http/chat-log.js'
 import { captureStream } from '../helpers/app.js'
+import { seedDataDir, testLeg } from '../helpers/db.js'
 import { freePort } from '../helpers/kv.js'
 import { buttonsOf, call, openStream, sandboxEnv, tempDataDir, type EntryStream } from '../helpers/sandbox.js'
 
@@ -65,6 +66,8 @@ test('sandbox rows: flagged when made, counted when going live, cleared without 
   const port = await freePort()
   const env = await sandboxEnv(t, dataDir, port)
   const config = loadConfig(env)
+  // the embedded leg starts from a migrated copy (this test is not about migrating)
+  if (testLeg() === 'embedded') await seedDataDir(dataDir)
 
   // before the sandbox: the demo catalog and a live customer's pending order (2 shirts held)
   const liveOrderId = await withDb(config, async (db) => {
