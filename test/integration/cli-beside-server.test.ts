@@ -54,7 +54,7 @@ test('the CLI beside a running server: token create/revoke, seed --demo and sand
   let liveOrderId: string
   try {
     await database.migrate()
-    await insertProduct(database.db, { id: LIVE_PRODUCT, title: { en: 'Live green tea' }, price: money(2_000_000, 'UZS'), kind: 'digital', stock: null, payload: 'tea', active: true, refundable: true, createdAt: Date.now() })
+    await insertProduct(database.db, { id: LIVE_PRODUCT, title: { en: 'Live green tea' }, price: money(2_000_000, 'UZS'), kind: 'digital', stock: null, payload: 'tea', categoryId: null, images: [], active: true, refundable: true, createdAt: Date.now() })
     liveOrderId = (await placeOrder({ store: createPostgresShop(database.db), now: Date.now(), orderTtlS: 86_400 }, { customer: { telegramId: LIVE_CUSTOMER }, items: [{ productId: LIVE_PRODUCT, quantity: 1 }] })).id
   } finally {
     await database.close()
