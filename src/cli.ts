@@ -1,94 +1,101 @@
 /**
  * The `bozor` command. `bozor --help` lists what it does.
+ *
+ * The commands on the shop's data (`token create|revoke`, `seed --demo`, `sandbox clear`: the
+ * table in compose/control.ts) reach a server running on the embedded database through its
+ * control socket `DATA_DIR/bozor.sock`, so they run through its use cases and its caches stay
+ * right; with no server there (or with DATABASE_URL) the CLI opens the database and runs the same
+ * command itself. Either way it prints the same (DESIGN.md "Command-line tools and a running
+ * server"; decision 0018).
  */
-import { parseArgs } from 'node:util'
+import { join } from 'node:path'
 import { loadConfigOrExit } from './config.js'
-import { openDatabase, type Database } from './adapters/postgres/database.js'
-import { createAdminToken, revokeAdminToken } from './adapters/postgres/admin-tokens.js'
-import { seedDemoCatalog } from './sandbox/demo-seed.js'
-import { addMissingCatalogRows } from './adapters/postgres/catalog-store.js'
+import { openDatabase, DataDirLockedError } from './adapters/postgres/database.js'
+import {
+  CONTROL_COMMANDS, CONTROL_PROTOCOL_VERSION, findControlCommand, openDirectControl, runControlRequest, USAGE_ERROR_CODES, UsageError,
+  type ControlResponse
+} from './compose/control.js'
+import { CONTROL_SOCKET_FILE, sendControlRequest } from './compose/control-socket.js'
 
 const HELP = `bozor: a self-hosted Telegram commerce server
 
 Usage:
   bozor start                              run migrations, then serve (sandbox with no configuration)
   bozor migrate                            apply pending database migrations and exit
-  bozor seed --demo                        add the demo catalog (categories and products)
-  bozor token create --name N --scope S    create an admin API token (S: read | write); printed once
-  bozor token revoke <id>                  revoke an admin API token (tok_…)
-  bozor --help                             this text
+${Object.values(CONTROL_COMMANDS).map((c) => `  bozor ${c.help}\n`).join('')}  bozor --help                             this text
 
 Configuration comes from the environment (see README.md); with none, Bozor runs on an embedded
-database in ./data, an in-process store and the built-in Telegram and payment emulators.
+database in ./data, an in-process store and the built-in Telegram and payment emulators. While a
+server runs on the embedded database, the commands above reach it through DATA_DIR/bozor.sock.
 `
 
-function fail (message: string): never {
+function fail (message: string, code = 2): never {
   process.stderr.write(`bozor: ${message}\n`)
-  process.exit(2)
-}
-
-async function withDatabase<T> (work: (database: Database) => Promise<T>): Promise<T> {
-  const config = loadConfigOrExit()
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
-  try {
-    await database.migrate()
-    return await work(database)
-  } finally {
-    await database.close()
-  }
+  process.exit(code)
 }
 
 async function run (argv: string[]): Promise<void> {
-  const [command, ...rest] = argv
+  const [command] = argv
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(HELP)
     return
   }
-  switch (command) {
-    case 'start': {
-      // loaded only to serve: the other commands start without the whole app
-      const { main } = await import('./main.js')
-      await main()
-      return
-    }
-    case 'migrate':
-      await withDatabase(async () => { process.stdout.write('migrations applied\n') })
-      return
-    case 'seed': {
-      const { values } = parseArgs({ args: rest, options: { demo: { type: 'boolean' } }, strict: true })
-      if (values.demo !== true) fail('seed needs --demo (the only seed there is)')
-      const counts = await withDatabase((database) => seedDemoCatalog({ addMissing: (rows) => addMissingCatalogRows(database.db, rows) }))
-      process.stdout.write(`demo catalog: ${counts.categories} categories, ${counts.products} products\n`)
-      return
-    }
-    case 'token':
-      await token(rest)
-      return
-    default:
-      fail(`unknown command "${command}"; see bozor --help`)
+  if (command === 'start') {
+    // loaded only to serve: the other commands start without the whole app
+    const { main } = await import('./main.js')
+    await main()
+    return
   }
+  if (command === 'migrate') {
+    const config = loadConfigOrExit()
+    const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
+    try { await database.migrate() } finally { await database.close() }
+    process.stdout.write('migrations applied\n')
+    return
+  }
+  const found = findControlCommand(argv)
+  if (found === undefined) {
+    const known = Object.values(CONTROL_COMMANDS).find((c) => c.words[0] === command)
+    if (known !== undefined) fail(`${command} needs ${Object.values(CONTROL_COMMANDS).filter((c) => c.words[0] === command).map((c) => c.words.slice(1).join(' ')).join(' or ')}; see bozor --help`)
+    fail(`unknown command "${command}"; see bozor --help`)
+  }
+  let args: unknown
+  try {
+    args = found.command.parseArgv(found.rest)
+  } catch (error) {
+    if (error instanceof UsageError) fail(error.message)
+    throw error
+  }
+  await control(found.name, args, found.command.usesCache === true)
 }
 
-async function token (args: string[]): Promise<void> {
-  const [sub, ...rest] = args
-  if (sub === 'create') {
-    const { values } = parseArgs({ args: rest, options: { name: { type: 'string' }, scope: { type: 'string' } }, strict: true })
-    const name = values.name?.trim()
-    if (name === undefined || name === '' || name.length > 100) fail('token create needs --name (1-100 characters)')
-    if (values.scope !== 'read' && values.scope !== 'write') fail('token create needs --scope read or --scope write')
-    const created = await withDatabase((database) => createAdminToken(database.db, { name, scope: values.scope as 'read' | 'write' }))
-    process.stdout.write(`id:    ${created.id}\nscope: ${created.scope}\ntoken: ${created.token}\n(shown once; store it now)\n`)
-    return
+/** Sends the command to the running server, or runs it here when there is none; prints its answer. */
+async function control (name: string, args: unknown, usesCache: boolean): Promise<void> {
+  const config = loadConfigOrExit()
+  const request = { v: CONTROL_PROTOCOL_VERSION, command: name, args }
+  const socketPath = join(config.dataDir, CONTROL_SOCKET_FILE)
+  let response: ControlResponse | undefined
+  if (config.mode.database === 'pglite') response = await sendControlRequest(socketPath, request)
+  if (response === undefined) {
+    let direct
+    try {
+      direct = await openDirectControl(config)
+    } catch (error) {
+      if (error instanceof DataDirLockedError) {
+        fail(`the data directory ${config.dataDir} is in use by process ${error.pid}, and no Bozor server answers on ${socketPath} ` +
+          '(a server still starting? try again in a moment)', 1)
+      }
+      throw error
+    }
+    try {
+      response = await runControlRequest(direct.services, request)
+    } finally {
+      await direct.close()
+    }
+    if (response.ok && usesCache && direct.note !== undefined) process.stderr.write(`note: ${direct.note}`)
   }
-  if (sub === 'revoke') {
-    const id = rest[0]
-    if (id === undefined || !/^tok_[0-9a-f]{16}$/.test(id)) fail('token revoke needs a token id (tok_…)')
-    const revoked = await withDatabase((database) => revokeAdminToken(database.db, id))
-    if (!revoked) fail(`no live token ${id}`)
-    process.stdout.write(`revoked ${id}\n`)
-    return
-  }
-  fail('token needs create or revoke; see bozor --help')
+  if (!response.ok) fail(response.error.message, USAGE_ERROR_CODES.has(response.error.code) ? 2 : 1)
+  process.stdout.write(response.output)
 }
 
 run(process.argv.slice(2)).catch((error: unknown) => {

@@ -11,6 +11,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import type { UserFromGetMe } from 'grammy/types'
 import type { AppServices } from './app.js'
 import type { Config } from './config.js'
@@ -18,7 +19,7 @@ import { createLogger, type Logger } from './logger.js'
 import { createMetrics, type Metrics } from './metrics.js'
 import { systemClock, type Clock } from './domain/shared/clock.js'
 import { STRIPE_DEFAULT_MIN_AMOUNTS } from './domain/orders/offered-providers.js'
-import { openDatabase, type Database } from './adapters/postgres/database.js'
+import { IN_MEMORY, openDatabase, type Database } from './adapters/postgres/database.js'
 import { createAdminToken, listAdminTokens, revokeAdminToken, verifyAdminToken } from './adapters/postgres/admin-tokens.js'
 import { createShopWordsStore, loadPayLinkKey } from './adapters/postgres/app-settings.js'
 import { createPostgresBotStore } from './adapters/postgres/bot-store.js'
@@ -37,9 +38,7 @@ import { createProviderAudit } from './adapters/postgres/provider-audit.js'
 import { createActivityLog } from './adapters/redis/activity.js'
 import { createCache } from './adapters/redis/cache.js'
 import type { KvStore } from './adapters/redis/kv-store.js'
-import { createMemoryKv } from './adapters/redis/memory-kv.js'
 import { createRateLimiter } from './adapters/redis/rate-limiter.js'
-import { createRedisKv } from './adapters/redis/redis-kv.js'
 import { createSessionStore } from './adapters/redis/session-storage.js'
 import { createUniques } from './adapters/redis/uniques.js'
 import { createStripeClient } from './adapters/stripe/stripe-client.js'
@@ -68,6 +67,11 @@ import type { StripeEmulator } from './sandbox/stripe/index.js'
 import { expireOrders } from './usecases/expire-orders.js'
 import { closeDueStripeCheckouts } from './usecases/stripe-payments.js'
 import { createPayLinks } from './compose/pay-links.js'
+import { createKv } from './compose/kv.js'
+import { controlServicesOf, runControlRequest } from './compose/control.js'
+import { CONTROL_SOCKET_FILE, createControlSocket, type ControlSocket } from './compose/control-socket.js'
+import { createSandboxRowStore } from './adapters/postgres/sandbox-rows.js'
+import { countSandboxRows, totalOf } from './usecases/sandbox-rows.js'
 import type { PayLinks } from './usecases/ports.js'
 
 /** Bozor's version: package.json's, one level above `src/` and `dist/`. */
@@ -92,6 +96,8 @@ export interface BaseDeps {
    * with BOT_TOKEN set, against TELEGRAM_API_ROOT.
    */
   telegram?: { token: string, apiRoot: string, botInfo?: UserFromGetMe, onFatal?: (error: Error) => void }
+  /** Sandbox mode: the customers, orders and analytics events made carry `sandbox = true` (compose sets it). */
+  sandboxRows?: boolean
 }
 
 /** The services, plus the storage they were built over. */
@@ -119,6 +125,11 @@ export interface SandboxDeps {
 
 export interface Deps extends Services {
   sandbox?: SandboxDeps
+  /**
+   * The control socket `DATA_DIR/bozor.sock` (embedded database only): the CLI's commands reach
+   * this server there. Built here, listened on by `startServer`, closed by `close()`.
+   */
+  control?: ControlSocket
   /** Closes what compose opened, in reverse order. Idempotent. */
   close(): Promise<void>
 }
@@ -148,15 +159,21 @@ export async function compose (config: Config, options: ComposeOptions = {}): Pr
     }
     kv = createKv(config, logger, clock)
     const payLinkKey = await loadPayLinkKey(database.db)
-    const services = composeServices({ config, logger, metrics, clock, database, kv, payLinkKey, ...(telegram !== undefined ? { telegram } : {}) })
+    const services = composeServices({ config, logger, metrics, clock, database, kv, payLinkKey, sandboxRows: emulators !== undefined, ...(telegram !== undefined ? { telegram } : {}) })
     const sandbox = emulators === undefined ? undefined : await composeSandbox(services, emulators)
+    if (config.mode.telegram === 'real') await reportSandboxRows(services)
+    const control = controlSocketOf(services)
     const opened = { kv, emulators }
     let closing: Promise<void> | undefined
     return {
       ...services,
       ...(sandbox !== undefined ? { sandbox } : {}),
+      ...(control !== undefined ? { control } : {}),
       close () {
-        closing ??= closeAll(logger, database, opened)
+        closing ??= (async () => {
+          await control?.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the control socket failed'))
+          await closeAll(logger, database, opened)
+        })()
         return closing
       }
     }
@@ -173,7 +190,7 @@ async function composeSandbox (services: Services, emulators: SandboxEmulators):
   const seeded = await seedSandboxCatalog(db, createCache({ kv, cluster: config.redis?.cluster === true, logger: logger.child({ module: 'cache' }) }))
   if (seeded > 0) logger.info({ products: seeded }, 'sandbox: seeded the demo catalog')
   const adminToken = await sandboxAdminToken(db, config.dataDir, logger)
-  const shop = createPostgresShop(db)
+  const shop = createPostgresShop(db, { sandbox: true })
   const orders = createPayLinkStore(db)
   const stripe = services.admin.stripe
   const { clock, simulated } = emulators
@@ -203,18 +220,39 @@ async function composeSandbox (services: Services, emulators: SandboxEmulators):
   }
 }
 
+/**
+ * Going live (BOT_TOKEN set) keeps the sandbox's rows and the catalog; the log says how many rows
+ * remain and how to drop them (DESIGN.md "The sandbox").
+ */
+async function reportSandboxRows (services: Services): Promise<void> {
+  const left = await countSandboxRows({ store: createSandboxRowStore(services.database.db) })
+  if (totalOf(left) === 0) return
+  services.logger.warn({ sandboxRows: left },
+    `live: ${left.customers} customers, ${left.orders} orders and ${left.events} events made in the sandbox remain (analytics leaves them out); ` +
+    'drop them with `bozor sandbox clear`')
+}
+
+/** The control socket of a server on the embedded database, over the server's own stores and cache. */
+function controlSocketOf (services: Services): ControlSocket | undefined {
+  const { config, database, kv, clock, logger } = services
+  if (database.kind !== 'pglite' || config.dataDir === IN_MEMORY) return undefined
+  const controlLogger = logger.child({ module: 'control' })
+  const control = controlServicesOf({ db: database.db, kv, cluster: config.redis?.cluster === true, clock, logger: controlLogger })
+  return createControlSocket({
+    path: join(config.dataDir, CONTROL_SOCKET_FILE),
+    logger: controlLogger,
+    handle: async (request) => {
+      const response = await runControlRequest(control, request, controlLogger)
+      controlLogger.info({ command: (request as { command?: unknown }).command, ok: response.ok, ...(response.ok ? {} : { code: response.error.code }) }, 'control command')
+      return response
+    }
+  })
+}
+
 async function closeAll (logger: Logger, database: Database, opened: { kv: KvStore | undefined, emulators: SandboxEmulators | undefined }): Promise<void> {
   await opened.emulators?.close().catch((error: unknown) => logger.warn({ err: error }, 'stopping the sandbox emulators failed'))
   await opened.kv?.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the key-value store failed'))
   await database.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the database failed'))
-}
-
-function createKv (config: Config, logger: Logger, clock: Clock): KvStore {
-  const kvLogger = logger.child({ module: 'kv' })
-  if (config.redis === undefined) return createMemoryKv({ clock, prefix: config.kvPrefix })
-  return config.redis.cluster
-    ? createRedisKv({ cluster: true, nodes: config.redis.nodes, prefix: config.kvPrefix, logger: kvLogger })
-    : createRedisKv({ cluster: false, url: config.redis.url, prefix: config.kvPrefix, logger: kvLogger })
 }
 
 /**
@@ -228,7 +266,9 @@ export function composeServices (base: BaseDeps): Services {
   const rateLimiter = base.rateLimiter ?? createRateLimiter({ kv, policies: config.orders.rateLimits, logger: logger.child({ module: 'rate-limit' }), metrics, clock })
   const cache = createCache({ kv, cluster: config.redis?.cluster === true, logger: logger.child({ module: 'cache' }) })
   const activity = createActivityLog({ kv, clock })
-  const shop = createPostgresShop(db)
+  // in the sandbox, the customers, orders and events made carry `sandbox = true`
+  const marks = { sandbox: base.sandboxRows === true }
+  const shop = createPostgresShop(db, marks)
   const audit = createProviderAudit(db)
   const payLinks = createPayLinks(base.payLinkKey ?? randomBytes(32), config.server.publicUrl)
   const stripe = stripeDepsOf(base, payLinks)
@@ -319,7 +359,8 @@ function telegramOf (base: BaseDeps, shared: { rateLimiter: RateLimiter, cache: 
   const { config, database, kv, clock } = base
   const target = base.telegram ?? (config.bot.token !== undefined ? { token: config.bot.token, apiRoot: config.bot.apiRoot } : undefined)
   if (target === undefined) return undefined
-  const botStore = createPostgresBotStore(database.db)
+  const marks = { sandbox: base.sandboxRows === true }
+  const botStore = createPostgresBotStore(database.db, marks)
   return createTelegramRuntime({
     ...target,
     settings: {
@@ -344,7 +385,7 @@ function telegramOf (base: BaseDeps, shared: { rateLimiter: RateLimiter, cache: 
     photos: createBotPhotos(createPhotoStore(database.db)),
     activity: shared.activity,
     uniques: createUniques({ kv, clock }),
-    shop: createPostgresShop(database.db),
+    shop: createPostgresShop(database.db, marks),
     stars: starsLedgerOf(database.db),
     offer: viewOptionsOf(config, shared.payLinks, shared.stripe).offer,
     metrics: base.metrics

@@ -37,13 +37,23 @@ export async function startServer (config: Config, options: StartOptions = {}): 
     ? `http://${addressInfo.family === 'IPv6' ? `[${addressInfo.address}]` : addressInfo.address}:${addressInfo.port}`
     : String(addressInfo)
   deps.logger.info({ address, mode: config.mode }, 'Bozor is listening')
+  // the CLI's commands reach this server through DATA_DIR/bozor.sock (embedded database only)
+  if (deps.control !== undefined) {
+    await deps.control.listen().catch((error: unknown) => {
+      deps.logger.warn({ err: error, path: deps.control?.path }, 'control socket not available: `bozor token|seed|sandbox` cannot reach this server while it runs')
+    })
+  }
   let stopping: Promise<void> | undefined
   return {
     app,
     deps,
     address,
     stop () {
-      stopping ??= app.close()
+      // commands from the CLI first (they answer), then requests, then storage
+      stopping ??= (async () => {
+        await deps.control?.close()
+        await app.close()
+      })()
       return stopping
     }
   }

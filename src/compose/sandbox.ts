@@ -15,11 +15,11 @@ import type { Db } from '../adapters/postgres/database.js'
 import { createAdminToken, verifyAdminToken } from '../adapters/postgres/admin-tokens.js'
 import { addMissingCatalogRows, listProductRows } from '../adapters/postgres/catalog-store.js'
 import type { createCache } from '../adapters/redis/cache.js'
-import { DEMO_CATEGORIES, seedDemoCatalog } from '../sandbox/demo-seed.js'
+import { DEMO_CATEGORIES, DEMO_PRODUCTS } from '../sandbox/demo-seed.js'
 import { OffsetClock } from '../sandbox/offset-clock.js'
 import { createStripeEmulator, type StripeEmulator } from '../sandbox/stripe/index.js'
 import { createTelegramEmulator, type TelegramEmulator } from '../sandbox/telegram/index.js'
-import { CATALOG_TAG, newProductTags } from '../usecases/catalog-reads.js'
+import { seedCatalog } from '../usecases/seed-catalog.js'
 
 /** Where the simulated checkouts live, under PUBLIC_URL. */
 export const SANDBOX_PATHS = { payme: '/sandbox/pay/payme', click: '/sandbox/pay/click', stripe: '/sandbox/stripe' } as const
@@ -95,15 +95,13 @@ async function closeEmulators (emulators: { telegram: TelegramEmulator, stripe: 
 }
 
 /**
- * The demo catalog on an empty catalog (its fixed ids make a second run add nothing), then the
- * catalog's cache tags dropped, as the admin API's product creation does. Returns how many
+ * The demo catalog on an empty catalog (its fixed ids make a second run add nothing), through the
+ * seed use case, which drops the catalog's cache tags as the admin API's product creation does. Returns how many
  * products were added.
  */
 export async function seedSandboxCatalog (db: Db, cache: Pick<ReturnType<typeof createCache>, 'invalidateTag'>): Promise<number> {
   if ((await listProductRows(db, { limit: 1 })).length > 0) return 0
-  const added = await seedDemoCatalog({ addMissing: (rows) => addMissingCatalogRows(db, rows) })
-  const tags = new Set([CATALOG_TAG, ...newProductTags(null), ...DEMO_CATEGORIES.flatMap((c) => newProductTags(c.id))])
-  for (const tag of tags) await cache.invalidateTag(tag)
+  const added = await seedCatalog({ store: { addMissing: (rows) => addMissingCatalogRows(db, rows) }, cache }, { categories: DEMO_CATEGORIES, products: DEMO_PRODUCTS })
   return added.products
 }
 

@@ -66,7 +66,8 @@ async function legStorage (t: TestContext): Promise<Storage> {
     dataDir,
     async inspect (work) {
       const copy = join(root, `inspect-${++copies}`)
-      cpSync(dataDir, copy, { recursive: true })
+      // the server's control socket (bozor.sock) cannot be copied and is not data
+      cpSync(dataDir, copy, { recursive: true, filter: (source) => !source.endsWith('.sock') })
       const database = await openDatabase({ dataDir: copy })
       try { return await work(database) } finally { await database.close() }
     }

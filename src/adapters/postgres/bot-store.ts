@@ -40,7 +40,9 @@ export async function customerLanguage (db: Db, telegramId: number): Promise<Lan
   return languageOr(rows[0]?.language, undefined)
 }
 
-export function createPostgresBotStore (db: Db): BotStore {
+/** With `sandbox` (sandbox mode, no BOT_TOKEN), customers it makes carry `sandbox = true`. */
+export function createPostgresBotStore (db: Db, options: { sandbox?: boolean } = {}): BotStore {
+  const sandbox = options.sandbox === true
   return {
     async touchCustomer (input) {
       const at = new Date(input.now)
@@ -50,10 +52,12 @@ export function createPostgresBotStore (db: Db): BotStore {
         username: input.username ?? null,
         firstName: input.firstName ?? null,
         firstSeenAt: at,
-        lastSeenAt: at
+        lastSeenAt: at,
+        sandbox
       }).onConflictDoUpdate({
         target: customer.telegramId,
-        set: { username: input.username ?? null, firstName: input.firstName ?? null, lastSeenAt: at, blockedAt: null }
+        // a customer seen live is a live customer (the sandbox never clears it); the sandbox leaves a live one live
+        set: { username: input.username ?? null, firstName: input.firstName ?? null, lastSeenAt: at, blockedAt: null, ...(sandbox ? {} : { sandbox: false }) }
       }).returning({ language: customer.language, merchantBlockedAt: customer.merchantBlockedAt, wordsVersion: shopWordsVersionSql })
       // the merchant's block and the shop words' version ride on the upsert every update already makes (issue 15 point 10)
       return { telegramId: input.telegramId, language: languageOr(row?.language, input.language), blocked: row?.merchantBlockedAt != null, wordsVersion: Number(row?.wordsVersion ?? 0) }

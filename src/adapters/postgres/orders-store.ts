@@ -17,13 +17,20 @@ import { enqueueOutbox } from './outbox.js'
 import { moveStock } from './orders-stock.js'
 import { analyticsEvent, customer, orderItem, orderTransition, shopOrder } from './schema.js'
 
-function shopTx (tx: Db): ShopTx {
+/** How rows this store makes are marked. */
+export interface ShopStoreOptions {
+  /** Sandbox mode (no BOT_TOKEN): new customers, orders and their events carry `sandbox = true`. */
+  sandbox?: boolean
+}
+
+function shopTx (tx: Db, sandbox: boolean): ShopTx {
   return {
     lockProducts: (ids) => lockProductRows(tx, ids),
     reserveStock: (items, now) => moveStock(tx, items, 'reserve', now),
     async upsertCustomer (telegramId, now) {
-      await tx.insert(customer).values({ telegramId, firstSeenAt: new Date(now), lastSeenAt: new Date(now) })
-        .onConflictDoUpdate({ target: customer.telegramId, set: { lastSeenAt: sql`greatest(${customer.lastSeenAt}, excluded.last_seen_at)` } })
+      // a customer seen live is a live customer (the sandbox never clears it); the sandbox leaves a live one live
+      await tx.insert(customer).values({ telegramId, firstSeenAt: new Date(now), lastSeenAt: new Date(now), sandbox })
+        .onConflictDoUpdate({ target: customer.telegramId, set: { lastSeenAt: sql`greatest(${customer.lastSeenAt}, excluded.last_seen_at)`, ...(sandbox ? {} : { sandbox: false }) } })
     },
     async insertOrder (input) {
       const total = input.total
@@ -32,6 +39,7 @@ function shopTx (tx: Db): ShopTx {
         state: 'pending',
         currency: total.currency,
         totalAmount: total.amount,
+        sandbox,
         expiresAt: new Date(input.expiresAt),
         ...(input.delivery?.phone !== undefined || input.delivery?.name !== undefined ? { contact: { phone: input.delivery.phone, name: input.delivery.name } } : {}),
         ...(input.delivery?.address !== undefined ? { shippingAddress: { text: input.delivery.address } } : {}),
@@ -44,7 +52,7 @@ function shopTx (tx: Db): ShopTx {
       })))
       await insertHistory(tx, order.id, { from: null, to: 'pending', at: input.now, reason: 'placed', actor: input.actor })
       await tx.insert(analyticsEvent).values({
-        name: 'order.placed', customerTelegramId: input.telegramId, orderId: order.id, properties: { amount: total.amount, currency: total.currency }, at: new Date(input.now)
+        name: 'order.placed', customerTelegramId: input.telegramId, orderId: order.id, properties: { amount: total.amount, currency: total.currency }, at: new Date(input.now), sandbox
       })
       return toOrder(order, await loadOrderItems(tx, order.id))
     },
@@ -70,10 +78,11 @@ function shopTx (tx: Db): ShopTx {
   }
 }
 
-/** A {@link ShopStore} over `db`. */
-export function createPostgresShop (db: Db): ShopStore {
+/** A {@link ShopStore} over `db`; with `sandbox`, what it makes is marked as the sandbox's. */
+export function createPostgresShop (db: Db, options: ShopStoreOptions = {}): ShopStore {
+  const sandbox = options.sandbox === true
   return {
-    transaction: (work) => db.transaction((tx) => work(shopTx(tx as unknown as Db))),
+    transaction: (work) => db.transaction((tx) => work(shopTx(tx as unknown as Db, sandbox))),
     insertProduct: (p) => insertProduct(db, p),
     listProducts: (input) => listProductRows(db, input),
     orderView: (orderId, options) => getOrderView(db, orderId, options)

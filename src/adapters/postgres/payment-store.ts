@@ -177,7 +177,9 @@ export function paymentTx (db: Db): PaymentTx {
     enqueue: async (topic, payload, now) => { await enqueueOutbox(db, topic, payload, now) },
 
     async track (name, order, properties, now) {
-      await db.insert(analyticsEvent).values({ name, customerTelegramId: order.customer.telegramId, orderId: order.id, properties, at: new Date(now) })
+      // an event about an order is the sandbox's when the order is (DESIGN.md "The sandbox")
+      const sandbox = sql<boolean>`coalesce((select o.sandbox from shop_order o where o.id = ${order.id}), false)`
+      await db.insert(analyticsEvent).values({ name, customerTelegramId: order.customer.telegramId, orderId: order.id, properties, at: new Date(now), sandbox })
     },
 
     async payment (provider, providerId, lock = false) {
