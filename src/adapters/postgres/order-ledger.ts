@@ -67,7 +67,7 @@ export async function insertHistory (tx: Db, orderId: string, entry: HistoryEntr
 }
 
 /** Writes the order's state, totals and flags; `stamp` false keeps the state's `*_at` (no state change). */
-async function writeState (tx: Db, order: Order, extra: Partial<typeof shopOrder.$inferInsert> = {}, stamp = true): Promise<void> {
+export async function writeState (tx: Db, order: Order, extra: Partial<typeof shopOrder.$inferInsert> = {}, stamp = true): Promise<void> {
   const at = stamp ? STATE_TIMESTAMP[order.state] : undefined
   await tx.update(shopOrder).set({
     state: order.state,

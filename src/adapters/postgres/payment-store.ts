@@ -17,7 +17,7 @@ import type {
 } from '../../usecases/payments/ports.js'
 import type { Db } from './database.js'
 import { loadHoldCandidates } from './hold-candidates.js'
-import { insertHistory, lockOrNull } from './order-ledger.js'
+import { insertHistory, lockOrNull, writeState } from './order-ledger.js'
 import { readOrder } from './orders-rows.js'
 import { moveStock } from './orders-stock.js'
 import { enqueueOutbox } from './outbox.js'
@@ -146,17 +146,7 @@ export function paymentTx (db: Db): PaymentTx {
     holdCandidates: async (orderId, except) => await loadHoldCandidates(db, orderId, except),
 
     async writeOrder (order: Order, write = {}) {
-      const stamp = write.stamp ?? true
-      const at = stamp ? STATE_TIMESTAMP[order.state] : undefined
-      await db.update(shopOrder).set({
-        state: order.state,
-        refundedAmount: order.refunded.amount,
-        flags: [...order.flags],
-        updatedAt: new Date(order.updatedAt),
-        version: sql`${shopOrder.version} + 1`,
-        ...(at !== undefined ? { [at]: new Date(order.updatedAt) } : {}),
-        ...(write.provider !== undefined ? { provider: write.provider } : {})
-      }).where(eq(shopOrder.id, order.id))
+      await writeState(db, order, write.provider !== undefined ? { provider: write.provider } : {}, write.stamp ?? true)
       if (write.entry !== undefined && write.entry !== null) await insertHistory(db, order.id, write.entry)
     },
 
@@ -362,14 +352,6 @@ export function paymentTx (db: Db): PaymentTx {
       return rows.map((r) => toAttempt(r.attempt))
     }
   }
-}
-
-const STATE_TIMESTAMP: Partial<Record<Order['state'], 'paidAt' | 'fulfilledAt' | 'cancelledAt' | 'expiredAt' | 'refundedAt'>> = {
-  paid: 'paidAt',
-  fulfilled: 'fulfilledAt',
-  cancelled: 'cancelledAt',
-  expired: 'expiredAt',
-  refunded: 'refundedAt'
 }
 
 /** The {@link PaymentStore} over `db`. */
