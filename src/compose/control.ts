@@ -187,7 +187,7 @@ export type ControlResponse =
 const refuse = (code: ControlErrorCode, message: string): ControlResponse => ({ v: 1, ok: false, error: { code, message } })
 
 /** Codes the CLI answers with exit code 2 (the command line was wrong), the others 1. */
-export const USAGE_ERROR_CODES: ReadonlySet<string> = new Set(['ERR_CONTROL_REQUEST', 'ERR_CONTROL_UNKNOWN_COMMAND', 'ERR_VALIDATION', 'ERR_NOT_FOUND'])
+export const USAGE_ERROR_CODES: ReadonlySet<string> = new Set(['ERR_CONTROL_REQUEST', 'ERR_CONTROL_UNKNOWN_COMMAND', 'ERR_VALIDATION', 'ERR_NOT_FOUND', 'ERR_TOKEN_NOT_FOUND'])
 
 /**
  * Validates a request, runs its command and renders the result. Never throws: a malformed

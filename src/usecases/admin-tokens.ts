@@ -31,9 +31,9 @@ export async function createToken (deps: { store: AdminTokenStore }, input: { na
   return await deps.store.create({ name, scope: input.scope as TokenScope })
 }
 
-/** Revokes a live token; `ERR_VALIDATION` for a malformed id, `ERR_NOT_FOUND` when no live token has it. */
+/** Revokes a live token; `ERR_VALIDATION` for a malformed id, `ERR_TOKEN_NOT_FOUND` when no live token has it. */
 export async function revokeToken (deps: { store: AdminTokenStore }, id: string): Promise<{ id: string }> {
   if (!TOKEN_ID_PATTERN.test(id)) throw validationError([{ field: 'id', message: 'must be a token id (tok_…)' }])
-  if (!await deps.store.revoke(id)) throw new DomainError('ERR_NOT_FOUND', `no live token ${id}`, { tokenId: id })
+  if (!await deps.store.revoke(id)) throw new DomainError('ERR_TOKEN_NOT_FOUND', `no live token ${id}`, { tokenId: id })
   return { id }
 }

@@ -75,7 +75,7 @@ test('the activity route answers 401 without a valid token, 400 for a bad id or 
   }
   const unknown = await get('/api/v1/customers/777/activity')
   assert.equal(unknown.statusCode, 404)
-  assert.equal(unknown.json().code, 'ERR_NOT_FOUND')
+  assert.equal(unknown.json().code, 'ERR_CUSTOMER_NOT_FOUND')
   assert.deepEqual(await activity(bot, 4242), { items: [], nextCursor: null })
 })
 

@@ -50,13 +50,13 @@ test('products and orders round-trip with the contract shapes and errors', async
   assert.deepEqual(body.history.map((h: { to: string }) => h.to), ['pending'])
   const out = await app.inject({ method: 'POST', url: '/api/v1/orders', headers: auth, payload: { customer: { telegramId: 8 }, items: [{ productId: product.id, quantity: 1 }] } })
   assert.equal(out.statusCode, 409)
-  assert.equal(out.json().code, 'ERR_CONFLICT')
+  assert.equal(out.json().code, 'ERR_ORDER_OUT_OF_STOCK')
   const unknown = await app.inject({ method: 'POST', url: '/api/v1/orders', headers: auth, payload: { customer: { telegramId: 8 }, items: [{ productId: 'prd_nope', quantity: 1 }] } })
   assert.equal(unknown.statusCode, 400)
   assert.equal(unknown.json().errors[0].field, 'items[0].productId')
 
   assert.equal((await app.inject({ url: `/api/v1/orders/${body.id}`, headers: auth })).json().id, body.id)
-  assert.equal((await app.inject({ url: '/api/v1/orders/999999', headers: auth })).json().code, 'ERR_NOT_FOUND')
+  assert.equal((await app.inject({ url: '/api/v1/orders/999999', headers: auth })).json().code, 'ERR_ORDER_NOT_FOUND')
   assert.equal((await app.inject({ url: '/api/v1/orders/abc', headers: auth })).statusCode, 400)
   const cancelled = await app.inject({ method: 'POST', url: `/api/v1/orders/${body.id}/cancel`, headers: auth })
   assert.equal(cancelled.statusCode, 200)
@@ -64,7 +64,7 @@ test('products and orders round-trip with the contract shapes and errors', async
   assert.deepEqual(cancelled.json().payUrls, {})
   const again = await app.inject({ method: 'POST', url: `/api/v1/orders/${body.id}/cancel`, headers: auth })
   assert.equal(again.statusCode, 409)
-  assert.equal(again.json().code, 'ERR_CONFLICT')
+  assert.equal(again.json().code, 'ERR_ORDER_STATE')
 })
 
 test('a physical product cannot be priced in Telegram Stars', async (t) => {

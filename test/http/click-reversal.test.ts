@@ -248,7 +248,7 @@ test('admin refund of a Click-paid order reverses the whole payment and refunds 
 
   const again = await s.refund(orderId)
   assert.equal(again.statusCode, 409)
-  assert.equal(again.json().code, 'ERR_CONFLICT')
+  assert.equal(again.json().code, 'ERR_ORDER_NOTHING_REFUNDABLE')
   assert.equal(reversalCalls(s.emulator).length, 1)
 })
 
@@ -260,7 +260,7 @@ test('admin refund that Click refuses answers 409 and leaves the order as it was
 
   const res = await s.refund(orderId)
   assert.equal(res.statusCode, 409, res.body)
-  assert.equal(res.json().code, 'ERR_CONFLICT')
+  assert.equal(res.json().code, 'ERR_PAYMENT_STATE')
   assert.match(res.json().detail, /Click refused to reverse payment 3112459087 \(error_code -4046/)
   assert.match(res.json().detail, /Click merchant cabinet/)
   const order = await orderRow(s.db, orderId)
@@ -291,7 +291,7 @@ test('without CLICK_MERCHANT_USER_ID a late Complete only flags the order and ad
   await s.pay(orderId, FIRST)
   const res = await s.refund(orderId)
   assert.equal(res.statusCode, 409, res.body)
-  assert.equal(res.json().code, 'ERR_REFUND_UNSUPPORTED')
+  assert.equal(res.json().code, 'ERR_PAYMENT_STATE')
   assert.equal((await orderRow(s.db, orderId)).state, 'paid')
 
   const other = await seedOrder(s.db, { now: s.clock.now() })

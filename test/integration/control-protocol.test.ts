@@ -17,7 +17,7 @@ import { createTestKv } from '../helpers/kv.js'
 
 const SEED = 1818
 const RUNS = 60
-const CODES = new Set(['ERR_CONTROL_REQUEST', 'ERR_CONTROL_UNKNOWN_COMMAND', 'ERR_VALIDATION', 'ERR_NOT_FOUND'])
+const CODES = new Set(['ERR_CONTROL_REQUEST', 'ERR_CONTROL_UNKNOWN_COMMAND', 'ERR_VALIDATION', 'ERR_NOT_FOUND', 'ERR_TOKEN_NOT_FOUND'])
 
 // one database and store for the file, closed when it ends
 const hooks: Array<() => unknown> = []
@@ -72,13 +72,13 @@ test('control protocol: any JSON value gets a well-formed answer, never an inter
 test('control socket: 0600, one JSON line each way; garbage, oversized and unknown requests are refused clearly; closing removes the file', async (t) => {
   const socket = await listening(t, await services())
   assert.equal(statSync(socket.path).mode & 0o777, 0o600)
-  // a real command, then the same token revoked twice: the second is ERR_NOT_FOUND
+  // a real command, then the same token revoked twice: the second is ERR_TOKEN_NOT_FOUND
   const made = await sendControlRequest(socket.path, { v: 1, command: 'token.create', args: { name: 'proto', scope: 'read' } })
   assert.ok(made?.ok === true, JSON.stringify(made))
   const id = (made.result as { id: string }).id
   assert.match(made.output, new RegExp(`^id: +${id}\\nscope: read\\ntoken: bzr_`))
   assert.deepEqual(await sendControlRequest(socket.path, { v: 1, command: 'token.revoke', args: { id } }), { v: 1, ok: true, result: { id }, output: `revoked ${id}\n` })
-  assert.deepEqual(await sendControlRequest(socket.path, { v: 1, command: 'token.revoke', args: { id } }), { v: 1, ok: false, error: { code: 'ERR_NOT_FOUND', message: `no live token ${id}` } })
+  assert.deepEqual(await sendControlRequest(socket.path, { v: 1, command: 'token.revoke', args: { id } }), { v: 1, ok: false, error: { code: 'ERR_TOKEN_NOT_FOUND', message: `no live token ${id}` } })
   // framing: not JSON, too long, an unknown field, another version
   assert.equal(JSON.parse(await raw(socket.path, '{nope\n')).error.code, 'ERR_CONTROL_REQUEST')
   assert.equal(JSON.parse(await raw(socket.path, Buffer.alloc(MAX_CONTROL_REQUEST_BYTES + 10, 'a'), false)).error.code, 'ERR_CONTROL_REQUEST')

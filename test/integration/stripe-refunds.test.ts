@@ -29,7 +29,7 @@ test('stripe: partial then full refund through the admin API; nothing left answe
   assert.deepEqual(calls.map((r) => r.idempotencyKey), rows.map((r) => `refund:${r.id}`))
   const nothing = await refund({})
   assert.equal(nothing.statusCode, 409)
-  assert.equal(nothing.json().code, 'ERR_CONFLICT')
+  assert.equal(nothing.json().code, 'ERR_ORDER_NOTHING_REFUNDABLE')
   assert.equal(s.emulator.requests.filter((r) => r.path === '/v1/refunds').length, 2, 'refused without calling Stripe')
   // the charge.refunded events that followed count nothing twice
   await s.emulator.idle()

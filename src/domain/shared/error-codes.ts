@@ -30,6 +30,8 @@ export const ERROR_CATALOG = {
   ERR_PRODUCT_INACTIVE: { status: 409, title: 'Product is not for sale' },
   ERR_PRODUCT_DIGITAL_NOT_STARS: { status: 400, title: 'Digital goods must be priced in XTR' },
 
+  ERR_PHOTO_NOT_FOUND: { status: 404, title: 'Photo not found' },
+
   ERR_CATEGORY_NOT_FOUND: { status: 404, title: 'Category not found' },
   ERR_CATEGORY_NOT_EMPTY: { status: 409, title: 'Category still has products or sections' },
 

@@ -14,7 +14,7 @@ export async function mediaRoutes (app: FastifyInstance, options: { photos: Pick
   app.get('/media/photos/:id', { schema: { params: Params, hide: true } }, async (request, reply) => {
     const { id } = request.params as Static<typeof Params>
     const photo = await options.photos.read(id)
-    if (photo === undefined) throw new DomainError('ERR_NOT_FOUND', `No photo ${id}`)
+    if (photo === undefined) throw new DomainError('ERR_PHOTO_NOT_FOUND', `No photo ${id}`)
     return await reply.type(photo.contentType).header('cache-control', 'public, max-age=31536000, immutable').header('etag', `"${photo.sha256}"`).send(Buffer.from(photo.bytes))
   })
 }

@@ -1,8 +1,9 @@
 /**
  * The admin API under `/api/v1` (DESIGN.md): its own scope with Bearer auth, a strict body
- * validator (money must be integers: no string coercion) and a mapping of domain error codes
- * to the contract's generic problem codes (ERR_VALIDATION, ERR_NOT_FOUND, ERR_CONFLICT, …), and
- * the `api.token` rate limit per token (429 ERR_RATE_LIMITED with Retry-After).
+ * validator (money must be integers: no string coercion), domain errors answered with the
+ * contract's codes (400 `ERR_VALIDATION` with `errors`, 404 `ERR_<AREA>_NOT_FOUND` and 409 with
+ * the specific code, as DESIGN.md and docs/errors.md say), and the `api.token` rate limit per
+ * token (429 ERR_RATE_LIMITED with Retry-After).
  *
  * @example
  * await app.register(adminRoutes, { prefix: '/api/v1', config, clock, store: createPostgresShop(db), verifyToken })
@@ -26,16 +27,21 @@ import type { AdminRoutesOptions } from './options.js'
 
 export type { AdminRoutesOptions, AdminSettings } from './options.js'
 
+/**
+ * Statuses whose domain codes are answered as the generic one. 404 and 409 keep their specific
+ * code (`ERR_ORDER_NOT_FOUND`, `ERR_ORDER_OUT_OF_STOCK`, …): DESIGN.md's contract, and what a
+ * client reads after the status.
+ */
 const GENERIC_CODES: Record<number, string> = {
-  400: 'ERR_VALIDATION', 401: 'ERR_AUTH', 403: 'ERR_SCOPE', 404: 'ERR_NOT_FOUND', 409: 'ERR_CONFLICT', 429: 'ERR_RATE_LIMITED'
+  400: 'ERR_VALIDATION', 401: 'ERR_AUTH', 403: 'ERR_SCOPE', 429: 'ERR_RATE_LIMITED'
 }
 
 interface MappedError extends Error { code: string, statusCode: number, errors?: Array<{ field: string, message: string }> }
 
-/** A domain error with the contract's generic code for its status (details keep the specific one). */
+/** A domain error with the contract's code: generic for 400/401/403/429, its own for 404/409. */
 export function toAdminError (error: unknown): unknown {
   if (!isDomainError(error) || error.status >= 500) return error
-  const code = error.code === 'ERR_REFUND_UNSUPPORTED' ? error.code : GENERIC_CODES[error.status] ?? error.code
+  const code = GENERIC_CODES[error.status] ?? error.code
   const mapped = new Error(error.message) as MappedError
   mapped.code = code
   mapped.statusCode = error.status

@@ -1,7 +1,7 @@
 /**
  * `POST /api/v1/orders/:id/refund` with `{"amount"?, "reason"?}` → 200 the order (DESIGN.md):
- * refunds through the provider that took the payment ({@link refundOrder}); 409 ERR_CONFLICT
- * when nothing is refundable, 409 ERR_REFUND_UNSUPPORTED for a provider that refunds only in
+ * refunds through the provider that took the payment ({@link refundOrder}); 409
+ * ERR_ORDER_NOTHING_REFUNDABLE when nothing is refundable, 409 ERR_REFUND_UNSUPPORTED for a provider that refunds only in
  * its cabinet (Payme; Click without CLICK_MERCHANT_USER_ID, or for part of a payment; Stars
  * without the bot).
  */
