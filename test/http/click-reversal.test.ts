@@ -291,7 +291,7 @@ test('without CLICK_MERCHANT_USER_ID a late Complete only flags the order and ad
   await s.pay(orderId, FIRST)
   const res = await s.refund(orderId)
   assert.equal(res.statusCode, 409, res.body)
-  assert.equal(res.json().code, 'ERR_PAYMENT_STATE')
+  assert.equal(res.json().code, 'ERR_REFUND_UNSUPPORTED')
   assert.equal((await orderRow(s.db, orderId)).state, 'paid')
 
   const other = await seedOrder(s.db, { now: s.clock.now() })
