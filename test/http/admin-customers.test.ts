@@ -6,7 +6,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { eq } from 'drizzle-orm'
 import { buildAdminApp, call } from '../helpers/admin.js'
-import { customer, outbox, shopOrder, supportThread } from '../../src/adapters/postgres/schema.js'
+import { customer, outbox, paymentTransaction, providerEvent, shopOrder, supportThread } from '../../src/adapters/postgres/schema.js'
 
 async function seedCustomers (app: Parameters<typeof call>[0], database: Awaited<ReturnType<typeof buildAdminApp>>['database']): Promise<void> {
   const t0 = Date.UTC(2026, 0, 1)
@@ -77,6 +77,11 @@ test('block and unblock, a message queued in the outbox, and forget erases the p
 
   await database.db.update(shopOrder).set({ contact: { phone: '+998901234567', name: 'Aziza' }, shippingAddress: { text: 'Tashkent' } })
   await database.db.insert(supportThread).values({ adminMessageId: 5, customerTelegramId: 11 })
+  // a Stars payment of one of 11's orders, with the provider's copy (its order_info names the person)
+  const [theirs] = await database.db.select().from(shopOrder).where(eq(shopOrder.customerTelegramId, 11))
+  const orderInfo = { order_info: { name: 'Aziza', phone_number: '+998901234567' } }
+  await database.db.insert(paymentTransaction).values({ id: 'ptx_forget', orderId: theirs!.id, provider: 'stars', providerTransactionId: 'charge_forget', state: 'succeeded', amount: 1, currency: 'XTR', raw: orderInfo })
+  await database.db.insert(providerEvent).values([{ provider: 'stars', eventId: 'charge_forget', payload: orderInfo, result: { ok: true } }, { provider: 'stars', eventId: 'someone_else', payload: orderInfo }])
   const forgotten = await call(app, 'POST', '/api/v1/customers/11/forget')
   assert.equal(forgotten.status, 200)
   assert.equal(forgotten.body.forgotten, true)
@@ -87,6 +92,10 @@ test('block and unblock, a message queued in the outbox, and forget erases the p
   assert.equal(orders.length, 3, 'the ledger keeps every order')
   assert.ok(orders.every((o) => o.customerTelegramId === anonymousId && o.contact === null && o.shippingAddress === null))
   assert.deepEqual(await database.db.select().from(supportThread), [])
+  const [payment] = await database.db.select().from(paymentTransaction).where(eq(paymentTransaction.id, 'ptx_forget'))
+  assert.deepEqual([payment?.raw, payment?.amount, payment?.state], [null, 1, 'succeeded'], 'the payment stays in the ledger without the provider copy')
+  const events = await database.db.select().from(providerEvent).orderBy(providerEvent.eventId)
+  assert.deepEqual(events.map((e) => [e.eventId, e.payload, e.result]), [['charge_forget', null, { ok: true }], ['someone_else', orderInfo, null]])
   const listed = await call(app, 'GET', `/api/v1/orders?customer=${11}`)
   assert.deepEqual(listed.body.items, [])
   const audit = await call(app, 'GET', '/api/v1/customers/11/audit')

@@ -13,7 +13,7 @@ import { money } from '../../domain/shared/money.js'
 import type { CustomerAdminStore, CustomerProfile } from '../../usecases/customers-admin.js'
 import type { Db } from './database.js'
 import { enqueueOutbox } from './outbox.js'
-import { adminAudit, analyticsEvent, broadcastRecipient, customer, orderTransition, shopOrder, supportThread } from './schema.js'
+import { adminAudit, analyticsEvent, broadcastRecipient, customer, orderTransition, paymentTransaction, providerEvent, shopOrder, supportThread } from './schema.js'
 
 type CustomerRow = typeof customer.$inferSelect
 
@@ -91,6 +91,12 @@ export function createCustomerAdminStore (db: Db): CustomerAdminStore {
       return await db.transaction(async (tx) => {
         const rows = await tx.select({ id: customer.telegramId }).from(customer).where(eq(customer.telegramId, telegramId)).for('update')
         if (rows.length === 0) return false
+        // the providers' own copies of a payment (a Stars payment's order_info, a Stripe charge's
+        // billing details) hold personal data too: the ledger keeps amounts and states, not them
+        const theirOrders = tx.select({ id: shopOrder.id }).from(shopOrder).where(eq(shopOrder.customerTelegramId, telegramId))
+        const theirPayments = tx.select({ provider: paymentTransaction.provider, id: paymentTransaction.providerTransactionId }).from(paymentTransaction).where(inArray(paymentTransaction.orderId, theirOrders))
+        await tx.update(providerEvent).set({ payload: null }).where(sql`(${providerEvent.provider}, ${providerEvent.eventId}) in (${theirPayments})`)
+        await tx.update(paymentTransaction).set({ raw: null }).where(inArray(paymentTransaction.orderId, theirOrders))
         await tx.update(shopOrder).set({ customerTelegramId: anonymousId, contact: null, shippingAddress: null }).where(eq(shopOrder.customerTelegramId, telegramId))
         await tx.update(analyticsEvent).set({ customerTelegramId: anonymousId }).where(eq(analyticsEvent.customerTelegramId, telegramId))
         await tx.update(orderTransition).set({ actor: 'customer:forgotten' }).where(eq(orderTransition.actor, `customer:${telegramId}`))
