@@ -10,6 +10,7 @@ import { isKnownCurrency, isSafeAmount, money } from '../domain/shared/money.js'
 import type { LocalizedText, Product, ProductFiscal, ShopStore } from './ports.js'
 import type { CatalogAdminStore, ProductFilter, ProductPatch } from './ports-catalog.js'
 import { newProductTags, productChangeTags } from './catalog-reads.js'
+import { ownPhotoId } from './product-photos.js'
 
 export const DEFAULT_PAGE_LIMIT = 50
 export const MAX_PAGE_LIMIT = 200
@@ -111,8 +112,15 @@ export async function updateProduct (deps: ProductDeps, id: string, patch: Produ
   }
   const errors = productErrors(merged)
   await checkCategory(deps.store, patch.categoryId, errors)
+  // a kept photo is added by uploading it; a PATCH may keep or drop the product's own, not name others
+  const own = new Set(current.images.map(ownPhotoId))
+  patch.images?.forEach((image, i) => {
+    const photo = ownPhotoId(image)
+    if (photo !== undefined && !own.has(photo)) errors.push({ field: `images[${i}]`, message: 'is not a photo of this product (upload one with POST /api/v1/products/:id/photos)' })
+  })
   if (errors.length > 0) throw validationError(errors)
-  const changed = await deps.store.updateProduct(id, patch, deps.now)
+  const kept = patch.images?.map(ownPhotoId).filter((photo): photo is string => photo !== undefined)
+  const changed = await deps.store.updateProduct(id, patch, deps.now, kept)
   if (changed === undefined) throw productNotFound(id)
   await deps.invalidate?.(productChangeTags(changed.before, changed.after))
   return changed.after

@@ -50,8 +50,12 @@ export interface CatalogAdminStore {
   deleteCategory(id: string): Promise<'deleted' | 'missing' | 'has-products' | 'has-children'>
   product(id: string): Promise<Product | undefined>
   products(input: { limit: number, after?: ListPosition, filter: ProductFilter }): Promise<Product[]>
-  /** Applies `patch`, returning the product before and after; undefined when there is none. */
-  updateProduct(id: string, patch: ProductPatch, now: number): Promise<{ before: Product, after: Product } | undefined>
+  /**
+   * Applies `patch`, returning the product before and after; undefined when there is none. When
+   * `keptPhotoIds` is given (a merchant's PATCH of `images`), the product's kept photos not among
+   * them are deleted in the same transaction (a photo no image names any more is not kept).
+   */
+  updateProduct(id: string, patch: ProductPatch, now: number, keptPhotoIds?: readonly string[]): Promise<{ before: Product, after: Product } | undefined>
   /** Deletes a product no order references; a referenced one is deactivated instead. */
   deleteProduct(id: string, now: number): Promise<{ outcome: 'deleted', before: Product } | { outcome: 'deactivated', before: Product, after: Product } | { outcome: 'missing' }>
 }

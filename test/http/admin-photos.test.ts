@@ -49,7 +49,18 @@ test('photos: uploaded, typed by content, kept and served; anything else refused
   const pngUrl = new URL(png.json().images[1]).pathname
   assert.equal((await app.inject({ url: pngUrl })).headers['content-type'], 'image/png')
   assert.equal((await upload(multipart(WEBP, { filename: 'x.bin', type: 'application/octet-stream' }))).statusCode, 201)
-  assert.equal((await call(app, 'GET', `/api/v1/products/${product.body.id}`)).body.images.length, 3)
+  const three = (await call(app, 'GET', `/api/v1/products/${product.body.id}`)).body.images as string[]
+  assert.equal(three.length, 3)
+  // a PATCH that drops a kept photo from `images` deletes it: its URL is gone, the others stay
+  const patched = await call(app, 'PATCH', `/api/v1/products/${product.body.id}`, { images: [three[0], three[2], 'AgACAgIAAxkBAAIBfileid'] })
+  assert.equal(patched.status, 200, patched.text)
+  assert.equal((await app.inject({ url: pngUrl })).statusCode, 404)
+  assert.equal((await app.inject({ url: new URL(three[0]!).pathname })).statusCode, 200)
+  assert.equal((await app.inject({ url: new URL(three[2]!).pathname })).statusCode, 200)
+  const putBack = await call(app, 'PATCH', `/api/v1/products/${product.body.id}`, { images: three })
+  assert.equal(putBack.status, 400, 'a deleted photo cannot be named again')
+  assert.deepEqual(putBack.body.errors.map((e: { field: string }) => e.field), ['images[1]'])
+  assert.equal((await call(app, 'GET', `/api/v1/products/${product.body.id}`)).body.images.length, 3, 'the refused PATCH changed nothing')
 
   const html = await upload(multipart(Buffer.from('<html><script>alert(1)</script></html>'), { type: 'image/jpeg' }))
   assert.equal(html.statusCode, 400)

@@ -6,11 +6,11 @@
  * const catalog = createCatalogAdminStore(database.db)
  * const page = await catalog.products({ limit: 51, filter: { active: true, q: 'tea' } })
  */
-import { and, asc, eq, gt, ilike, isNull, or, sql, type SQL } from 'drizzle-orm'
+import { and, asc, eq, gt, ilike, isNull, notInArray, or, sql, type SQL } from 'drizzle-orm'
 import type { CatalogAdminStore, Category, ListPosition } from '../../usecases/ports-catalog.js'
 import type { Db } from './database.js'
 import { toProduct } from './catalog-store.js'
-import { category, orderItem, product } from './schema.js'
+import { category, orderItem, product, productPhoto } from './schema.js'
 
 type CategoryRow = typeof category.$inferSelect
 
@@ -78,7 +78,7 @@ export function createCatalogAdminStore (db: Db): CatalogAdminStore {
       const rows = await db.select().from(product).where(and(...conditions)).orderBy(asc(product.createdAt), asc(product.id)).limit(input.limit)
       return rows.map(toProduct)
     },
-    async updateProduct (id, patch, now) {
+    async updateProduct (id, patch, now, keptPhotoIds) {
       return await db.transaction(async (tx) => {
         const rows = await tx.select().from(product).where(eq(product.id, id)).for('update')
         const row = rows[0]
@@ -98,7 +98,13 @@ export function createCatalogAdminStore (db: Db): CatalogAdminStore {
           set.vatPercent = patch.fiscal?.vatPercent ?? null
         }
         if (patch.categoryId !== undefined) set.categoryId = patch.categoryId
-        if (patch.images !== undefined) set.images = patch.images
+        if (patch.images !== undefined) {
+          set.images = patch.images
+          if (keptPhotoIds !== undefined) {
+            const dropped = keptPhotoIds.length === 0 ? undefined : notInArray(productPhoto.id, [...keptPhotoIds])
+            await tx.delete(productPhoto).where(and(eq(productPhoto.productId, id), dropped))
+          }
+        }
         const [updated] = await tx.update(product).set(set).where(eq(product.id, id)).returning()
         return { before: toProduct(row), after: toProduct(updated!) }
       })
