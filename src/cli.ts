@@ -8,9 +8,12 @@
  * command itself. Either way it prints the same (DESIGN.md "Command-line tools and a running
  * server"; decision 0018).
  */
-import { join } from 'node:path'
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
 import { loadConfigOrExit } from './config.js'
 import { openDatabase, DataDirLockedError } from './adapters/postgres/database.js'
+import { restoreBackup, RestoreRefusedError } from './adapters/postgres/backup.js'
 import {
   CONTROL_COMMANDS, CONTROL_PROTOCOL_VERSION, findControlCommand, openDirectControl, runControlRequest, USAGE_ERROR_CODES, UsageError,
   type ControlResponse
@@ -22,6 +25,8 @@ const HELP = `bozor: a self-hosted Telegram commerce server
 Usage:
   bozor start                              run migrations, then serve (sandbox with no configuration)
   bozor migrate                            apply pending database migrations and exit
+  bozor restore <file> [--force]           restore a backup into the configured database (refused when it
+                                           holds data, unless --force; stop the server first)
 ${Object.values(CONTROL_COMMANDS).map((c) => `  bozor ${c.help}\n`).join('')}  bozor --help                             this text
 
 Configuration comes from the environment (see README.md); with none, Bozor runs on an embedded
@@ -53,6 +58,10 @@ async function run (argv: string[]): Promise<void> {
     process.stdout.write('migrations applied\n')
     return
   }
+  if (command === 'restore') {
+    await restore(argv.slice(1))
+    return
+  }
   const found = findControlCommand(argv)
   if (found === undefined) {
     const known = Object.values(CONTROL_COMMANDS).find((c) => c.words[0] === command)
@@ -67,6 +76,29 @@ async function run (argv: string[]): Promise<void> {
     throw error
   }
   await control(found.name, args, found.command.usesCache === true)
+}
+
+/** `bozor restore <file> [--force]`: straight into the configured database, never through a server. */
+async function restore (argv: string[]): Promise<void> {
+  let parsed
+  try {
+    parsed = parseArgs({ args: argv, options: { force: { type: 'boolean' } }, allowPositionals: true, strict: true })
+  } catch (error) {
+    fail((error as Error).message)
+  }
+  const file = parsed.positionals[0]
+  if (file === undefined || parsed.positionals.length > 1) fail('restore needs one backup file (bozor restore <file> [--force])')
+  if (!existsSync(file)) fail(`no file ${file}`, 1)
+  const config = loadConfigOrExit()
+  try {
+    const done = await restoreBackup({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }, resolve(file), { force: parsed.values.force === true })
+    process.stdout.write(`restored ${file} into ${done.storage === 'pglite' ? `the embedded database in ${config.dataDir}` : 'the PostgreSQL database'}` +
+      `${done.movedAside !== undefined ? ` (the database it replaced is kept in ${done.movedAside})` : ''}; start the server to migrate it if it is older\n`)
+  } catch (error) {
+    if (error instanceof RestoreRefusedError) fail(error.message, 1)
+    if (error instanceof DataDirLockedError) fail(`the data directory ${config.dataDir} is in use by process ${error.pid}: stop the server before restoring`, 1)
+    throw error
+  }
 }
 
 /** Sends the command to the running server, or runs it here when there is none; prints its answer. */

@@ -237,7 +237,7 @@ function controlSocketOf (services: Services): ControlSocket | undefined {
   const { config, database, kv, clock, logger } = services
   if (database.kind !== 'pglite' || config.dataDir === IN_MEMORY) return undefined
   const controlLogger = logger.child({ module: 'control' })
-  const control = controlServicesOf({ db: database.db, kv, cluster: config.redis?.cluster === true, clock, logger: controlLogger })
+  const control = controlServicesOf({ database, kv, cluster: config.redis?.cluster === true, clock, logger: controlLogger })
   return createControlSocket({
     path: join(config.dataDir, CONTROL_SOCKET_FILE),
     logger: controlLogger,

@@ -11,6 +11,7 @@
  * const response = await runControlRequest(services, { v: 1, command: 'token.create', args: { name: 'ci', scope: 'write' } })
  * if (response.ok) process.stdout.write(response.output)
  */
+import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { Type, type Static, type TSchema } from 'typebox'
 import { Value } from 'typebox/value'
@@ -18,7 +19,8 @@ import type { Config } from '../config.js'
 import { createLogger, type Logger } from '../logger.js'
 import { systemClock, type Clock } from '../domain/shared/clock.js'
 import { isDomainError } from '../domain/shared/errors.js'
-import { openDatabase, type Db } from '../adapters/postgres/database.js'
+import { openDatabase, type Database } from '../adapters/postgres/database.js'
+import type { BackupResult } from '../adapters/postgres/backup.js'
 import { createAdminToken, revokeAdminToken } from '../adapters/postgres/admin-tokens.js'
 import { addMissingCatalogRows } from '../adapters/postgres/catalog-store.js'
 import { createSandboxRowStore } from '../adapters/postgres/sandbox-rows.js'
@@ -41,17 +43,20 @@ export interface ControlServices {
   cache: Pick<TaggedCache, 'invalidateTag'>
   sandboxRows: SandboxRowStore
   clock: Clock
+  /** Writes a backup of the open database to an absolute path. */
+  backup: (file: string) => Promise<BackupResult>
 }
 
 /** The control services over a database and a key-value store (the cache is built over `kv`). */
-export function controlServicesOf (input: { db: Db, kv: KvStore, cluster: boolean, clock: Clock, logger?: Logger }): ControlServices {
-  const { db } = input
+export function controlServicesOf (input: { database: Pick<Database, 'db' | 'backup'>, kv: KvStore, cluster: boolean, clock: Clock, logger?: Logger }): ControlServices {
+  const { db } = input.database
   return {
     tokens: { create: (token) => createAdminToken(db, token), revoke: (id) => revokeAdminToken(db, id) },
     catalog: { addMissing: (rows) => addMissingCatalogRows(db, rows) },
     cache: createCache({ kv: input.kv, cluster: input.cluster, ...(input.logger !== undefined ? { logger: input.logger.child({ module: 'cache' }) } : {}) }),
     sandboxRows: createSandboxRowStore(db),
-    clock: input.clock
+    clock: input.clock,
+    backup: async (file) => await input.database.backup(file)
   }
 }
 
@@ -85,6 +90,7 @@ const TokenCreateArgs = Type.Object({
 }, { additionalProperties: false })
 const TokenRevokeArgs = Type.Object({ id: Type.String({ pattern: TOKEN_ID_PATTERN.source }) }, { additionalProperties: false })
 const NoArgs = Type.Object({}, { additionalProperties: false })
+const BackupArgs = Type.Object({ file: Type.String({ minLength: 2, maxLength: 4096, pattern: '^/' }) }, { additionalProperties: false })
 
 type ParsedArgv = { values: Record<string, string | boolean | undefined>, positionals: string[] }
 
@@ -152,6 +158,20 @@ export const CONTROL_COMMANDS: Readonly<Record<string, ControlCommand>> = {
     render: (removed) => `sandbox cleared: removed ${plural(removed.customers, 'customer')}, ${plural(removed.orders, 'order')} ` +
       `(with ${plural(removed.payments, 'payment record')} and ${plural(removed.outbox, 'outbox row')}) and ${plural(removed.events, 'event')}; ` +
       'the catalog and live rows are kept\n'
+  }),
+  backup: define({
+    words: ['backup'],
+    help: 'backup <file>                      write a backup of the whole database to <file> (restore it with bozor restore)',
+    parseArgv (argv): Static<typeof BackupArgs> {
+      const { positionals } = strictArgs(argv, {}, true)
+      const file = positionals[0]
+      if (file === undefined || positionals.length > 1 || file === '') throw new UsageError('backup needs one file to write (bozor backup <file>)')
+      // the server may run in another directory: it gets the absolute path
+      return { file: resolve(file) }
+    },
+    args: BackupArgs,
+    run: async (s, args: Static<typeof BackupArgs>) => await s.backup(args.file),
+    render: (made) => `backup written: ${made.file} (${made.storage === 'pglite' ? 'embedded database' : 'PostgreSQL'}, ${made.bytes} bytes)\n`
   })
 }
 
@@ -233,7 +253,7 @@ export async function openDirectControl (config: Config): Promise<{ services: Co
   try {
     await database.migrate()
     kv = createKv(config, logger, systemClock)
-    const services = controlServicesOf({ db: database.db, kv, cluster: config.redis?.cluster === true, clock: systemClock, logger })
+    const services = controlServicesOf({ database, kv, cluster: config.redis?.cluster === true, clock: systemClock, logger })
     const opened = kv
     return {
       services,

@@ -74,7 +74,7 @@ test('the CLI beside a running server: token create/revoke, seed --demo and sand
     assert.equal(stat.mode & 0o777, 0o600, 'only the directory owner may connect')
     // the protocol refuses what it does not know, with a clear error
     assert.deepEqual(await sendControlRequest(socket, { v: 1, command: 'frobnicate' }), {
-      v: 1, ok: false, error: { code: 'ERR_CONTROL_UNKNOWN_COMMAND', message: 'unknown command "frobnicate"; this server knows seed.demo, token.create, token.revoke, sandbox.clear' }
+      v: 1, ok: false, error: { code: 'ERR_CONTROL_UNKNOWN_COMMAND', message: 'unknown command "frobnicate"; this server knows seed.demo, token.create, token.revoke, sandbox.clear, backup' }
     })
     const badArgs = await sendControlRequest(socket, { v: 1, command: 'token.create', args: { name: 'x', scope: 'admin' } })
     assert.equal(badArgs?.ok === false && badArgs.error.code, 'ERR_VALIDATION')
@@ -129,6 +129,17 @@ test('the CLI beside a running server: token create/revoke, seed --demo and sand
   assert.equal((await api(`/api/v1/orders/${sandboxOrderId}`)).status, 404)
   assert.equal((await api(`/api/v1/orders/${liveOrderId}`)).status, 200)
   assert.equal((await (await api('/api/v1/products')).json() as { items: unknown[] }).items.length, 5)
+
+  // backup beside the server (embedded: the server dumps its own open database through the socket;
+  // services: pg_dump beside it); a restore onto the live storage is refused and changes nothing
+  const file = join(dataDir, 'backups', 'beside.bozor')
+  const backup = await bozor(t, ['backup', file], env)
+  assert.equal(backup.code, 0, backup.err)
+  assert.match(backup.out, /^backup written: .*beside\.bozor \((embedded database|PostgreSQL), \d+ bytes\)\n$/)
+  const restore = await bozor(t, ['restore', file], env)
+  assert.equal(restore.code, 1)
+  assert.match(restore.err, embedded ? /is in use by process \d+: stop the server before restoring/ : /the database holds \d+ tables; restoring would replace them: add --force/)
+  assert.equal((await api(`/api/v1/orders/${liveOrderId}`)).status, 200)
 
   stream.close()
   server.child.kill('SIGTERM')

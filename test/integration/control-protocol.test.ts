@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import fc from 'fast-check'
 import { createLogger } from '../../src/logger.js'
 import { systemClock } from '../../src/domain/shared/clock.js'
-import { controlServicesOf, runControlRequest, type ControlServices } from '../../src/compose/control.js'
+import { CONTROL_COMMANDS, controlServicesOf, runControlRequest, type ControlServices } from '../../src/compose/control.js'
 import { CONTROL_SOCKET_FILE, createControlSocket, MAX_CONTROL_REQUEST_BYTES, sendControlRequest, type ControlSocket } from '../../src/compose/control-socket.js'
 import { createTestDb } from '../helpers/db.js'
 import { createTestKv } from '../helpers/kv.js'
@@ -25,7 +25,7 @@ const fileContext = { after: (fn: () => unknown) => { hooks.push(fn) } }
 after(async () => { for (const fn of hooks.reverse()) await fn() })
 let shared: Promise<ControlServices> | undefined
 function services (): Promise<ControlServices> {
-  shared ??= createTestDb(fileContext).then((database) => controlServicesOf({ db: database.db, kv: createTestKv(fileContext), cluster: false, clock: systemClock }))
+  shared ??= createTestDb(fileContext).then((database) => controlServicesOf({ database, kv: createTestKv(fileContext), cluster: false, clock: systemClock }))
   return shared
 }
 
@@ -85,8 +85,11 @@ test('control socket: 0600, one JSON line each way; garbage, oversized and unkno
   assert.equal(JSON.parse(await raw(socket.path, '{"v":1,"command":"seed.demo","extra":true}\n')).error.code, 'ERR_CONTROL_REQUEST')
   assert.equal(JSON.parse(await raw(socket.path, '{"v":2,"command":"seed.demo"}\n')).error.code, 'ERR_CONTROL_REQUEST')
   // a half-close without a newline ends the request too
-  const unknown = JSON.parse(await raw(socket.path, '{"v":1,"command":"login"}'))
-  assert.deepEqual(unknown.error, { code: 'ERR_CONTROL_UNKNOWN_COMMAND', message: 'unknown command "login"; this server knows seed.demo, token.create, token.revoke, sandbox.clear' })
+  const unknown = JSON.parse(await raw(socket.path, '{"v":1,"command":"frobnicate"}'))
+  assert.deepEqual(unknown.error, { code: 'ERR_CONTROL_UNKNOWN_COMMAND', message: `unknown command "frobnicate"; this server knows ${Object.keys(CONTROL_COMMANDS).join(', ')}` })
+  // a backup is written where the request says, and only to an absolute path (the server's cwd is not the CLI's)
+  const relative = JSON.parse(await raw(socket.path, '{"v":1,"command":"backup","args":{"file":"shop.bozor"}}\n'))
+  assert.equal(relative.error.code, 'ERR_VALIDATION')
   const bad = JSON.parse(await raw(socket.path, '{"v":1,"command":"token.create","args":{"name":"x","scope":"admin"}}\n'))
   assert.equal(bad.error.code, 'ERR_VALIDATION')
   assert.match(bad.error.message, /^bad arguments for token\.create: \/scope /)

@@ -60,6 +60,8 @@ export interface Database {
   migrate(): Promise<void>
   /** Closes connections (and releases the data-dir lock); idempotent. */
   close(): Promise<void>
+  /** Writes a backup of the whole database to `file` (PGlite's data-dir dump, or `pg_dump`). */
+  backup(file: string): Promise<{ file: string, bytes: number, storage: 'pglite' | 'postgres' }>
 }
 
 /** Resolved options handed to a driver module. */

@@ -1,6 +1,7 @@
 import { drizzle } from 'drizzle-orm/node-postgres'
 import { migrate } from 'drizzle-orm/node-postgres/migrator'
 import pg from 'pg'
+import { backupPostgres } from './backup.js'
 import {
   type Database, type Db, type DriverOptions, PING_TIMEOUT_MS, serialised, withTimeout
 } from './database-types.js'
@@ -26,9 +27,14 @@ export async function openPostgres (options: DriverOptions): Promise<Database> {
   const db = drizzle({ client: pool, schema: options.schema })
   let closing: Promise<void> | undefined
 
+  const databaseUrl = options.databaseUrl
   return {
     kind: 'postgres',
     db: db satisfies Db,
+    async backup (file) {
+      if (databaseUrl === undefined) throw new Error('no DATABASE_URL to back up')
+      return await backupPostgres(databaseUrl, file)
+    },
     async ping () {
       if (closing !== undefined) return false
       return await withTimeout(pool.query('select 1').then(() => true), PING_TIMEOUT_MS, false)

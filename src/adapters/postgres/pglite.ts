@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { drizzle } from 'drizzle-orm/pglite'
 import { migrate } from 'drizzle-orm/pglite/migrator'
+import { backupPglite } from './backup.js'
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js'
 import {
   type Database, type Db, type DriverOptions, IN_MEMORY, type LoggerLike, PING_TIMEOUT_MS, type Schema,
@@ -50,6 +51,7 @@ export async function fromPglite (client: PGlite, options: FromPgliteOptions): P
   return {
     kind: 'pglite',
     db: db satisfies Db,
+    backup: async (file) => await backupPglite(client, file),
     async ping () {
       if (closing !== undefined || client.closed) return false
       return await withTimeout(client.query('select 1').then(() => true), PING_TIMEOUT_MS, false)
