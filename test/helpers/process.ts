@@ -25,8 +25,9 @@ export interface Spawned {
  */
 const BUILD = process.env.BOZOR_TEST_BUILD
 
-/** `node <script>` through tsx, or the compiled `.js` of the run's build (see BUILD). */
+/** `node <script>` through tsx, or the compiled `.js` of the run's build (see BUILD); a `.js` script (the bin) as it is. */
 function nodeArgs (script: string): string[] {
+  if (script.endsWith('.js')) return [join(ROOT, script)]
   if (BUILD !== undefined && BUILD !== '') return ['--enable-source-maps', join(BUILD, script.replace(/\.ts$/, '.js'))]
   return ['--import', import.meta.resolve('tsx'), join(ROOT, script)]
 }

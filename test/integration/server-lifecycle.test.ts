@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { seedDataDir } from '../helpers/db.js'
@@ -24,6 +24,18 @@ test('bozor start with no configuration serves /healthz and /readyz, creates ./d
   assert.equal(ready.status, 200)
   assert.deepEqual(await ready.json(), { status: 'ready', checks: { database: 'up', kv: 'up' } })
   assert.ok(existsSync(join(cwd, 'data')), './data was created')
+  bozor.child.kill('SIGTERM')
+  assert.equal(await bozor.exited, 0)
+})
+
+test('the bozor bin serves in its own process (no child), so SIGTERM reaches the server and it exits 0', async (t) => {
+  const cwd = tempDir(t)
+  const port = await freePort()
+  const bozor = spawnBozor(t, 'bin/bozor.js', ['start'], { cwd, env: { PORT: String(port), HOST: '127.0.0.1' } })
+  await bozor.waitForLog('Bozor is listening')
+  assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200)
+  const children = readFileSync(`/proc/${bozor.child.pid}/task/${bozor.child.pid}/children`, 'utf8').trim()
+  assert.equal(children, '', 'the bin starts no child process')
   bozor.child.kill('SIGTERM')
   assert.equal(await bozor.exited, 0)
 })
