@@ -288,7 +288,7 @@ export function composeServices (base: BaseDeps): Services {
     clock,
     database,
     kv,
-    health: { database, kv },
+    health: { database, kv, ...(config.metricsToken !== undefined ? { metricsToken: config.metricsToken } : {}) },
     rateLimiter,
     ...(config.payme !== undefined ? { payme: { key: config.payme.key, ledger: paymeLedgerOf(db), audit, clock } } : {}),
     // with the Merchant API configured, a payment confirmed too late is reversed automatically

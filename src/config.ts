@@ -62,6 +62,8 @@ export interface Config {
   /** OUTBOX_LEASE_S: how long a claimed outbox row stays with a worker that stopped renewing it (a crashed instance's deliveries resume after it). */
   outbox: { leaseS: number }
   adminToken?: string
+  /** METRICS_TOKEN: when set, `/metrics` needs `Authorization: Bearer <it>`. */
+  metricsToken?: string
   stripe?: StripeConfig
   stripeMinAmounts: Record<string, number>
   payme?: PaymeConfig
@@ -81,7 +83,7 @@ export class ConfigError extends Error {
   }
 }
 
-const SECRET_VARS = new Set(['BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET', 'ADMIN_TOKEN', 'STRIPE_SECRET_KEY',
+const SECRET_VARS = new Set(['BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET', 'ADMIN_TOKEN', 'METRICS_TOKEN', 'STRIPE_SECRET_KEY',
   'STRIPE_WEBHOOK_SECRET', 'PAYME_KEY', 'CLICK_SECRET_KEY', 'DATABASE_URL', 'REDIS_URL'])
 
 const DEFAULT_STRIPE_MIN_AMOUNTS: Record<string, number> = { UZS: 1_000_000 }
@@ -208,6 +210,7 @@ export function loadConfig (env: Env): Config {
   const outboxLeaseS = r.int('OUTBOX_LEASE_S', 4, 3600) ?? 60
   const rateLimits = parseRateLimits(r)
   const adminToken = r.typed<string>('ADMIN_TOKEN', Type.String({ minLength: 16, maxLength: 512 }), 'must be 16 to 512 characters')
+  const metricsToken = r.typed<string>('METRICS_TOKEN', Type.String({ minLength: 16, maxLength: 512 }), 'must be 16 to 512 characters')
 
   const stripe = parseStripe(r)
   const stripeMinAmounts = {
@@ -228,7 +231,7 @@ export function loadConfig (env: Env): Config {
 
   if (r.problems.length > 0) throw new ConfigError(r.problems)
 
-  const secrets = [token, webhookSecret, adminToken, stripe?.secretKey, stripe?.webhookSecret,
+  const secrets = [token, webhookSecret, adminToken, metricsToken, stripe?.secretKey, stripe?.webhookSecret,
     paymeVars?.PAYME_KEY, clickVars?.CLICK_SECRET_KEY, passwordOf(databaseUrl),
     ...(redis === undefined ? [] : redis.cluster ? redis.nodes.map(passwordOf) : [passwordOf(redis.url)])]
     .filter((s): s is string => typeof s === 'string' && s.length >= 4)
@@ -243,6 +246,7 @@ export function loadConfig (env: Env): Config {
     orders: { ttlS, rateLimits },
     outbox: { leaseS: outboxLeaseS },
     adminToken,
+    ...(metricsToken !== undefined ? { metricsToken } : {}),
     stripe,
     stripeMinAmounts,
     payme: paymeVars && { merchantId: paymeVars.PAYME_MERCHANT_ID!, key: paymeVars.PAYME_KEY!, checkoutUrl: paymeCheckoutUrl },

@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { buildTestApp } from '../helpers/app.js'
+import { loadConfig } from '../../src/config.js'
 import { openDatabase } from '../../src/adapters/postgres/database.js'
 import { createRedisKv } from '../../src/adapters/redis/redis-kv.js'
 
@@ -46,6 +47,27 @@ test('GET /metrics exposes the request histogram by route and status, and proces
   assert.match(res.body, /http_request_duration_seconds_count\{method="GET",route="\/healthz",status_code="200"\} 1/)
   assert.match(res.body, /http_request_duration_seconds_count\{method="GET",route="unmatched",status_code="404"\} 1/)
   assert.match(res.body, /process_cpu_user_seconds_total/)
+})
+
+test('with METRICS_TOKEN, /metrics answers only its bearer token (401 problem otherwise) and the token never reaches the log', async (t) => {
+  const token = 'metrics-token-0123456789'
+  const { app, logs } = await buildTestApp(t, { env: { METRICS_TOKEN: token } })
+  for (const authorization of [undefined, 'Bearer wrong-token-0123456789', token, `Bearer ${token}x`, `bearer  ${token}`]) {
+    const res = await app.inject({ url: '/metrics', headers: authorization === undefined ? {} : { authorization } })
+    assert.equal(res.statusCode, 401, String(authorization))
+    assert.match(res.headers['content-type'] as string, /^application\/problem\+json/)
+    assert.equal(res.json().code, 'ERR_AUTH')
+    assert.equal(res.headers['www-authenticate'], 'Bearer realm="metrics"')
+  }
+  const ok = await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${token}` } })
+  assert.equal(ok.statusCode, 200)
+  assert.match(ok.body, /process_cpu_user_seconds_total/)
+  assert.ok(!logs.join('\n').includes(token), 'the token is not logged')
+  assert.equal((await app.inject({ url: '/healthz' })).statusCode, 200, 'the probes stay open')
+})
+
+test('a METRICS_TOKEN shorter than 16 characters stops the start, without its value', () => {
+  assert.throws(() => loadConfig({ METRICS_TOKEN: 'short-secret' }), (error: Error) => /METRICS_TOKEN: must be 16 to 512 characters/.test(error.message) && !error.message.includes('short-secret'))
 })
 
 test('an unknown route answers 404 with a problem body', async (t) => {

@@ -2,10 +2,14 @@
  * GET /healthz, /readyz and /metrics exactly as DESIGN.md's route table says. Readiness pings
  * the database and the key-value store at once, each bounded by a timeout: a Redis outage makes
  * the instance `degraded` (still 200: all instances share Redis), a database outage 503.
+ * With METRICS_TOKEN set, `/metrics` answers only `Authorization: Bearer <METRICS_TOKEN>`
+ * (compared in constant time); anything else is 401 `ERR_AUTH`.
  */
+import { createHash, timingSafeEqual } from 'node:crypto'
 import { Type } from 'typebox'
 import type { FastifyInstance } from 'fastify'
 import type { Metrics } from '../../metrics.js'
+import { problem, sendProblem } from '../plugins/problems.js'
 
 export interface Pingable { ping(): Promise<boolean> }
 
@@ -14,7 +18,11 @@ export interface HealthOptions {
   kv: Pingable
   metrics: Metrics
   pingTimeoutMs?: number
+  /** METRICS_TOKEN; unset, `/metrics` is open. */
+  metricsToken?: string
 }
+
+const digest = (text: string): Buffer => createHash('sha256').update(text).digest()
 
 const Check = Type.Union([Type.Literal('up'), Type.Literal('down')])
 const ReadyBody = Type.Object({
@@ -47,7 +55,12 @@ export async function healthRoutes (app: FastifyInstance, opts: HealthOptions): 
     return { status: kv === 'up' ? 'ready' as const : 'degraded' as const, checks: { database, kv } }
   })
 
-  app.get('/metrics', async (_request, reply) => {
+  const expected = opts.metricsToken !== undefined ? digest(`Bearer ${opts.metricsToken}`) : undefined
+  app.get('/metrics', async (request, reply) => {
+    if (expected !== undefined && !timingSafeEqual(digest(request.headers.authorization ?? ''), expected)) {
+      reply.header('www-authenticate', 'Bearer realm="metrics"')
+      return sendProblem(reply, problem(401, 'ERR_AUTH', 'This server requires Authorization: Bearer <METRICS_TOKEN> for /metrics.'))
+    }
     reply.type(opts.metrics.registry.contentType)
     return opts.metrics.registry.metrics()
   })
