@@ -22,6 +22,8 @@ import { openDatabase, type Db } from '../adapters/postgres/database.js'
 import { createAdminToken, revokeAdminToken } from '../adapters/postgres/admin-tokens.js'
 import { addMissingCatalogRows } from '../adapters/postgres/catalog-store.js'
 import { createSandboxRowStore } from '../adapters/postgres/sandbox-rows.js'
+import { createDashboardSessionStore } from '../adapters/postgres/dashboard-sessions.js'
+import { issueLoginCode, LOGIN_CODE_TTL_MS, type DashboardSessionStore } from '../usecases/dashboard-login.js'
 import { createCache } from '../adapters/redis/cache.js'
 import type { KvStore } from '../adapters/redis/kv-store.js'
 import { DEMO_CATEGORIES, DEMO_PRODUCTS } from '../sandbox/demo-seed.js'
@@ -41,17 +43,20 @@ export interface ControlServices {
   cache: Pick<TaggedCache, 'invalidateTag'>
   sandboxRows: SandboxRowStore
   clock: Clock
+  /** Dashboard login codes (`bozor login`), and PUBLIC_URL for the link. */
+  dashboard: { store: DashboardSessionStore, publicUrl: string }
 }
 
 /** The control services over a database and a key-value store (the cache is built over `kv`). */
-export function controlServicesOf (input: { db: Db, kv: KvStore, cluster: boolean, clock: Clock, logger?: Logger }): ControlServices {
+export function controlServicesOf (input: { db: Db, kv: KvStore, cluster: boolean, clock: Clock, publicUrl: string, logger?: Logger }): ControlServices {
   const { db } = input
   return {
     tokens: { create: (token) => createAdminToken(db, token), revoke: (id) => revokeAdminToken(db, id) },
     catalog: { addMissing: (rows) => addMissingCatalogRows(db, rows) },
     cache: createCache({ kv: input.kv, cluster: input.cluster, ...(input.logger !== undefined ? { logger: input.logger.child({ module: 'cache' }) } : {}) }),
     sandboxRows: createSandboxRowStore(db),
-    clock: input.clock
+    clock: input.clock,
+    dashboard: { store: createDashboardSessionStore(db), publicUrl: input.publicUrl.replace(/\/+$/, '') }
   }
 }
 
@@ -85,6 +90,7 @@ const TokenCreateArgs = Type.Object({
 }, { additionalProperties: false })
 const TokenRevokeArgs = Type.Object({ id: Type.String({ pattern: TOKEN_ID_PATTERN.source }) }, { additionalProperties: false })
 const NoArgs = Type.Object({}, { additionalProperties: false })
+const LoginArgs = Type.Object({ scope: Type.Union([Type.Literal('read'), Type.Literal('write')]) }, { additionalProperties: false })
 
 type ParsedArgv = { values: Record<string, string | boolean | undefined>, positionals: string[] }
 
@@ -139,6 +145,22 @@ export const CONTROL_COMMANDS: Readonly<Record<string, ControlCommand>> = {
     args: TokenRevokeArgs,
     run: (s, args: Static<typeof TokenRevokeArgs>) => revokeToken({ store: s.tokens }, args.id),
     render: (revoked) => `revoked ${revoked.id}\n`
+  }),
+  login: define({
+    words: ['login'],
+    help: 'login [--scope read|write]         print a one-time dashboard login link (15 minutes; default write)',
+    parseArgv (argv): Static<typeof LoginArgs> {
+      const { values } = strictArgs(argv, { scope: { type: 'string' } })
+      const scope = values.scope ?? 'write'
+      if (scope !== 'read' && scope !== 'write') throw new UsageError('login takes --scope read or --scope write')
+      return { scope }
+    },
+    args: LoginArgs,
+    run: async (s, args: Static<typeof LoginArgs>) => {
+      const { code, expiresAt } = await issueLoginCode({ store: s.dashboard.store, clock: s.clock }, { scope: args.scope, issuedBy: 'cli' })
+      return { url: `${s.dashboard.publicUrl}/login?code=${code}`, scope: args.scope, expiresAt: new Date(expiresAt).toISOString() }
+    },
+    render: (link: { url: string, scope: string }) => `${link.url}\n(one-time, ${LOGIN_CODE_TTL_MS / 60_000} minutes, scope ${link.scope})\n`
   }),
   'sandbox.clear': define({
     words: ['sandbox', 'clear'],
@@ -233,7 +255,7 @@ export async function openDirectControl (config: Config): Promise<{ services: Co
   try {
     await database.migrate()
     kv = createKv(config, logger, systemClock)
-    const services = controlServicesOf({ db: database.db, kv, cluster: config.redis?.cluster === true, clock: systemClock, logger })
+    const services = controlServicesOf({ db: database.db, kv, cluster: config.redis?.cluster === true, clock: systemClock, publicUrl: config.server.publicUrl, logger })
     const opened = kv
     return {
       services,

@@ -25,7 +25,7 @@ const fileContext = { after: (fn: () => unknown) => { hooks.push(fn) } }
 after(async () => { for (const fn of hooks.reverse()) await fn() })
 let shared: Promise<ControlServices> | undefined
 function services (): Promise<ControlServices> {
-  shared ??= createTestDb(fileContext).then((database) => controlServicesOf({ db: database.db, kv: createTestKv(fileContext), cluster: false, clock: systemClock }))
+  shared ??= createTestDb(fileContext).then((database) => controlServicesOf({ db: database.db, kv: createTestKv(fileContext), cluster: false, clock: systemClock, publicUrl: 'http://localhost:3000' }))
   return shared
 }
 
