@@ -90,7 +90,7 @@ const TokenCreateArgs = Type.Object({
 }, { additionalProperties: false })
 const TokenRevokeArgs = Type.Object({ id: Type.String({ pattern: TOKEN_ID_PATTERN.source }) }, { additionalProperties: false })
 const NoArgs = Type.Object({}, { additionalProperties: false })
-const LoginArgs = Type.Object({ scope: Type.Union([Type.Literal('read'), Type.Literal('write')]) }, { additionalProperties: false })
+const LoginArgs = Type.Object({ scope: Type.Optional(Type.Union([Type.Literal('read'), Type.Literal('write')])) }, { additionalProperties: false })
 
 type ParsedArgv = { values: Record<string, string | boolean | undefined>, positionals: string[] }
 
@@ -157,8 +157,9 @@ export const CONTROL_COMMANDS: Readonly<Record<string, ControlCommand>> = {
     },
     args: LoginArgs,
     run: async (s, args: Static<typeof LoginArgs>) => {
-      const { code, expiresAt } = await issueLoginCode({ store: s.dashboard.store, clock: s.clock }, { scope: args.scope, issuedBy: 'cli' })
-      return { url: `${s.dashboard.publicUrl}/login?code=${code}`, scope: args.scope, expiresAt: new Date(expiresAt).toISOString() }
+      const scope = args.scope ?? 'write'
+      const { code, expiresAt } = await issueLoginCode({ store: s.dashboard.store, clock: s.clock }, { scope, issuedBy: 'cli' })
+      return { url: `${s.dashboard.publicUrl}/login?code=${code}`, scope, expiresAt: new Date(expiresAt).toISOString() }
     },
     render: (link: { url: string, scope: string }) => `${link.url}\n(one-time, ${LOGIN_CODE_TTL_MS / 60_000} minutes, scope ${link.scope})\n`
   }),

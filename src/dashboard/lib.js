@@ -96,7 +96,7 @@ export function money (value) {
   if (value === undefined || value === null) return ''
   const digits = minorDigits(value.currency)
   const major = value.amount / 10 ** digits
-  if (value.currency === 'XTR') return `${major} ⭐`
+  if (value.currency === 'XTR') return `${major} XTR`
   try {
     return new Intl.NumberFormat(currentLanguage(), { style: 'currency', currency: value.currency, minimumFractionDigits: 0, maximumFractionDigits: digits }).format(major)
   } catch {
