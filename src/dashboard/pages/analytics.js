@@ -1,7 +1,7 @@
 // Analytics over a date range: the funnel, revenue by currency, revenue per provider (from the
 // orders' payments), referral sources, top products and payment failures. Built on
 // /api/v1/analytics/* (DESIGN.md); a route that is not there shows an empty state.
-import { daysAgo, getOrNothing, go, h, isoDay, money, t, table, field } from '../lib.js'
+import { api, daysAgo, getOrNothing, go, h, isoDay, money, t, table, field } from '../lib.js'
 import { lineChart } from '../chart.js'
 
 export async function render (main) {
@@ -53,7 +53,40 @@ export async function render (main) {
   const activeCard = customers === undefined
     ? empty(t('home.activeCustomers'))
     : h('section', { class: 'card chart-card' }, h('h2', {}, t('home.activeCustomers')), lineChart(days, [{ label: t('home.activeCustomers'), values: days.map((day) => (customers.points ?? []).find((p) => String(p.date).slice(0, 10) === day)?.value ?? 0) }]))
-  main.replaceChildren(h('h1', {}, t('nav.analytics')), form, h('div', { class: 'cards' }, funnelCard, revenueCard, activeCard, sourcesCard, productsCard, failuresCard))
+  const byProvider = await revenueByProvider(from, to)
+  const providerCard = h('section', { class: 'card', 'data-section': 'providers' }, h('h2', {}, t('analytics.byProvider')),
+    table([t('orders.provider'), t('catalog.currency'), t('analytics.gross'), t('analytics.refunded'), t('analytics.net'), t('nav.orders')], byProvider.map((r) => h('tr', {},
+      h('td', {}, r.provider), h('td', {}, r.currency), h('td', { class: 'num' }, money({ amount: r.gross, currency: r.currency })),
+      h('td', { class: 'num' }, money({ amount: r.refunded, currency: r.currency })), h('td', { class: 'num' }, money({ amount: r.gross - r.refunded, currency: r.currency })), h('td', { class: 'num' }, String(r.orders))))))
+  main.replaceChildren(h('h1', {}, t('nav.analytics')), form, h('div', { class: 'cards' }, funnelCard, revenueCard, providerCard, activeCard, sourcesCard, productsCard, failuresCard))
   // bar widths from data attributes: the CSP allows no inline style attribute, the CSSOM is fine
   for (const fill of main.querySelectorAll('.fill')) fill.style.width = `${fill.dataset.width}%`
+}
+
+/**
+ * Revenue per provider and currency over the orders placed in [from, to) (at most 2000 orders
+ * read): what each order was paid with, less what was refunded. From the ledger as the orders show it.
+ */
+async function revenueByProvider (from, to) {
+  const rows = new Map()
+  let cursor = null
+  for (let page = 0; page < 10; page++) {
+    const q = new URLSearchParams({ from, to, limit: '200' })
+    if (cursor) q.set('cursor', cursor)
+    const res = await api('GET', `/orders?${q}`)
+    if (res.status !== 200) break
+    for (const order of res.body.items) {
+      const paid = order.transactions.find((tx) => tx.state === 'succeeded' || tx.state === 'refunded')
+      if (paid === undefined) continue
+      const key = `${paid.provider} ${order.total.currency}`
+      const row = rows.get(key) ?? { provider: paid.provider, currency: order.total.currency, gross: 0, refunded: 0, orders: 0 }
+      row.gross += order.total.amount
+      row.refunded += order.refunded.amount
+      row.orders += 1
+      rows.set(key, row)
+    }
+    cursor = res.body.nextCursor
+    if (cursor === null) break
+  }
+  return [...rows.values()].sort((a, b) => a.provider.localeCompare(b.provider) || a.currency.localeCompare(b.currency))
 }
