@@ -84,6 +84,11 @@ test('dashboard login and sessions over one app (one database, a fake clock)', a
     // the dashboard's pages answer with the session and send to /login without it
     assert.equal((await app.inject({ url: '/', headers: { cookie } })).statusCode, 200)
     assert.equal((await app.inject({ url: '/dashboard/orders', headers: { cookie } })).statusCode, 200)
+    // neither the code nor the session id reaches the log
+    const log = s.logs.join('\n')
+    assert.ok(log.includes('/login?code=[REDACTED]'), 'the login page request is logged without its code')
+    assert.ok(!log.includes(secret), 'no code in the log')
+    assert.ok(!log.includes(cookie.slice('bozor_session='.length)), 'no session id in the log')
     const away = await app.inject({ url: '/dashboard/orders' })
     assert.equal(away.statusCode, 302)
     assert.equal(away.headers.location, '/login')
