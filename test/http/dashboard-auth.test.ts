@@ -175,7 +175,7 @@ test('dashboard login and sessions over one app (one database, a fake clock)', a
     const text = fc.oneof(fc.string({ maxLength: 60 }), fc.base64String({ maxLength: 60 }), fc.constantFrom('', '\u0000', '%00', '../x', 'a'.repeat(43)))
     const cookie = fc.oneof(fc.constant(undefined), text.map((v) => `bozor_session=${v}`), text)
     await fc.assert(fc.asyncProperty(
-      fc.constantFrom('GET /login', 'POST /login', 'POST /logout', 'GET /dashboard/session', 'GET /', 'GET /dashboard/orders', 'GET /dashboard/assets/x'),
+      fc.constantFrom('GET /login', 'POST /login', 'POST /logout', 'GET /dashboard/session', 'GET /', 'GET /dashboard/orders', 'GET /dashboard/assets/x', 'GET /dashboard/assets/app.js', 'GET /dashboard/vendor/uPlot.esm.js', 'GET /dashboard/vendor/x'),
       fc.oneof(fc.constant(undefined), fc.record({ code: text }), fc.record({ token: text }), fc.jsonValue()),
       fc.dictionary(fc.constantFrom('code', 'lang', 'x'), text, { maxKeys: 2 }),
       cookie,

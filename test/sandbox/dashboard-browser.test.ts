@@ -108,6 +108,11 @@ test('the merchant makes a category and a product (three languages, price, stock
   await edit.locator('input[name="fiscal.vatPercent"]').fill('12')
   await edit.getByRole('button', { name: 'Save' }).click()
   await page.locator('.flash.ok', { hasText: 'Saved.' }).waitFor()
+  // a photo uploaded from the page (a real 1×1 PNG) is kept and shown
+  await page.locator('input[type="file"]').setInputFiles({ name: 'teapot.png', mimeType: 'image/png', buffer: Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64') })
+  await page.getByRole('button', { name: 'Upload' }).click()
+  await page.locator('.flash.ok', { hasText: 'Photo added.' }).waitFor()
+  await page.locator('.photos img').first().waitFor()
   await page.screenshot({ path: join(ARTIFACTS, 'dashboard-product-desktop.png'), fullPage: true })
   const productId = /\/dashboard\/catalog\/(prd_\w+)/.exec(page.url())![1]!
   const saved = await shop().admin('GET', `/products/${productId}`)
@@ -115,6 +120,7 @@ test('the merchant makes a category and a product (three languages, price, stock
   assert.deepEqual(saved.body.price, { amount: 12_000_000, currency: 'UZS' })
   assert.equal(saved.body.stock, 7)
   assert.deepEqual(saved.body.fiscal, { code: '10405001001000000', packageCode: '1510355', vatPercent: 12 })
+  assert.equal(saved.body.images.length, 1)
   // a Russian-speaking customer finds it in the bot's catalog, in Russian
   const c = await shop().customer('Dilnoza', 'ru')
   await c.say('/catalog')
@@ -241,6 +247,14 @@ test('every page works at 390 px with no sideways scroll, and at desktop width (
       await page.screenshot({ path: join(ARTIFACTS, `dashboard-${name}-${viewport}.png`), fullPage: viewport === 'phone' })
     }
   }
+  // uPlot (from node_modules) draws under the CSP: a chart of two days on the home page
+  await page.setViewportSize(PHONE)
+  await page.goto(`${shop().url}/`)
+  await page.locator('h1', { hasText: 'Home' }).waitFor()
+  await page.evaluate("import('/dashboard/assets/chart.js').then((m) => { document.querySelector('main').append(m.lineChart(['2026-12-01', '2026-12-02'], [{ label: 'Orders', values: [1, 3] }])) })")
+  await page.locator('main .chart canvas').waitFor()
+  await page.locator('main .chart .u-legend', { hasText: 'Orders' }).waitFor()
+  await noSideScroll(page, 'a chart at 390 px')
   // the pages in Russian and Uzbek
   await page.setViewportSize(PHONE)
   await page.goto(`${shop().url}/dashboard/orders`)
