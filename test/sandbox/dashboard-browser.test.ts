@@ -165,9 +165,18 @@ test('the merchant refunds an order on its page; the customer is told and the hi
   assert.deepEqual(await stripe.locator('td').allInnerTexts(), ['stripe', 'USD', '$15', '$15', '$0', '1'])
 })
 
-test('a read token\'s session sees the pages and cannot change anything', { skip, timeout: 120_000 }, async () => {
-  const made = await shop().admin('POST', '/tokens', { name: 'accountant', scope: 'read' })
-  assert.equal(made.status, 201)
+test('a read token made in Settings: its session sees the pages and cannot change anything; revoking it ends the session', { skip, timeout: 120_000 }, async () => {
+  // the merchant makes the token in Settings; its secret is shown once
+  const merchantTab = merchantPage
+  await merchantTab.setViewportSize(DESKTOP)
+  await merchantTab.goto(`${shop().url}/dashboard/settings`)
+  const tokenForm = merchantTab.locator('#new-token')
+  await tokenForm.locator('input[name="name"]').fill('accountant')
+  await tokenForm.locator('select[name="scope"]').selectOption('read')
+  await tokenForm.getByRole('button', { name: 'Create token' }).click()
+  const secret = (await merchantTab.locator('.secret code').innerText()).trim()
+  assert.match(secret, /^bzr_/)
+  const made = { body: { token: secret } }
   const context = await browser.newContext({ viewport: DESKTOP })
   const page = await tab(context)
   await page.goto(`${shop().url}/login`)
@@ -192,6 +201,13 @@ test('a read token\'s session sees the pages and cannot change anything', { skip
   const products = await shop().admin('GET', '/products?q=Sneaky')
   assert.equal(products.body.items.length, 0)
   await page.screenshot({ path: join(ARTIFACTS, 'dashboard-settings-read-only.png'), fullPage: true })
+  // the merchant revokes it in Settings: the accountant's session ends
+  await merchantTab.goto(`${shop().url}/dashboard/settings`)
+  merchantTab.once('dialog', (dialog) => { dialog.accept().catch(() => {}) })
+  await merchantTab.locator('tr', { hasText: 'accountant' }).getByRole('button', { name: 'Revoke' }).click()
+  await merchantTab.locator('tr', { hasText: 'accountant' }).waitFor({ state: 'detached' })
+  await page.goto(`${shop().url}/dashboard/orders`)
+  await page.waitForURL(`${shop().url}/login`)
 })
 
 test('a form posted from another site with the merchant\'s cookie is refused and changes nothing', { skip, timeout: 120_000 }, async () => {
