@@ -23,6 +23,7 @@ import { assetRoutes } from './http/routes/assets.js'
 import { rateLimitPlugin } from './http/plugins/rate-limit.js'
 import { healthRoutes, type Pingable } from './http/routes/health.js'
 import { mediaRoutes } from './http/routes/media.js'
+import { dashboardRoutes, type DashboardRoutesOptions } from './http/routes/dashboard.js'
 import type { PhotoStore } from './usecases/product-photos.js'
 import { adminRoutes, type AdminRoutesOptions } from './http/routes/admin/index.js'
 import { paymeRoutes, type PaymeRoutesOptions } from './http/routes/payme.js'
@@ -65,6 +66,8 @@ export interface AppServices {
   stripeWebhook?: StripeWebhookOptions
   pay: PayRoutesOptions
   admin: AdminRoutesOptions
+  /** The merchant's web dashboard at `/` and `/dashboard/...` with its login (decision 0040). */
+  dashboard?: DashboardRoutesOptions
   /** Product photos Bozor keeps, served at `/media/photos/:id`. */
   media: { photos: Pick<PhotoStore, 'read'> }
   /** The bot, when one runs (BOT_TOKEN set, or the sandbox's or a test's emulator). */
@@ -116,6 +119,7 @@ export async function buildApp (services: AppServices): Promise<App> {
   await app.register(payRoutes, services.pay)
   await app.register(adminRoutes, { prefix: '/api/v1', ...services.admin })
   await app.register(mediaRoutes, services.media)
+  if (services.dashboard !== undefined) await app.register(dashboardRoutes, services.dashboard)
   if (telegram !== undefined) {
     if (config.bot.mode === 'webhook' && config.bot.webhookSecret !== undefined) {
       await app.register(telegramWebhookRoutes, { secret: config.bot.webhookSecret, processor: telegram.processor })

@@ -9,9 +9,11 @@
  * const deps = await compose(config)
  * const app = await buildApp(deps)
  */
-import { randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { existsSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import type { UserFromGetMe } from 'grammy/types'
 import type { AppServices } from './app.js'
 import type { Config } from './config.js'
@@ -21,6 +23,8 @@ import { systemClock, type Clock } from './domain/shared/clock.js'
 import { STRIPE_DEFAULT_MIN_AMOUNTS } from './domain/orders/offered-providers.js'
 import { IN_MEMORY, openDatabase, type Database } from './adapters/postgres/database.js'
 import { createAdminToken, listAdminTokens, revokeAdminToken, verifyAdminToken } from './adapters/postgres/admin-tokens.js'
+import { createDashboardSessionStore } from './adapters/postgres/dashboard-sessions.js'
+import { issueLoginCode, resumeSession, type DashboardLoginDeps, type TokenVerifier } from './usecases/dashboard-login.js'
 import { createShopWordsStore, loadPayLinkKey } from './adapters/postgres/app-settings.js'
 import { createPostgresBotStore } from './adapters/postgres/bot-store.js'
 import { createPostgresCustomerDirectory } from './adapters/postgres/customer-directory.js'
@@ -190,6 +194,9 @@ async function composeSandbox (services: Services, emulators: SandboxEmulators):
   const seeded = await seedSandboxCatalog(db, createCache({ kv, cluster: config.redis?.cluster === true, logger: logger.child({ module: 'cache' }) }))
   if (seeded > 0) logger.info({ products: seeded }, 'sandbox: seeded the demo catalog')
   const adminToken = await sandboxAdminToken(db, config.dataDir, logger)
+  // the banner's one-time dashboard link carries the sandbox token: revoking it ends those sessions
+  const sandboxTokenId = (await verifyAdminToken(db, adminToken))?.id
+  const dashboardLink = await dashboardLoginLink({ store: createDashboardSessionStore(db), clock: emulators.clock }, config.server.publicUrl, { scope: 'write', issuedBy: 'sandbox', ...(sandboxTokenId !== undefined ? { tokenId: sandboxTokenId } : {}) })
   const shop = createPostgresShop(db, { sandbox: true })
   const orders = createPayLinkStore(db)
   const stripe = services.admin.stripe
@@ -216,7 +223,7 @@ async function composeSandbox (services: Services, emulators: SandboxEmulators):
     clock,
     adminToken,
     seeded,
-    banner: sandboxBanner({ publicUrl: config.server.publicUrl, adminToken, chat: true, apiDocs: true })
+    banner: sandboxBanner({ publicUrl: config.server.publicUrl, adminToken, chat: true, apiDocs: true, dashboardLink })
   }
 }
 
@@ -237,7 +244,7 @@ function controlSocketOf (services: Services): ControlSocket | undefined {
   const { config, database, kv, clock, logger } = services
   if (database.kind !== 'pglite' || config.dataDir === IN_MEMORY) return undefined
   const controlLogger = logger.child({ module: 'control' })
-  const control = controlServicesOf({ database, kv, cluster: config.redis?.cluster === true, clock, logger: controlLogger })
+  const control = controlServicesOf({ database, kv, cluster: config.redis?.cluster === true, clock, publicUrl: config.server.publicUrl, logger: controlLogger })
   return createControlSocket({
     path: join(config.dataDir, CONTROL_SOCKET_FILE),
     logger: controlLogger,
@@ -281,6 +288,7 @@ export function composeServices (base: BaseDeps): Services {
   const clickRefunds = clickRefundLedgerOf(db)
   const photos = createPhotoStore(db)
   const queue = createOutboxQueue(db)
+  const dashboardLogin: DashboardLoginDeps = { store: createDashboardSessionStore(db), clock }
   return {
     config,
     logger,
@@ -315,6 +323,7 @@ export function composeServices (base: BaseDeps): Services {
         version: BOZOR_VERSION
       },
       verifyToken: (token) => verifyAdminToken(db, token),
+      resumeSession: (sessionId) => resumeSession(dashboardLogin, sessionId),
       cache,
       customers: {
         activity,
@@ -333,6 +342,14 @@ export function composeServices (base: BaseDeps): Services {
         })
       },
       ...(stripe !== undefined ? { stripe } : {})
+    },
+    dashboard: {
+      login: dashboardLogin,
+      verify: tokenVerifierOf(config.adminToken, (token) => verifyAdminToken(db, token)),
+      assetsDir: DASHBOARD_ASSETS_DIR,
+      vendorDir: UPLOT_DIR,
+      secureCookie: config.server.publicUrl.startsWith('https://'),
+      sandbox: config.mode.telegram === 'sandbox'
     },
     ...(telegram !== undefined ? { telegram } : {}),
     jobs: createBackgroundJobs({
@@ -354,6 +371,30 @@ export function composeServices (base: BaseDeps): Services {
   }
 }
 
+/** src/dashboard (the page modules, served as they are); from dist/ the package's src/dashboard. */
+const DASHBOARD_ASSETS_DIR = ((): string => {
+  const beside = fileURLToPath(new URL('./dashboard/', import.meta.url))
+  return existsSync(beside) ? beside : fileURLToPath(new URL('../src/dashboard/', import.meta.url))
+})()
+/** uPlot's dist folder in node_modules (a runtime dependency: the dashboard's charts). */
+const UPLOT_DIR = dirname(createRequire(import.meta.url).resolve('uplot'))
+
+/** A pasted dashboard token: ADMIN_TOKEN (compared in constant time over digests) or a live token. */
+function tokenVerifierOf (adminToken: string | undefined, verify: (token: string) => Promise<{ id: string, scope: 'read' | 'write' } | undefined>): TokenVerifier {
+  const digest = (text: string): Buffer => createHash('sha256').update(text).digest()
+  return async (token) => {
+    if (adminToken !== undefined && timingSafeEqual(digest(token), digest(adminToken))) return { tokenId: 'env', scope: 'write' }
+    const found = await verify(token)
+    return found === undefined ? undefined : { tokenId: found.id, scope: found.scope }
+  }
+}
+
+/** A one-time dashboard login link (DESIGN.md: 15 minutes, the scope of whoever asked). */
+export async function dashboardLoginLink (login: DashboardLoginDeps, publicUrl: string, input: { scope: 'read' | 'write', issuedBy: string, tokenId?: string }): Promise<string> {
+  const { code } = await issueLoginCode(login, input)
+  return `${publicUrl.replace(/\/+$/, '')}/login?code=${code}`
+}
+
 /** The bot over the configured (or injected) Bot API, or undefined when there is none. */
 function telegramOf (base: BaseDeps, shared: { rateLimiter: RateLimiter, cache: ReturnType<typeof createCache>, activity: ReturnType<typeof createActivityLog>, stripe: StripeDeps | undefined, payLinks: PayLinks }): TelegramRuntime | undefined {
   const { config, database, kv, clock } = base
@@ -368,6 +409,7 @@ function telegramOf (base: BaseDeps, shared: { rateLimiter: RateLimiter, cache: 
       ...(config.bot.adminChatId !== undefined ? { adminChatId: config.bot.adminChatId } : {}),
       orderTtlS: config.orders.ttlS,
       digitalGoodsStarsOnly: config.bot.digitalGoodsStarsOnly,
+      adminIds: config.bot.adminIds,
       publicUrl: config.server.publicUrl,
       mode: config.bot.mode,
       ...(config.bot.webhookSecret !== undefined ? { webhookSecret: config.bot.webhookSecret } : {})
@@ -375,6 +417,9 @@ function telegramOf (base: BaseDeps, shared: { rateLimiter: RateLimiter, cache: 
     logger: base.logger,
     clock,
     kv,
+    ...(config.bot.adminIds.length > 0
+      ? { dashboardLink: async (telegramId: number) => await dashboardLoginLink({ store: createDashboardSessionStore(database.db), clock }, config.server.publicUrl, { scope: 'write', issuedBy: `bot:${telegramId}` }) }
+      : {}),
     sessions: createSessionStore<BotSession>({ kv, ttlMs: config.bot.sessionTtlS * 1000, initial: initialSession }),
     isDatabaseUnavailable,
     payUrl: shared.payLinks.url,

@@ -53,6 +53,8 @@ export interface Config {
     mode: 'polling' | 'webhook'
     webhookSecret?: string
     adminChatId?: number
+    /** ADMIN_IDS: Telegram user ids who may ask the bot for a dashboard login link (`/dashboard`). */
+    adminIds: number[]
     defaultLanguage: Language
     sessionTtlS: number
     webappAuthMaxAgeS: number
@@ -200,6 +202,9 @@ export function loadConfig (env: Env): Config {
   }
   const adminChatId = r.typed<number>('ADMIN_CHAT_ID', Type.Integer({ minimum: -(2 ** 53) + 1, maximum: 2 ** 53 - 1 }),
     'must be a Telegram chat id (an integer, negative for groups)', (s) => /^-?\d+$/.test(s) ? Number(s) : NaN)
+  const adminIds = r.typed<number[]>('ADMIN_IDS', Type.Array(Type.Integer({ minimum: 1, maximum: 2 ** 53 - 1 }), { minItems: 1, maxItems: 100 }),
+    'must be a comma-separated list of Telegram user ids (positive integers)',
+    (s) => s.split(',').map((part) => /^\s*\d{1,16}\s*$/.test(part) ? Number(part) : NaN)) ?? []
   const defaultLanguage = r.typed<Language>('DEFAULT_LANGUAGE', Type.Union(LANGUAGES.map((l) => Type.Literal(l))),
     `must be one of ${LANGUAGES.join(', ')}`) ?? 'en'
   const sessionTtlS = r.int('SESSION_TTL_S', 60, 31_536_000) ?? 604_800
@@ -242,7 +247,7 @@ export function loadConfig (env: Env): Config {
     databaseUrl,
     redis,
     kvPrefix,
-    bot: { token, apiRoot, mode, webhookSecret, adminChatId, defaultLanguage, sessionTtlS, webappAuthMaxAgeS, digitalGoodsStarsOnly },
+    bot: { token, apiRoot, mode, webhookSecret, adminChatId, adminIds, defaultLanguage, sessionTtlS, webappAuthMaxAgeS, digitalGoodsStarsOnly },
     orders: { ttlS, rateLimits },
     outbox: { leaseS: outboxLeaseS },
     adminToken,

@@ -22,6 +22,8 @@ export const REDACT_PATHS = [
 ]
 
 const TELEGRAM_TOKEN_IN_TEXT = /\d{5,20}:[A-Za-z0-9_-]{35}/g
+/** A dashboard login code in a URL (`/login?code=…`, decision 0040): one-time, but live until used. */
+const LOGIN_CODE_IN_TEXT = /([?&]code=)[A-Za-z0-9_-]{20,}/g
 
 export interface LoggerOptions {
   level: string
@@ -35,7 +37,7 @@ export function scrubSecrets (text: string, secrets: readonly string[]): string 
   for (const secret of secrets) {
     if (secret.length > 0 && out.includes(secret)) out = out.split(secret).join('[REDACTED]')
   }
-  return out.replace(TELEGRAM_TOKEN_IN_TEXT, '[REDACTED]')
+  return out.replace(TELEGRAM_TOKEN_IN_TEXT, '[REDACTED]').replace(LOGIN_CODE_IN_TEXT, '$1[REDACTED]')
 }
 
 export function createLogger (options: LoggerOptions): Logger {

@@ -24,6 +24,8 @@ import type { BackupResult } from '../adapters/postgres/backup.js'
 import { createAdminToken, revokeAdminToken } from '../adapters/postgres/admin-tokens.js'
 import { addMissingCatalogRows } from '../adapters/postgres/catalog-store.js'
 import { createSandboxRowStore } from '../adapters/postgres/sandbox-rows.js'
+import { createDashboardSessionStore } from '../adapters/postgres/dashboard-sessions.js'
+import { issueLoginCode, LOGIN_CODE_TTL_MS, type DashboardSessionStore } from '../usecases/dashboard-login.js'
 import { createCache } from '../adapters/redis/cache.js'
 import type { KvStore } from '../adapters/redis/kv-store.js'
 import { DEMO_CATEGORIES, DEMO_PRODUCTS } from '../sandbox/demo-seed.js'
@@ -45,10 +47,12 @@ export interface ControlServices {
   clock: Clock
   /** Writes a backup of the open database to an absolute path. */
   backup: (file: string) => Promise<BackupResult>
+  /** Dashboard login codes (`bozor login`), and PUBLIC_URL for the link. */
+  dashboard: { store: DashboardSessionStore, publicUrl: string }
 }
 
 /** The control services over a database and a key-value store (the cache is built over `kv`). */
-export function controlServicesOf (input: { database: Pick<Database, 'db' | 'backup'>, kv: KvStore, cluster: boolean, clock: Clock, logger?: Logger }): ControlServices {
+export function controlServicesOf (input: { database: Pick<Database, 'db' | 'backup'>, kv: KvStore, cluster: boolean, clock: Clock, publicUrl: string, logger?: Logger }): ControlServices {
   const { db } = input.database
   return {
     tokens: { create: (token) => createAdminToken(db, token), revoke: (id) => revokeAdminToken(db, id) },
@@ -56,7 +60,8 @@ export function controlServicesOf (input: { database: Pick<Database, 'db' | 'bac
     cache: createCache({ kv: input.kv, cluster: input.cluster, ...(input.logger !== undefined ? { logger: input.logger.child({ module: 'cache' }) } : {}) }),
     sandboxRows: createSandboxRowStore(db),
     clock: input.clock,
-    backup: async (file) => await input.database.backup(file)
+    backup: async (file) => await input.database.backup(file),
+    dashboard: { store: createDashboardSessionStore(db), publicUrl: input.publicUrl.replace(/\/+$/, '') }
   }
 }
 
@@ -91,6 +96,7 @@ const TokenCreateArgs = Type.Object({
 const TokenRevokeArgs = Type.Object({ id: Type.String({ pattern: TOKEN_ID_PATTERN.source }) }, { additionalProperties: false })
 const NoArgs = Type.Object({}, { additionalProperties: false })
 const BackupArgs = Type.Object({ file: Type.String({ minLength: 2, maxLength: 4096, pattern: '^/' }) }, { additionalProperties: false })
+const LoginArgs = Type.Object({ scope: Type.Optional(Type.Union([Type.Literal('read'), Type.Literal('write')])) }, { additionalProperties: false })
 
 type ParsedArgv = { values: Record<string, string | boolean | undefined>, positionals: string[] }
 
@@ -145,6 +151,23 @@ export const CONTROL_COMMANDS: Readonly<Record<string, ControlCommand>> = {
     args: TokenRevokeArgs,
     run: (s, args: Static<typeof TokenRevokeArgs>) => revokeToken({ store: s.tokens }, args.id),
     render: (revoked) => `revoked ${revoked.id}\n`
+  }),
+  login: define({
+    words: ['login'],
+    help: 'login [--scope read|write]         print a one-time dashboard login link (15 minutes; default write)',
+    parseArgv (argv): Static<typeof LoginArgs> {
+      const { values } = strictArgs(argv, { scope: { type: 'string' } })
+      const scope = values.scope ?? 'write'
+      if (scope !== 'read' && scope !== 'write') throw new UsageError('login takes --scope read or --scope write')
+      return { scope }
+    },
+    args: LoginArgs,
+    run: async (s, args: Static<typeof LoginArgs>) => {
+      const scope = args.scope ?? 'write'
+      const { code, expiresAt } = await issueLoginCode({ store: s.dashboard.store, clock: s.clock }, { scope, issuedBy: 'cli' })
+      return { url: `${s.dashboard.publicUrl}/login?code=${code}`, scope, expiresAt: new Date(expiresAt).toISOString() }
+    },
+    render: (link: { url: string, scope: string }) => `${link.url}\n(one-time, ${LOGIN_CODE_TTL_MS / 60_000} minutes, scope ${link.scope})\n`
   }),
   'sandbox.clear': define({
     words: ['sandbox', 'clear'],
@@ -253,7 +276,7 @@ export async function openDirectControl (config: Config): Promise<{ services: Co
   try {
     await database.migrate()
     kv = createKv(config, logger, systemClock)
-    const services = controlServicesOf({ database, kv, cluster: config.redis?.cluster === true, clock: systemClock, logger })
+    const services = controlServicesOf({ database, kv, cluster: config.redis?.cluster === true, clock: systemClock, publicUrl: config.server.publicUrl, logger })
     const opened = kv
     return {
       services,

@@ -123,13 +123,14 @@ export async function sandboxAdminToken (db: Db, dataDir: string, logger: Logger
 
 /**
  * The start banner (DESIGN.md), with only the lines whose pages exist: the chat line once
- * `/sandbox/chat` is served, no dashboard line yet; the Admin API line names `/api/v1` until
+ * `/sandbox/chat` is served, the dashboard's one-time login link (15 minutes) when given; the Admin API line names `/api/v1` until
  * `/api/docs` exists.
  */
-export function sandboxBanner (input: { publicUrl: string, adminToken: string, chat: boolean, apiDocs: boolean }): string {
+export function sandboxBanner (input: { publicUrl: string, adminToken: string, chat: boolean, apiDocs: boolean, dashboardLink?: string }): string {
   const base = input.publicUrl.replace(/\/+$/, '')
   const lines = ['Bozor sandbox — no configuration needed']
   if (input.chat) lines.push(`  Chat with the bot:  ${base}/sandbox/chat`)
+  if (input.dashboardLink !== undefined) lines.push(`  Dashboard:          ${input.dashboardLink}`)
   lines.push(`  Admin API:          ${base}${input.apiDocs ? '/api/docs' : '/api/v1'}   token: ${input.adminToken}`)
   return `${lines.join('\n')}\n`
 }

@@ -13,6 +13,7 @@ import { loadConfig } from '../../src/config.js'
 import { openDatabase } from '../../src/adapters/postgres/database.js'
 import { insertProduct } from '../../src/adapters/postgres/catalog-store.js'
 import { createPostgresShop } from '../../src/adapters/postgres/orders-store.js'
+import { CONTROL_COMMANDS } from '../../src/compose/control.js'
 import { CONTROL_SOCKET_FILE, sendControlRequest } from '../../src/compose/control-socket.js'
 import { SANDBOX_TOKEN_FILE } from '../../src/compose/sandbox.js'
 import { money } from '../../src/domain/shared/money.js'
@@ -74,7 +75,7 @@ test('the CLI beside a running server: token create/revoke, seed --demo and sand
     assert.equal(stat.mode & 0o777, 0o600, 'only the directory owner may connect')
     // the protocol refuses what it does not know, with a clear error
     assert.deepEqual(await sendControlRequest(socket, { v: 1, command: 'frobnicate' }), {
-      v: 1, ok: false, error: { code: 'ERR_CONTROL_UNKNOWN_COMMAND', message: 'unknown command "frobnicate"; this server knows seed.demo, token.create, token.revoke, sandbox.clear, backup' }
+      v: 1, ok: false, error: { code: 'ERR_CONTROL_UNKNOWN_COMMAND', message: `unknown command "frobnicate"; this server knows ${Object.keys(CONTROL_COMMANDS).join(', ')}` }
     })
     const badArgs = await sendControlRequest(socket, { v: 1, command: 'token.create', args: { name: 'x', scope: 'admin' } })
     assert.equal(badArgs?.ok === false && badArgs.error.code, 'ERR_VALIDATION')

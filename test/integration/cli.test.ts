@@ -31,7 +31,7 @@ async function withDb<T> (env: Record<string, string>, work: (db: Awaited<Return
 test('bozor --help lists every command', async (t) => {
   const { code, out } = await bozor(t, ['--help'], {})
   assert.equal(code, 0)
-  for (const command of ['bozor start', 'bozor migrate', 'bozor seed --demo', 'bozor token create', 'bozor token revoke']) assert.ok(out.includes(command), command)
+  for (const command of ['bozor start', 'bozor migrate', 'bozor seed --demo', 'bozor token create', 'bozor token revoke', 'bozor login']) assert.ok(out.includes(command), command)
 })
 
 test('bozor migrate, seed --demo twice, token create and revoke work on the configured database', async (t) => {

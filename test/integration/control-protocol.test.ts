@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import fc from 'fast-check'
 import { createLogger } from '../../src/logger.js'
 import { systemClock } from '../../src/domain/shared/clock.js'
-import { CONTROL_COMMANDS, controlServicesOf, runControlRequest, type ControlServices } from '../../src/compose/control.js'
+import { CONTROL_COMMANDS, controlServicesOf, findControlCommand, runControlRequest, type ControlServices } from '../../src/compose/control.js'
 import { CONTROL_SOCKET_FILE, createControlSocket, MAX_CONTROL_REQUEST_BYTES, sendControlRequest, type ControlSocket } from '../../src/compose/control-socket.js'
 import { createTestDb } from '../helpers/db.js'
 import { createTestKv } from '../helpers/kv.js'
@@ -25,7 +25,7 @@ const fileContext = { after: (fn: () => unknown) => { hooks.push(fn) } }
 after(async () => { for (const fn of hooks.reverse()) await fn() })
 let shared: Promise<ControlServices> | undefined
 function services (): Promise<ControlServices> {
-  shared ??= createTestDb(fileContext).then((database) => controlServicesOf({ database, kv: createTestKv(fileContext), cluster: false, clock: systemClock }))
+  shared ??= createTestDb(fileContext).then((database) => controlServicesOf({ database, kv: createTestKv(fileContext), cluster: false, clock: systemClock, publicUrl: 'http://localhost:3000' }))
   return shared
 }
 
@@ -55,7 +55,7 @@ test('control protocol: any JSON value gets a well-formed answer, never an inter
   const control = await services()
   const request = fc.oneof(
     fc.jsonValue(),
-    fc.record({ v: fc.constantFrom(1, 2, '1'), command: fc.oneof(fc.constantFrom('seed.demo', 'token.create', 'token.revoke', 'sandbox.clear', 'login', '__proto__', 'constructor'), fc.string()), args: fc.oneof(fc.jsonValue(), fc.dictionary(fc.constantFrom('name', 'scope', 'id', 'x'), fc.oneof(fc.string(), fc.integer()))) }, { requiredKeys: ['v'] })
+    fc.record({ v: fc.constantFrom(1, 2, '1'), command: fc.oneof(fc.constantFrom('seed.demo', 'token.create', 'token.revoke', 'sandbox.clear', 'login', 'logout', '__proto__', 'constructor'), fc.string()), args: fc.oneof(fc.jsonValue(), fc.dictionary(fc.constantFrom('name', 'scope', 'id', 'x'), fc.oneof(fc.string(), fc.integer()))) }, { requiredKeys: ['v'] })
   )
   await fc.assert(fc.asyncProperty(request, async (r) => {
     const response = await runControlRequest(control, r)
@@ -104,4 +104,19 @@ test('control socket: a live socket at the path is never taken over', async (t) 
   const second = createControlSocket({ path: first.path, handle: (request) => runControlRequest(control, request), logger: createLogger({ level: 'silent', secrets: [] }) })
   await assert.rejects(second.listen(), /another process answers on/)
   assert.equal((await sendControlRequest(first.path, { v: 1, command: 'seed.demo' }))?.ok, true, 'the first still answers')
+})
+
+test('control protocol: `login` prints a one-time dashboard link of the asked scope (15 minutes), usable once', async () => {
+  const control = await services()
+  const answer = await runControlRequest(control, { v: 1, command: 'login', args: { scope: 'read' } })
+  assert.equal(answer.ok, true, JSON.stringify(answer))
+  if (!answer.ok) return
+  const match = /^http:\/\/localhost:3000\/login\?code=([A-Za-z0-9_-]{43})\n\(one-time, 15 minutes, scope read\)\n$/.exec(answer.output)
+  assert.ok(match, answer.output)
+  const grant = await control.dashboard.store.useCode(match[1]!, Date.now())
+  assert.equal(grant?.scope, 'read')
+  assert.equal(await control.dashboard.store.useCode(match[1]!, Date.now()), undefined, 'once')
+  const bad = await runControlRequest(control, { v: 1, command: 'login', args: { scope: 'admin' } })
+  assert.equal(bad.ok, false)
+  assert.deepEqual(findControlCommand(['login', '--scope', 'write'])?.command.parseArgv(['--scope', 'write']), { scope: 'write' })
 })

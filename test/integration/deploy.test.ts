@@ -84,8 +84,10 @@ function tempDir (t: TestContext): string {
 const BUILD = process.env.BOZOR_TEST_BUILD
 test('the image\'s files: compiled code, migrations and production dependencies only start with the CMD, pass the HEALTHCHECK and stop on SIGTERM', { skip: oneLeg || ((BUILD === undefined || BUILD === '') && 'needs the compiled tree of npm test (BOZOR_TEST_BUILD)') }, async (t) => {
   const app = tempDir(t)
-  // what the Dockerfile's last stage has: dist/, migrations/, bin/, package*.json and `npm ci --omit=dev`
+  // what the Dockerfile's last stage has: dist/ (what `npm run build` writes: the compiled code and
+  // the dashboard's modules as they are), migrations/, bin/, package*.json and `npm ci --omit=dev`
   cpSync(join(BUILD!, 'src'), join(app, 'dist'), { recursive: true })
+  cpSync(join(ROOT, 'src', 'dashboard'), join(app, 'dist', 'dashboard'), { recursive: true })
   for (const path of ['migrations', 'bin', 'package.json', 'package-lock.json']) cpSync(join(ROOT, path), join(app, path), { recursive: true })
   await run('npm', ['ci', '--omit=dev', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: app, env: { ...process.env, NODE_ENV: 'production' } })
   assert.ok(!existsSync(join(app, 'node_modules', 'typescript')), 'no dev dependency was installed')
@@ -112,7 +114,7 @@ test('the image\'s files: compiled code, migrations and production dependencies 
   assert.equal(argv[0], 'node')
   const healthy = spawnSync(process.execPath, argv.slice(1), { env: { PORT: String(port) }, encoding: 'utf8' })
   assert.equal(healthy.status, 0, healthy.stderr)
-  for (const path of ['/readyz', '/sandbox/chat', '/api/docs/', '/api/openapi.json']) {
+  for (const path of ['/readyz', '/sandbox/chat', '/api/docs/', '/api/openapi.json', '/login', '/dashboard/assets/app.js', '/dashboard/vendor/uPlot.esm.js']) {
     assert.equal((await fetch(`http://127.0.0.1:${port}${path}`)).status, 200, path)
   }
   server.kill('SIGTERM')

@@ -39,9 +39,9 @@ test('sandbox: zero configuration offers payme, click, stripe and stars, seeds t
     assert.equal(readFileSync(join(dataDir, SANDBOX_TOKEN_FILE), 'utf8').trim(), token)
     assert.match(first.sandbox.banner, /^Bozor sandbox — no configuration needed\n/)
     assert.ok(first.sandbox.banner.includes(`token: ${token}`))
-    // only the lines whose pages exist: no chat page yet, no dashboard
+    // only the lines whose pages exist: the chat and the dashboard's one-time login link (issue 17)
     assert.ok(first.sandbox.banner.includes('/sandbox/chat'), 'the chat exists: its line is printed')
-    assert.ok(!first.sandbox.banner.includes('Dashboard'))
+    assert.match(first.sandbox.banner, /\n {2}Dashboard: {10}http:\/\/\S+\/login\?code=[A-Za-z0-9_-]{43}\n/)
     const app = await buildApp(first)
     t.after(() => app.close())
     const products2 = await app.inject({ url: '/api/v1/products', headers: { authorization: `Bearer ${token}` } })

@@ -24,6 +24,7 @@ import { checkoutFeature } from './features/checkout.js'
 import { ordersFeature } from './features/orders.js'
 import { paymentsFeature } from './features/payments.js'
 import { startFeature } from './features/start.js'
+import { dashboardFeature } from './features/dashboard.js'
 import { adminChatFeature, supportFeature } from './features/support.js'
 import { checkSession, initialSession, type BotSession } from './session.js'
 import { languageFromCode, plain, t, type TextKey } from './texts.js'
@@ -197,6 +198,8 @@ export function createShopBot (options: ShopBotOptions): ShopBot {
   })
   guarded.use(paymentsFeature)
   guarded.use(adminChatFeature)
+  // before the limiter and the block rule: an admin asking for the dashboard is not a customer
+  guarded.use(dashboardFeature)
   guarded.use(async (ctx, next) => {
     if (ctx.from === undefined || ctx.chat?.type !== 'private' || (ctx.message === undefined && ctx.callbackQuery === undefined)) return await next()
     const decision = await services.limiter.check('bot.message', ['u', ctx.from.id])

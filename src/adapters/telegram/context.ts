@@ -29,6 +29,8 @@ export interface BotSettings {
   orderTtlS: number
   /** DIGITAL_GOODS_STARS_ONLY: digital products are sold in Telegram Stars only. */
   digitalGoodsStarsOnly: boolean
+  /** ADMIN_IDS: Telegram user ids who may ask for a dashboard login link (`/dashboard`). */
+  adminIds?: readonly number[]
 }
 
 /** What the features need, injected once when the bot is built. */
@@ -59,6 +61,8 @@ export interface BotServices {
   shopWords: ShopWordsCache
   /** Photos Bozor keeps: their Telegram file ids once known, else their bytes to upload. */
   photos: BotPhotos
+  /** A one-time dashboard login link (write scope) for an admin who sent `/dashboard`. */
+  dashboardLink?: (telegramId: number) => Promise<string>
 }
 
 type Base = Context & LazySessionFlavor<BotSession>

@@ -31,6 +31,8 @@ export interface TelegramRuntimeOptions {
   apiRoot: string
   botInfo?: UserFromGetMe
   settings: TelegramSettings
+  /** A one-time dashboard login link for an admin (`/dashboard`). */
+  dashboardLink?: (telegramId: number) => Promise<string>
   logger: Logger
   clock: Clock
   kv: KeyValue
@@ -115,7 +117,8 @@ export function createTelegramRuntime (options: TelegramRuntimeOptions): Telegra
       payUrl: options.payUrl,
       adminChat,
       shopWords: options.shopWords,
-      photos: options.photos
+      photos: options.photos,
+      ...(options.dashboardLink !== undefined ? { dashboardLink: options.dashboardLink } : {})
     }
   })
   const metrics = options.metrics

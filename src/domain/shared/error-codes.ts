@@ -11,6 +11,7 @@ export const ERROR_CATALOG = {
   ERR_VALIDATION: { status: 400, title: 'Invalid request' },
   ERR_AUTH: { status: 401, title: 'Authentication required' },
   ERR_SCOPE: { status: 403, title: 'Token scope does not allow this' },
+  ERR_CSRF: { status: 403, title: 'Missing or wrong X-CSRF-Token' },
   ERR_NOT_FOUND: { status: 404, title: 'Not found' },
   ERR_CONFLICT: { status: 409, title: 'Conflict with the current state' },
   ERR_REFUND_UNSUPPORTED: { status: 409, title: 'Provider cannot refund by API' },

@@ -40,4 +40,6 @@ test('sandboxBanner: only the lines whose pages exist', () => {
   const later = sandboxBanner({ publicUrl: 'http://localhost:3000', adminToken: 'bzr_x', chat: true, apiDocs: true })
   assert.match(later, /Chat with the bot: {2}http:\/\/localhost:3000\/sandbox\/chat\n/)
   assert.match(later, /Admin API: {10}http:\/\/localhost:3000\/api\/docs {3}token: bzr_x/)
+  const withDashboard = sandboxBanner({ publicUrl: 'http://localhost:3000', adminToken: 'bzr_x', chat: true, apiDocs: true, dashboardLink: 'http://localhost:3000/login?code=abc' })
+  assert.equal(withDashboard.split('\n')[2], '  Dashboard:          http://localhost:3000/login?code=abc', 'between the chat and the API, as DESIGN.md prints it')
 })

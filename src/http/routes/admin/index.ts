@@ -64,7 +64,7 @@ export async function adminRoutes (app: FastifyInstance, options: AdminRoutesOpt
   app.addHook('onRoute', documentRoute)
   // hand the mapped error to the problems plugin's handler (the parent scope)
   app.setErrorHandler((error) => { throw toAdminError(error) })
-  adminAuth(app, { adminToken: options.settings.adminToken, verifyToken: options.verifyToken })
+  adminAuth(app, { adminToken: options.settings.adminToken, verifyToken: options.verifyToken, ...(options.resumeSession !== undefined ? { resumeSession: options.resumeSession } : {}) })
   // `api.token` per admin token, after auth (onRequest) and before body validation
   const limitToken = rateLimit('api.token', (request) => ['t', request.admin?.tokenId ?? 'none'])
   app.addHook('preValidation', async (request, reply) => { await limitToken.call(app, request, reply) })

@@ -36,6 +36,8 @@ export interface AdminRoutesOptions {
   /** Who did what through the admin API (issue 15 point 5). */
   audit: AuditLog
   verifyToken: AdminAuthOptions['verifyToken']
+  /** The dashboard's sessions (cookie + X-CSRF-Token, decision 0040); without it only Bearer tokens work. */
+  resumeSession?: AdminAuthOptions['resumeSession']
   /** Shared cache for catalog reads; without it every read goes to the store. */
   cache?: Pick<Cache, 'key' | 'getOrLoad' | 'invalidateTag'>
   /** Refunds by provider (`POST /orders/:id/refund`); without it every refund answers 409 ERR_REFUND_UNSUPPORTED. */
