@@ -74,6 +74,42 @@ test('stripe: events in reverse order still pay once and a late expiry leaves th
   assert.equal((await orderRow(db, orderId)).state, 'paid')
 })
 
+test('stripe: a signed event whose object is null or malformed answers 200, is recorded once as ignored, warned about once, and changes nothing', async (t) => {
+  const { app, db, clock, emulator, logs } = await setupStripe(t)
+  const { orderId } = await seedOrder(db, { now: clock.now(), amount: 1500, currency: 'USD' })
+  const created = Math.floor(clock.now() / 1000)
+  const objects: Array<[string, unknown]> = [
+    ['payment_intent.succeeded', null],
+    ['payment_intent.succeeded', 'pi_just_a_string'],
+    ['payment_intent.succeeded', { ...intent(orderId, 1500), amount_received: '1500' }],
+    ['payment_intent.succeeded', { ...intent(orderId, 1500), currency: null }],
+    ['checkout.session.completed', { id: 'cs_bad', object: 'checkout.session', payment_status: 'paid', amount_total: 1.5, currency: 'usd', metadata: { order_id: orderId } }],
+    ['charge.refunded', { id: 'ch_bad', object: 'charge', amount_refunded: -5, currency: 'usd', metadata: { order_id: orderId } }],
+    ['charge.dispute.created', []],
+    ['refund.updated', { id: 're_bad', object: 'refund', status: 'succeeded', amount: null, currency: 'usd' }]
+  ]
+  const post = async (id: string, type: string, object: unknown) => {
+    const payload = JSON.stringify({ id, object: 'event', type, created, livemode: false, data: { object } })
+    return await app.inject({ method: 'POST', url: '/payments/stripe/webhook', payload, headers: { 'content-type': 'application/json', 'stripe-signature': emulator.signPayload(payload) } })
+  }
+  for (const [i, [type, object]] of objects.entries()) {
+    for (let delivery = 0; delivery < 2; delivery++) {
+      const res = await post(`evt_malformed_${i}`, type, object)
+      assert.equal(res.statusCode, 200, `${type} #${i}: ${res.body}`)
+      assert.deepEqual(res.json(), { received: true })
+    }
+  }
+  const events = await stripeEvents(db)
+  assert.equal(events.length, objects.length, 'each recorded once by its id')
+  assert.equal((await orderRow(db, orderId)).state, 'pending')
+  assert.deepEqual(await paymentsOf(db, orderId), [])
+  const warnings = logs.filter((l) => l.includes('Stripe event ignored: its object is not what its type promises'))
+  assert.equal(warnings.length, objects.length, 'one warning per event, none for its repeat')
+  // a well-formed event for the same order still pays it
+  assert.equal((await post('evt_wellformed', 'payment_intent.succeeded', intent(orderId, 1500))).statusCode, 200)
+  assert.equal((await orderRow(db, orderId)).state, 'paid')
+})
+
 test('stripe: unpaid completion waits for the delayed payment; unknown orders and types are acknowledged', async (t) => {
   const { app, db, clock, emulator } = await setupStripe(t)
   const { orderId } = await seedOrder(db, { now: clock.now(), amount: 2500, currency: 'EUR' })

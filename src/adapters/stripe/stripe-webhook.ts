@@ -3,6 +3,8 @@
  * `constructEvent`, the livemode check, and translation into {@link StripeWebhookEvent}.
  */
 import Stripe from 'stripe'
+import { Type, type TSchema } from 'typebox'
+import { Value } from 'typebox/value'
 import type { StripeWebhookEvent, CardError } from '../../usecases/ports-stripe.js'
 import { fromStripeAmount } from './stripe-amount.js'
 
@@ -43,10 +45,46 @@ function orderIdOf (object: { metadata?: Record<string, string> | null, client_r
 
 const REFUND_STATUSES = ['pending', 'requires_action', 'succeeded', 'failed', 'canceled'] as const
 
-/** The event in the core's vocabulary; unhandled types become `ignored`. */
+// What translateStripeEvent reads of each handled type's object (more fields may be there). A
+// signed event whose object does not have them (null, a string, an amount that is not an
+// integer) cannot be applied: it is ignored (200, recorded once by id) instead of failing (500)
+// and being retried by Stripe for days.
+const Nullable = (schema: TSchema): TSchema => Type.Optional(Type.Union([schema, Type.Null()]))
+const Id = Type.String({ minLength: 1, maxLength: 255 })
+const Currency = Type.String({ pattern: '^[A-Za-z]{3}$' })
+const Amount = Type.Integer({ minimum: 0 })
+const Metadata = Nullable(Type.Record(Type.String(), Type.Unknown()))
+const Ref = Nullable(Type.Union([Type.String(), Type.Object({ id: Type.String() })]))
+const Text = Nullable(Type.String())
+const SESSION = Type.Object({ id: Id, payment_status: Text, amount_total: Nullable(Amount), currency: Nullable(Currency), metadata: Metadata, client_reference_id: Text, payment_intent: Ref })
+const REFUND = Type.Object({ id: Text, status: Text, amount: Amount, currency: Currency, metadata: Metadata, payment_intent: Ref, failure_reason: Text })
+const DISPUTE = Type.Object({ id: Id, amount: Amount, currency: Currency, metadata: Metadata, payment_intent: Ref, charge: Ref, reason: Text, status: Text, evidence_details: Nullable(Type.Object({ due_by: Nullable(Type.Integer()) })) })
+const OBJECT_SHAPES: Readonly<Record<string, TSchema>> = {
+  'checkout.session.completed': SESSION,
+  'checkout.session.async_payment_succeeded': SESSION,
+  'checkout.session.async_payment_failed': SESSION,
+  'checkout.session.expired': SESSION,
+  'payment_intent.succeeded': Type.Object({ id: Id, amount_received: Amount, currency: Currency, metadata: Metadata }),
+  'payment_intent.payment_failed': Type.Object({ id: Id, metadata: Metadata, last_payment_error: Nullable(Type.Object({ code: Text, decline_code: Text, message: Text })) }),
+  'charge.refunded': Type.Object({ id: Id, amount_refunded: Amount, currency: Currency, metadata: Metadata, payment_intent: Ref }),
+  'refund.created': REFUND,
+  'refund.updated': REFUND,
+  'refund.failed': REFUND,
+  'charge.refund.updated': REFUND,
+  'charge.dispute.created': DISPUTE,
+  'charge.dispute.closed': DISPUTE
+}
+
+/** Marks an ignored event whose object was not what its type promises (the route logs it once). */
+export const MALFORMED = '(malformed object)'
+
+/** The event in the core's vocabulary; unhandled types, and handled ones with a malformed object, become `ignored`. */
 export function translateStripeEvent (event: Stripe.Event): StripeWebhookEvent {
-  const base = { eventId: event.id, at: event.created * 1000 }
-  const object = event.data.object as unknown as Record<string, unknown>
+  const created = (event as { created?: unknown }).created
+  const base = { eventId: event.id, at: typeof created === 'number' && Number.isSafeInteger(created) ? created * 1000 : 0 }
+  const object = (event as { data?: { object?: unknown } }).data?.object as Record<string, unknown>
+  const shape = Object.hasOwn(OBJECT_SHAPES, event.type) ? OBJECT_SHAPES[event.type] : undefined
+  if (shape !== undefined && (base.at === 0 || !Value.Check(shape, object))) return { type: 'ignored', ...base, eventType: `${event.type} ${MALFORMED}` }
   switch (event.type) {
     case 'checkout.session.completed':
     case 'checkout.session.async_payment_succeeded': {

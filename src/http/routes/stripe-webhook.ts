@@ -3,12 +3,13 @@
  * only body parser hands the raw bytes to `constructEvent` (STYLE R2). A bad or missing
  * signature, a tampered body, a stale timestamp or a livemode mismatch answers 400 and changes
  * nothing; a verified event is recorded once by id and applied in one transaction (a repeat
- * answers 200 and does nothing); an unknown order or type answers 200 with a log line; only a
+ * answers 200 and does nothing); an unknown order or type answers 200 with a log line, and so
+ * does a signed event whose object is malformed (recorded as ignored, warned about once); only a
  * failure of ours answers 5xx, so Stripe retries.
  */
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
-import { translateStripeEvent, verifyStripeWebhook, StripeWebhookRejected } from '../../adapters/stripe/stripe-webhook.js'
+import { MALFORMED, translateStripeEvent, verifyStripeWebhook, StripeWebhookRejected } from '../../adapters/stripe/stripe-webhook.js'
 import { DomainError } from '../../domain/shared/errors.js'
 import { handleStripeEvent, type StripeDeps } from '../../usecases/stripe-payments.js'
 
@@ -45,6 +46,10 @@ export async function stripeWebhookRoutes (app: FastifyInstance, opts: StripeWeb
     }
     const translated = translateStripeEvent(event)
     const outcome = await handleStripeEvent(opts.stripe, translated)
+    // said once: a repeat of the same event is a duplicate and passes quietly
+    if (translated.type === 'ignored' && translated.eventType.endsWith(MALFORMED) && !outcome.duplicate) {
+      log.warn({ eventId: event.id, type: event.type }, 'Stripe event ignored: its object is not what its type promises')
+    }
     log.info({ eventId: event.id, type: event.type, duplicate: outcome.duplicate, note: outcome.note }, 'Stripe event handled')
     return await reply.code(200).send({ received: true })
   })
