@@ -42,8 +42,15 @@ async function seed (app: Parameters<typeof call>[0], database: Database): Promi
   ]
   for (const o of orders) {
     const [row] = await db.insert(shopOrder).values({
-      customerTelegramId: o.customer, state: o.state, currency: o.currency, totalAmount: o.total, refundedAmount: o.refunded, sandbox: o.sandbox ?? false,
-      expiresAt: new Date(NOW + 3_600_000), ...(o.paidAt !== null ? { paidAt: new Date(o.paidAt) } : {}), createdAt: new Date(o.paidAt ?? NOW)
+      customerTelegramId: o.customer,
+      state: o.state,
+      currency: o.currency,
+      totalAmount: o.total,
+      refundedAmount: o.refunded,
+      sandbox: o.sandbox ?? false,
+      expiresAt: new Date(NOW + 3_600_000),
+      ...(o.paidAt !== null ? { paidAt: new Date(o.paidAt) } : {}),
+      createdAt: new Date(o.paidAt ?? NOW)
     }).returning({ id: shopOrder.id })
     await db.insert(orderItem).values({ orderId: row!.id, productId: o.item[0], quantity: o.item[1], unitAmount: o.item[2], currency: o.currency, title: { en: 'x' } })
   }
