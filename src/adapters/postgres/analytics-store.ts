@@ -63,7 +63,7 @@ export function createAnalyticsStore (db: Db, options: AnalyticsStoreOptions): A
   const activeCustomers = async (range: { from: string, to: string }): Promise<number> => {
     const query = range.from === range.to
       ? sql`select count(*)::int as n from analytics_customer_day d where d.day = ${range.from}::date and ${live(sql`d.sandbox`)}`
-      : sql`select count(distinct d.customer_telegram_id)::int as n from analytics_customer_day d where d.day between ${range.from}::date and ${range.to}::date and ${live(sql`d.sandbox`)}`
+      : sql`select count(*)::int as n from (select distinct d.customer_telegram_id from analytics_customer_day d where d.day between ${range.from}::date and ${range.to}::date and ${live(sql`d.sandbox`)}) t`
     return num((await rows(query))[0]?.n)
   }
 
