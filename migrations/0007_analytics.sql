@@ -22,4 +22,5 @@ CREATE TABLE "analytics_rolled_day" (
 );
 --> statement-breakpoint
 CREATE INDEX "analytics_customer_day_customer_idx" ON "analytics_customer_day" USING btree ("customer_telegram_id");--> statement-breakpoint
+CREATE INDEX "analytics_customer_day_live_idx" ON "analytics_customer_day" USING btree ("day","customer_telegram_id","steps") WHERE "analytics_customer_day"."sandbox" = false;--> statement-breakpoint
 CREATE INDEX "analytics_daily_event_name_day_idx" ON "analytics_daily_event" USING btree ("name","day");
