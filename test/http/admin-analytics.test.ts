@@ -157,7 +157,7 @@ test('analytics: revenue per currency net of refunds, customers, the funnel, act
   assert.deepEqual(await get(`funnel?${RANGE}`).then((f) => f.steps.map((s: any) => s.customers)), [3, 2, 2, 2, 2])
 })
 
-test('analytics: a malformed day, a reversed or too long range, an unknown metric or field is 400 ERR_VALIDATION', async (t) => {
+test('analytics: a malformed day, a reversed or too long range, an unknown metric or field is 400 ERR_VALIDATION; fuzzing never gets a 5xx', async (t) => {
   const { app, read } = await buildAdminApp(t, { clock: new FakeClock(NOW) })
   for (const path of [
     'overview?from=2026-02-30', 'overview?from=2026-03-10&to=2026-03-01', 'funnel?from=2020-01-01&to=2026-01-01', 'overview?from=10-03-2026',
@@ -172,10 +172,8 @@ test('analytics: a malformed day, a reversed or too long range, an unknown metri
   // from alone: up to today; to alone: the 30 days before it
   assert.equal((await call(app, 'GET', '/api/v1/analytics/timeseries?metric=orders&from=2026-03-08', undefined, read)).body.points.length, 3)
   assert.equal((await call(app, 'GET', '/api/v1/analytics/timeseries?metric=orders&to=2026-01-31', undefined, read)).body.points.length, 30)
-})
 
-test('analytics routes, fuzzed with day-like and odd queries, never answer a 5xx', async (t) => {
-  const { app, read } = await buildAdminApp(t, { clock: new FakeClock(NOW) })
+  // fuzzed with day-like and odd queries, the routes never answer a 5xx
   const day = fc.oneof(
     fc.tuple(fc.integer({ min: 1990, max: 10_000 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }))
       .map(([y, m, d]) => `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`),
