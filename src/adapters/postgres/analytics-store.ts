@@ -195,17 +195,23 @@ export function createAnalyticsStore (db: Db, options: AnalyticsStoreOptions): A
     },
 
     async paymentFailures (range): Promise<FailureRow[]> {
-      const found = await rows(sql`
-        with w as (select coalesce(max(day), date '1970-01-01') as d from analytics_rolled_day)
-        select provider, reason, sum(n)::int as count from (
-          select r.provider, r.reason, r.count as n from analytics_daily_event r, w
-          where r.name = 'payment.failed' and r.day between ${range.from}::date and ${range.to}::date and r.day <= w.d and ${live(sql`r.sandbox`)}
-          union all
-          select coalesce(e.properties->>'provider', ''), coalesce(e.properties->>'reason', ''), count(*) from analytics_event e, w
-          where e.name = 'payment.failed' and e.at >= greatest(${start(range.from)}, ((w.d + 1)::timestamp at time zone ${tz})) and e.at < ${end(range.to)}
-            and ${live(sql`e.sandbox`)}
-          group by 1, 2
-        ) t group by provider, reason order by count desc, provider, reason`)
+      // the days rolled up come from the rollups, the later ones from raw events (constant bounds: index ranges)
+      const [mark] = await rows(sql`select to_char(max(day), 'YYYY-MM-DD') as d from analytics_rolled_day`)
+      const rolledTo = typeof mark?.d === 'string' ? mark.d : undefined
+      const rollupTo = rolledTo !== undefined && rolledTo < range.to ? rolledTo : range.to
+      const rawFrom = rolledTo !== undefined && addDays(rolledTo, 1) > range.from ? addDays(rolledTo, 1) : range.from
+      const parts: SQL[] = []
+      if (rolledTo !== undefined && rollupTo >= range.from) {
+        parts.push(sql`select r.provider, r.reason, r.count as n from analytics_daily_event r
+          where r.name = 'payment.failed' and r.day between ${range.from}::date and ${rollupTo}::date and ${live(sql`r.sandbox`)}`)
+      }
+      if (rawFrom <= range.to) {
+        parts.push(sql`select coalesce(e.properties->>'provider', '') as provider, coalesce(e.properties->>'reason', '') as reason, count(*) as n from analytics_event e
+          where e.name = 'payment.failed' and e.at >= ${start(rawFrom)} and e.at < ${end(range.to)} and ${live(sql`e.sandbox`)} group by 1, 2`)
+      }
+      if (parts.length === 0) return []
+      const found = await rows(sql`select provider, reason, sum(n)::int as count from (${sql.join(parts, sql` union all `)}) t
+        group by provider, reason order by count desc, provider, reason`)
       return found.map((r) => ({ provider: String(r.provider), reason: String(r.reason), count: num(r.count) }))
     },
 
