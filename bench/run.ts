@@ -13,6 +13,12 @@ import { openDatabase, IN_MEMORY } from '../src/adapters/postgres/database.js'
 import { createMemoryKv } from '../src/adapters/redis/memory-kv.js'
 import { systemClock } from '../src/domain/shared/clock.js'
 
+// `npm run bench -- analytics`: the analytics routes over a year of synthetic data (bench/analytics.ts)
+if (process.argv[2] === 'analytics') {
+  await import('./analytics.js')
+  process.exit(0)
+}
+
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '20' } } })
 const duration = Number(values.seconds)
 const connections = Number(values.connections)

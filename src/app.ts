@@ -74,6 +74,8 @@ export interface AppServices {
   telegram?: AppTelegram
   /** The periodic jobs (expiry, outbox, Stripe refunds, audit prune): started on listen, stopped on close. */
   jobs: { start(): void, stop(): Promise<void> }
+  /** The bot's analytics events waiting to be written: the rest are written on close, after the bot stopped. */
+  analytics?: { close(): Promise<void> }
   /** Sandbox mode only (no BOT_TOKEN): the `/sandbox` routes, built by compose.ts. */
   sandbox?: { routes: (app: FastifyInstance) => Promise<void> }
 }
@@ -133,6 +135,8 @@ export async function buildApp (services: AppServices): Promise<App> {
   // --- end sandbox
   app.addHook('onListen', async () => { services.jobs.start() })
   app.addHook('onClose', async () => { await services.jobs.stop() })
+  const analytics = services.analytics
+  if (analytics !== undefined) app.addHook('onClose', async () => { await analytics.close() })
   return app as unknown as App
 }
 

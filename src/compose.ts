@@ -39,6 +39,8 @@ import { createPostgresShop } from './adapters/postgres/orders-store.js'
 import { createOutboxQueue } from './adapters/postgres/outbox.js'
 import { createPayLinkStore } from './adapters/postgres/pay-link-store.js'
 import { createProviderAudit } from './adapters/postgres/provider-audit.js'
+import { createAnalyticsStore } from './adapters/postgres/analytics-store.js'
+import { createEventBuffer, type EventBuffer } from './jobs/analytics-buffer.js'
 import { createActivityLog } from './adapters/redis/activity.js'
 import { createCache } from './adapters/redis/cache.js'
 import type { KvStore } from './adapters/redis/kv-store.js'
@@ -280,7 +282,15 @@ export function composeServices (base: BaseDeps): Services {
   const payLinks = createPayLinks(base.payLinkKey ?? randomBytes(32), config.server.publicUrl)
   const stripe = stripeDepsOf(base, payLinks)
   const clickApi = clickApiOf(config, clock)
-  const telegram = telegramOf(base, { rateLimiter, cache, activity, stripe, payLinks })
+  // analytics: sandbox rows counted only while in the sandbox (DESIGN.md "The sandbox")
+  const analyticsStore = createAnalyticsStore(db, { timezone: config.analytics.timezone, sandbox: marks.sandbox, includeSandbox: marks.sandbox, retentionDays: config.analytics.eventRetentionDays })
+  const analyticsBuffer = createEventBuffer({
+    sink: analyticsStore,
+    onDrop: (n, reason) => { metrics.analyticsDropped.inc({ reason }, n) },
+    logger: logger.child({ module: 'analytics' }),
+    now: () => clock.now()
+  })
+  const telegram = telegramOf(base, { rateLimiter, cache, activity, stripe, payLinks, analytics: analyticsBuffer })
   const view = viewOptionsOf(config, payLinks, stripe)
   const stars = telegram === undefined
     ? undefined
@@ -341,7 +351,8 @@ export function composeServices (base: BaseDeps): Services {
           ...(telegram !== undefined ? { stars: (request) => telegram.stars.refund(request) } : {})
         })
       },
-      ...(stripe !== undefined ? { stripe } : {})
+      ...(stripe !== undefined ? { stripe } : {}),
+      analytics: { store: analyticsStore, clock, timezone: config.analytics.timezone }
     },
     dashboard: {
       login: dashboardLogin,
@@ -351,6 +362,7 @@ export function composeServices (base: BaseDeps): Services {
       secureCookie: config.server.publicUrl.startsWith('https://'),
       sandbox: config.mode.telegram === 'sandbox'
     },
+    analytics: analyticsBuffer,
     ...(telegram !== undefined ? { telegram } : {}),
     jobs: createBackgroundJobs({
       queue,
@@ -361,6 +373,7 @@ export function composeServices (base: BaseDeps): Services {
       },
       shop,
       audit,
+      analytics: analyticsStore,
       clock,
       logger,
       soleInstance: database.kind === 'pglite',
@@ -396,7 +409,7 @@ export async function dashboardLoginLink (login: DashboardLoginDeps, publicUrl: 
 }
 
 /** The bot over the configured (or injected) Bot API, or undefined when there is none. */
-function telegramOf (base: BaseDeps, shared: { rateLimiter: RateLimiter, cache: ReturnType<typeof createCache>, activity: ReturnType<typeof createActivityLog>, stripe: StripeDeps | undefined, payLinks: PayLinks }): TelegramRuntime | undefined {
+function telegramOf (base: BaseDeps, shared: { rateLimiter: RateLimiter, cache: ReturnType<typeof createCache>, activity: ReturnType<typeof createActivityLog>, stripe: StripeDeps | undefined, payLinks: PayLinks, analytics: EventBuffer }): TelegramRuntime | undefined {
   const { config, database, kv, clock } = base
   const target = base.telegram ?? (config.bot.token !== undefined ? { token: config.bot.token, apiRoot: config.bot.apiRoot } : undefined)
   if (target === undefined) return undefined
@@ -433,6 +446,7 @@ function telegramOf (base: BaseDeps, shared: { rateLimiter: RateLimiter, cache: 
     shop: createPostgresShop(database.db, marks),
     stars: starsLedgerOf(database.db),
     offer: viewOptionsOf(config, shared.payLinks, shared.stripe).offer,
+    analytics: shared.analytics,
     metrics: base.metrics
   })
 }

@@ -63,6 +63,8 @@ export interface Config {
   orders: { ttlS: number, rateLimits: Record<RateLimitPolicy, RateLimitRule[]> }
   /** OUTBOX_LEASE_S: how long a claimed outbox row stays with a worker that stopped renewing it (a crashed instance's deliveries resume after it). */
   outbox: { leaseS: number }
+  /** TIMEZONE (an IANA name: the days of analytics) and EVENT_RETENTION_DAYS (raw events older than this are removed; rollups stay). */
+  analytics: { timezone: string, eventRetentionDays: number }
   adminToken?: string
   /** METRICS_TOKEN: when set, `/metrics` needs `Authorization: Bearer <it>`. */
   metricsToken?: string
@@ -214,6 +216,9 @@ export function loadConfig (env: Env): Config {
   const ttlS = r.int('ORDER_TTL_S', 60, 2_592_000) ?? 1800
   const outboxLeaseS = r.int('OUTBOX_LEASE_S', 4, 3600) ?? 60
   const rateLimits = parseRateLimits(r)
+  const timezone = r.typed<string>('TIMEZONE', Type.String({ minLength: 1, maxLength: 64 }),
+    'must be an IANA time zone name, e.g. UTC or Asia/Tashkent', (s) => canonicalTimeZone(s)) ?? 'UTC'
+  const eventRetentionDays = r.int('EVENT_RETENTION_DAYS', 1, 36_500) ?? 400
   const adminToken = r.typed<string>('ADMIN_TOKEN', Type.String({ minLength: 16, maxLength: 512 }), 'must be 16 to 512 characters')
   const metricsToken = r.typed<string>('METRICS_TOKEN', Type.String({ minLength: 16, maxLength: 512 }), 'must be 16 to 512 characters')
 
@@ -250,6 +255,7 @@ export function loadConfig (env: Env): Config {
     bot: { token, apiRoot, mode, webhookSecret, adminChatId, adminIds, defaultLanguage, sessionTtlS, webappAuthMaxAgeS, digitalGoodsStarsOnly },
     orders: { ttlS, rateLimits },
     outbox: { leaseS: outboxLeaseS },
+    analytics: { timezone, eventRetentionDays },
     adminToken,
     ...(metricsToken !== undefined ? { metricsToken } : {}),
     stripe,
@@ -271,6 +277,12 @@ export function loadConfig (env: Env): Config {
     secrets
   }
   return deepFreeze(config)
+}
+
+/** The IANA name `text` as Intl spells it (`asia/tashkent` → `Asia/Tashkent`); throws for an unknown zone or an offset. */
+function canonicalTimeZone (text: string): string {
+  if (!/^[A-Za-z][A-Za-z0-9_+/-]*$/.test(text)) throw new RangeError('not an IANA name')
+  return new Intl.DateTimeFormat('en-US', { timeZone: text }).resolvedOptions().timeZone
 }
 
 function parseTrustProxy (r: Reader): boolean | number | string {

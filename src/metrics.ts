@@ -15,6 +15,8 @@ export interface Metrics {
   telegramPendingUpdates: Gauge
   /** 1, labelled with getWebhookInfo's `last_error_message` (empty when none). */
   telegramWebhookError: Gauge<'message'>
+  /** Bot analytics events dropped instead of written (buffer full, or a batch the database refused). */
+  analyticsDropped: Counter<'reason'>
 }
 
 export function createMetrics (): Metrics {
@@ -56,5 +58,11 @@ export function createMetrics (): Metrics {
     labelNames: ['message'] as const,
     registers: [registry]
   })
-  return { registry, httpDuration, kvFallbacks, rateLimitFallbacks, telegramUpdates, telegramPendingUpdates, telegramWebhookError }
+  const analyticsDropped = new Counter({
+    name: 'bozor_analytics_events_dropped_total',
+    help: 'Bot analytics events dropped instead of written, by reason (buffer_full, write_failed)',
+    labelNames: ['reason'] as const,
+    registers: [registry]
+  })
+  return { registry, analyticsDropped, httpDuration, kvFallbacks, rateLimitFallbacks, telegramUpdates, telegramPendingUpdates, telegramWebhookError }
 }

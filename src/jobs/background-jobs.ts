@@ -25,6 +25,10 @@ export interface BackgroundJobsOptions<Tx> {
   handlers: Readonly<Record<string, OutboxHandler<Tx>>>
   /** Orders (expiry). */
   shop: ShopStore
+  /** Analytics: `maintain(now)` rolls up finished days and removes raw events past EVENT_RETENTION_DAYS. */
+  analytics?: { maintain(now: number): Promise<unknown> }
+  /** How often analytics maintenance runs [10 min]. */
+  analyticsIntervalMs?: number
   /** Provider audit rows: `prune(now)` deletes those older than 90 days. */
   audit: { prune(now: number): Promise<number> }
   clock: Clock
@@ -101,7 +105,8 @@ function startLoops<Tx> (options: BackgroundJobsOptions<Tx>): { stop(): Promise<
       return await worker.runOnce()
     }),
     ...(stripe !== undefined ? [loop('stripe-refunds', options.stripeRefundIntervalMs ?? 60_000, () => retryPendingStripeRefunds(stripe))] : []),
-    loop('audit-prune', options.auditPruneIntervalMs ?? 3_600_000, () => options.audit.prune(options.clock.now()))
+    loop('audit-prune', options.auditPruneIntervalMs ?? 3_600_000, () => options.audit.prune(options.clock.now())),
+    ...(options.analytics !== undefined ? [loop('analytics', options.analyticsIntervalMs ?? 600_000, () => options.analytics!.maintain(options.clock.now()))] : [])
   ]
   let stopping: Promise<void> | undefined
   return {

@@ -16,7 +16,8 @@ const OPERATIONS = [
   'createStripePaymentIntent', 'getStripePaymentIntent', 'listOrderAudit',
   'listCustomers', 'getCustomer', 'blockCustomer', 'unblockCustomer', 'messageCustomer', 'forgetCustomer', 'listCustomerActivity', 'listCustomerAudit',
   'listTokens', 'createToken', 'revokeToken',
-  'getSettings', 'updateSettings'
+  'getSettings', 'updateSettings',
+  'getAnalyticsOverview', 'getAnalyticsTimeseries', 'getAnalyticsFunnel', 'getAnalyticsActive', 'getAnalyticsProducts', 'getAnalyticsSources', 'getAnalyticsPaymentFailures'
 ]
 
 /** Reads that still need a write token (the token list). */

@@ -130,3 +130,13 @@ test('OUTBOX_LEASE_S defaults to a minute and takes 4 to 3600 seconds', () => {
   assert.match(problemsOf({ OUTBOX_LEASE_S: '3' }).join('\n'), /^OUTBOX_LEASE_S: must be an integer from 4 to 3600 \(got "3"\)/m)
   assert.match(problemsOf({ OUTBOX_LEASE_S: 'soon' }).join('\n'), /^OUTBOX_LEASE_S: must be an integer/m)
 })
+
+test('TIMEZONE is an IANA name (canonical spelling kept) and EVENT_RETENTION_DAYS a day count; defaults UTC and 400', () => {
+  assert.deepEqual(loadConfig({}).analytics, { timezone: 'UTC', eventRetentionDays: 400 })
+  assert.deepEqual(loadConfig({ TIMEZONE: 'asia/tashkent', EVENT_RETENTION_DAYS: '30' }).analytics, { timezone: 'Asia/Tashkent', eventRetentionDays: 30 })
+  assert.deepEqual(problemsOf({ TIMEZONE: 'Mars/Olympus', EVENT_RETENTION_DAYS: '0' }), [
+    'TIMEZONE: must be an IANA time zone name, e.g. UTC or Asia/Tashkent (got "Mars/Olympus")',
+    'EVENT_RETENTION_DAYS: must be an integer from 1 to 36500 (got "0")'
+  ])
+  assert.equal(problemsOf({ TIMEZONE: '+05:00' }).length, 1)
+})

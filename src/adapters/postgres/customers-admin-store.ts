@@ -13,7 +13,7 @@ import { money } from '../../domain/shared/money.js'
 import type { CustomerAdminStore, CustomerProfile } from '../../usecases/customers-admin.js'
 import type { Db } from './database.js'
 import { enqueueOutbox } from './outbox.js'
-import { adminAudit, analyticsEvent, broadcastRecipient, customer, orderTransition, paymentTransaction, providerEvent, shopOrder, supportThread } from './schema.js'
+import { adminAudit, analyticsCustomerDay, analyticsEvent, broadcastRecipient, customer, orderTransition, paymentTransaction, providerEvent, shopOrder, supportThread } from './schema.js'
 
 type CustomerRow = typeof customer.$inferSelect
 
@@ -99,6 +99,7 @@ export function createCustomerAdminStore (db: Db): CustomerAdminStore {
         await tx.update(paymentTransaction).set({ raw: null }).where(inArray(paymentTransaction.orderId, theirOrders))
         await tx.update(shopOrder).set({ customerTelegramId: anonymousId, contact: null, shippingAddress: null }).where(eq(shopOrder.customerTelegramId, telegramId))
         await tx.update(analyticsEvent).set({ customerTelegramId: anonymousId }).where(eq(analyticsEvent.customerTelegramId, telegramId))
+        await tx.update(analyticsCustomerDay).set({ customerTelegramId: anonymousId }).where(eq(analyticsCustomerDay.customerTelegramId, telegramId))
         await tx.update(orderTransition).set({ actor: 'customer:forgotten' }).where(eq(orderTransition.actor, `customer:${telegramId}`))
         await tx.update(adminAudit).set({ targetId: String(anonymousId), summary: {} }).where(and(eq(adminAudit.targetType, 'customer'), eq(adminAudit.targetId, String(telegramId))))
         await tx.delete(supportThread).where(eq(supportThread.customerTelegramId, telegramId))

@@ -11,7 +11,7 @@ import type { SandboxClearResult, SandboxRowCounts, SandboxRowStore } from '../.
 import type { Db } from './database.js'
 import { moveStock } from './orders-stock.js'
 import {
-  analyticsEvent, broadcastRecipient, customer, orderItem, outbox, paymentRefund, paymentTransaction, providerAudit,
+  analyticsCustomerDay, analyticsDailyEvent, analyticsEvent, broadcastRecipient, customer, orderItem, outbox, paymentRefund, paymentTransaction, providerAudit,
   providerEvent, shopOrder, stripeAttempt, supportThread
 } from './schema.js'
 
@@ -53,6 +53,8 @@ async function clearIn (tx: Db, now: number): Promise<SandboxClearResult> {
     inArray(analyticsEvent.orderId, orderIds),
     sql`${analyticsEvent.customerTelegramId} in ${goneCustomers}`
   )).returning({ id: analyticsEvent.id })
+  await tx.delete(analyticsCustomerDay).where(or(eq(analyticsCustomerDay.sandbox, true), sql`${analyticsCustomerDay.customerTelegramId} in ${goneCustomers}`))
+  await tx.delete(analyticsDailyEvent).where(eq(analyticsDailyEvent.sandbox, true))
   // items and history go with their order (on delete cascade)
   const orders = await tx.delete(shopOrder).where(eq(shopOrder.sandbox, true)).returning({ id: shopOrder.id })
   await tx.delete(supportThread).where(sql`${supportThread.customerTelegramId} in ${goneCustomers}`)

@@ -185,6 +185,8 @@ export function createShopBot (options: ShopBotOptions): ShopBot {
       ctx.customerBlocked = customer.blocked
       ctx.wordsVersion = customer.wordsVersion
       ctx.runInBackground('uniques', () => services.uniques.markActive(from.id))
+      // exact DAU/WAU/MAU: buffered in process, written in batches (no round trip here)
+      services.analytics?.active(from.id)
     }
     try {
       await next()

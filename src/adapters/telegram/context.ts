@@ -17,6 +17,8 @@ import type { ShopStore } from '../../usecases/ports.js'
 import type { BotSession } from './session.js'
 import { shopText, type ShopWordField, type ShopWordsCache } from '../../usecases/shop-words.js'
 import type { BotPhotos } from '../../usecases/product-photos.js'
+import type { EventRecorder } from '../../usecases/analytics.js'
+import type { EventName } from '../../domain/analytics/events.js'
 import { t, type TextKey, type TextParams } from './texts.js'
 
 /** The settings the bot follows (from Config, picked by compose.ts). */
@@ -63,6 +65,23 @@ export interface BotServices {
   photos: BotPhotos
   /** A one-time dashboard login link (write scope) for an admin who sent `/dashboard`. */
   dashboardLink?: (telegramId: number) => Promise<string>
+  /** Analytics events, buffered and written in batches (never awaited); absent: none recorded. */
+  analytics?: EventRecorder
+}
+
+/** The analytics event of a tracked action (the ledger writes `order.placed` itself). */
+const ANALYTICS_EVENT: Partial<Record<string, EventName>> = {
+  'bot.start': 'bot.started',
+  'catalog.opened': 'catalog.opened',
+  'product.viewed': 'product.viewed',
+  'checkout.started': 'checkout.started'
+}
+
+/** An analytics event's properties: `bot.started` carries the referral `source` of `/start r_<code>`. */
+function analyticsPropertiesOf (action: string, details: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (action !== 'bot.start') return details
+  const payload = details?.payload
+  return typeof payload === 'string' && payload.startsWith('r_') && payload.length > 2 ? { source: payload.slice(2) } : undefined
 }
 
 type Base = Context & LazySessionFlavor<BotSession>
@@ -90,6 +109,11 @@ export class BotContextBase extends Context {
     const id = this.from?.id
     if (id === undefined || this.from?.is_bot === true) return
     this.runInBackground(`activity ${action}`, () => this.services.activity.record(id, action, details))
+    const name = ANALYTICS_EVENT[action]
+    if (name !== undefined && this.services.analytics !== undefined) {
+      const properties = analyticsPropertiesOf(action, details)
+      this.services.analytics.record({ name, customerTelegramId: id, at: this.services.clock.now(), ...(properties !== undefined ? { properties } : {}) })
+    }
   }
 
   /** Starts a best-effort key-value write; failures are logged (debug while the store is down). */

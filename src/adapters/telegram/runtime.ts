@@ -16,6 +16,7 @@ import type { Clock } from '../../domain/shared/clock.js'
 import type { ActivityLog, KeyValue, RateLimiter, SessionStore, Uniques } from '../../usecases/ports-kv.js'
 import type { ShopWordsCache } from '../../usecases/shop-words.js'
 import type { BotPhotos } from '../../usecases/product-photos.js'
+import type { EventRecorder } from '../../usecases/analytics.js'
 import type { CatalogReads } from '../../usecases/catalog-reads.js'
 import { BotTokenRejectedError, createShopBot, type ShopBot } from './bot.js'
 import { createAdminChat } from './admin-chat.js'
@@ -57,6 +58,8 @@ export interface TelegramRuntimeOptions {
   shopWords: ShopWordsCache
   /** Photos Bozor keeps (uploaded once, then sent by file id). */
   photos: BotPhotos
+  /** Analytics events of the bot (buffered). */
+  analytics?: EventRecorder
   metrics?: Pick<Metrics, 'telegramUpdates' | 'telegramPendingUpdates' | 'telegramWebhookError'>
   /** How often webhook mode reads getWebhookInfo into the metrics [60 s]. */
   webhookInfoIntervalMs?: number
@@ -118,7 +121,8 @@ export function createTelegramRuntime (options: TelegramRuntimeOptions): Telegra
       adminChat,
       shopWords: options.shopWords,
       photos: options.photos,
-      ...(options.dashboardLink !== undefined ? { dashboardLink: options.dashboardLink } : {})
+      ...(options.dashboardLink !== undefined ? { dashboardLink: options.dashboardLink } : {}),
+      ...(options.analytics !== undefined ? { analytics: options.analytics } : {})
     }
   })
   const metrics = options.metrics

@@ -55,7 +55,12 @@ export type LatePayment =
  */
 export type PaymentEvent =
   | (EventBase & { type: 'hold', amount: Money })
-  | (EventBase & { type: 'released', reason: string })
+  | (EventBase & {
+    type: 'released'
+    reason: string
+    /** Why, as analytics counts `payment.failed` (`debit_failed`, `timed_out`, `insufficient_funds`, `click_error_<n>`) [not_completed]. */
+    failure?: string
+  })
   | (EventBase & { type: 'captured', amount: Money, verdict: 'pay' | 'late' | 'mismatch', late: LatePayment, mismatch?: LatePayment })
   | (EventBase & { type: 'failed', notice: { kind: 'payment.failed', reason: 'declined' | 'insufficient_funds' | 'expired_card' } | { kind: 'payment.not_completed' } | null })
   | (EventBase & {

@@ -57,11 +57,14 @@ export async function applyPaymentEvent (tx: PaymentTx, order: Order, event: Pay
     case 'hold':
       return { order, note: `held by ${event.provider} payment ${event.transactionId}` }
     case 'released':
+      // a hold that ended without money is a failed attempt (a Payme debit that failed, a Click error)
+      await tx.track('payment.failed', order, { provider: event.provider, reason: event.failure ?? 'not_completed' }, now)
       return { order, note: `${event.provider} payment ${event.transactionId} released (${event.reason}); order stays ${order.state}` }
     case 'captured':
       if (event.verdict === 'pay') return { order: await markPaid(tx, order, event.provider, event.transactionId, now), note: 'paid' }
       return await handleLate(tx, order, event, event.verdict === 'mismatch' && event.mismatch !== undefined ? event.mismatch : event.late, now)
     case 'failed':
+      await tx.track('payment.failed', order, { provider: event.provider, reason: event.notice?.kind === 'payment.failed' ? event.notice.reason : 'not_completed' }, now)
       // the customer is told why while the order can still be paid (another card, another provider)
       if (event.notice !== null && order.state === 'pending' && now < order.expiresAt) {
         await tx.enqueue('customer.notify', { ...event.notice, orderId: order.id, telegramId: order.customer.telegramId }, now)
@@ -188,6 +191,7 @@ export async function recordOrderRefund (tx: PaymentTx, order: Order, input: { a
   const result = applyRefund(order, input.amount, input.reason, input.actor, input.now)
   await tx.writeOrder(result.order, { entry: result.entry })
   if (result.fullyRefunded) await tx.moveStock(order.items, 'return', input.now)
+  await tx.track('order.refunded', order, { amount: input.amount, currency: order.total.currency, full: result.fullyRefunded }, input.now)
   await tx.enqueue('customer.notify', {
     kind: 'order.refunded', orderId: order.id, telegramId: order.customer.telegramId, amount: { amount: input.amount, currency: order.total.currency }, full: result.fullyRefunded
   }, input.now)

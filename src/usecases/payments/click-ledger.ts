@@ -136,7 +136,7 @@ export function createClickLedger ({ store, isUniqueViolation, autoReverse = fal
         } else if (plan.kind === 'cancel_confirmed') {
           event = { ...base, type: 'reversal', note: `Click cancelled ${ref} after it was confirmed; order ${order.id} stays ${order.state}. Check whether the goods must be taken back.` }
         } else {
-          event = { ...base, type: 'released', reason: `Click Complete with error ${input.clickError}` }
+          event = { ...base, type: 'released', reason: `Click Complete with error ${input.clickError}`, failure: input.clickError === -5017 ? 'insufficient_funds' : `click_error_${String(input.clickError)}` }
         }
         await applyPaymentEvent(tx, order, event, input.now)
         return clickOutcome(plan)

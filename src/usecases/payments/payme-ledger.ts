@@ -79,7 +79,7 @@ export function createPaymeLedger ({ store, isUniqueViolation }: PaymeLedgerDeps
         const dead = await tx.payment(PAYME, id, true)
         if (dead !== undefined) {
           await saveRecord(tx, dead, timeOutPayme(toPaymeRecord(dead), input.now))
-          await applyPaymentEvent(tx, order, { type: 'released', provider: PAYME, orderId: order.id, transactionId: dead.id, reason: 'timed out' }, input.now)
+          await applyPaymentEvent(tx, order, { type: 'released', provider: PAYME, orderId: order.id, transactionId: dead.id, reason: 'timed out', failure: 'timed_out' }, input.now)
         }
       }
       const inserted = await tx.insertPayment({
@@ -165,7 +165,7 @@ export function createPaymeLedger ({ store, isUniqueViolation }: PaymeLedgerDeps
             const base = { provider: PAYME, orderId: order.id, transactionId: row.id } as const
             const event: PaymentEvent = plan.orderEffect === 'refund'
               ? { ...base, type: 'refunded', amount: plan.tx.amount, origin: 'external', reason: `payme transaction ${plan.tx.transaction} cancelled (reason ${input.reason})`, notifyUncounted: false }
-              : { ...base, type: 'released', reason: `cancelled (reason ${input.reason})` }
+              : { ...base, type: 'released', reason: `cancelled (reason ${input.reason})`, failure: paymeFailureOf(input.reason) }
             await applyPaymentEvent(tx, order, event, input.now)
           }
         }
@@ -186,4 +186,11 @@ export function createPaymeLedger ({ store, isUniqueViolation }: PaymeLedgerDeps
       return await store.direct.setPaymeFiscal(input.paymeId, input.type, input.data)
     }
   }
+}
+
+/** A Payme cancel reason (specs/payme.md) as analytics counts a failed payment. */
+function paymeFailureOf (reason: number): string {
+  if (reason === 2) return 'debit_failed'
+  if (reason === 4) return 'timed_out'
+  return `payme_cancel_${reason}`
 }

@@ -23,6 +23,7 @@ import { photoRoutes } from './photos.js'
 import { auditRoutes, recordAudit } from './audit.js'
 import { tokenRoutes } from './tokens.js'
 import { settingsRoutes } from './settings.js'
+import { analyticsRoutes } from './analytics.js'
 import type { AdminRoutesOptions } from './options.js'
 
 export type { AdminRoutesOptions, AdminSettings } from './options.js'
@@ -86,4 +87,5 @@ export async function adminRoutes (app: FastifyInstance, options: AdminRoutesOpt
   if (customers !== undefined) await app.register(customerRoutes, customers)
   await app.register(tokenRoutes, options.tokens)
   await app.register(settingsRoutes, { info: options.settingsInfo, words: options.shopWords })
+  if (options.analytics !== undefined) await app.register(analyticsRoutes, options.analytics)
 }

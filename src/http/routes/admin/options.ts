@@ -10,6 +10,7 @@ import type { TokenRoutesOptions } from './tokens.js'
 import type { PhotoStore } from '../../../usecases/product-photos.js'
 import type { SettingsRoutesOptions } from './settings.js'
 import type { AuditLog, CatalogAdminStore } from '../../../usecases/ports-catalog.js'
+import type { AnalyticsRoutesOptions } from './analytics.js'
 
 /** The settings the admin API follows (from Config). */
 export interface AdminSettings {
@@ -56,4 +57,6 @@ export interface AdminRoutesOptions {
   shopWords: SettingsRoutesOptions['words']
   /** The activity log and the customer lookup (`GET /customers/:telegramId/activity`); without them the route is absent. */
   customers?: CustomerRoutesOptions
+  /** The analytics queries (`/analytics/...`); without them the routes are absent. */
+  analytics?: AnalyticsRoutesOptions
 }

@@ -1,0 +1,255 @@
+/**
+ * Analytics in PostgreSQL (decision 0030): the bot's event batches (`analytics_event` rows plus
+ * one `analytics_customer_day` row per customer and day), the queries behind the analytics
+ * routes, the daily rollup of raw events and their removal after `EVENT_RETENTION_DAYS`.
+ * Revenue is read from the ledger (`shop_order`), never from events. Days are counted in
+ * `timezone`; once live, rows made in the sandbox are left out (`includeSandbox` false).
+ *
+ * @example
+ * const analytics = createAnalyticsStore(db, { timezone: 'Asia/Tashkent', sandbox: false, includeSandbox: false })
+ * await analytics.appendBatch([{ customerTelegramId: 42, at: Date.now(), event: { name: 'bot.started', customerTelegramId: 42, at: Date.now() } }])
+ */
+import { sql, type SQL } from 'drizzle-orm'
+import { addDays, dayIn, stepBitOf, type BotEvent } from '../../domain/analytics/events.js'
+import type { AnalyticsStore, FailureRow, ProductRow, SourceRow, TimeseriesMetric } from '../../usecases/analytics.js'
+import type { Db } from './database.js'
+import { analyticsCustomerDay, analyticsEvent } from './schema.js'
+
+export interface AnalyticsStoreOptions {
+  /** TIMEZONE. */
+  timezone: string
+  /** Rows written now carry `sandbox = true` (sandbox mode). */
+  sandbox: boolean
+  /** Queries count sandbox rows too (sandbox mode); live, they are left out. */
+  includeSandbox: boolean
+  /** EVENT_RETENTION_DAYS [400]. */
+  retentionDays?: number
+}
+
+/** A buffered entry (jobs/analytics-buffer.ts). */
+interface Entry { customerTelegramId: number, at: number, event?: BotEvent }
+
+/** Days rolled up per maintenance run, and raw-event rows removed per batch. */
+const ROLL_DAYS_PER_RUN = 31
+const PRUNE_BATCH = 5000
+const PRUNE_BATCHES_PER_RUN = 20
+
+/**
+ * Appends one event inside the caller's transaction (the ledger's, or a broadcast worker's:
+ * `broadcast.sent` with `{ broadcastId }`). It marks no customer active.
+ */
+export async function insertAnalyticsEvent (tx: Db, event: BotEvent, marks: { sandbox: boolean }): Promise<void> {
+  await tx.insert(analyticsEvent).values({
+    name: event.name, customerTelegramId: event.customerTelegramId, orderId: event.orderId ?? null, properties: event.properties ?? {}, at: new Date(event.at), sandbox: marks.sandbox
+  })
+}
+
+type Row = Record<string, unknown>
+
+export function createAnalyticsStore (db: Db, options: AnalyticsStoreOptions): AnalyticsStore & {
+  appendBatch(entries: readonly Entry[]): Promise<void>
+  /** Rolls up finished days and removes raw events past retention; resolves with what it did. */
+  maintain(now: number): Promise<{ rolled: number, pruned: number }>
+} {
+  const tz = options.timezone
+  const live = (column: SQL): SQL => options.includeSandbox ? sql`true` : sql`${column} = false`
+  const start = (day: string): SQL => sql`(${day}::date::timestamp at time zone ${tz})`
+  const end = (day: string): SQL => sql`((${day}::date + 1)::timestamp at time zone ${tz})`
+  const localDay = (column: SQL): SQL => sql`to_char((${column} at time zone ${tz})::date, 'YYYY-MM-DD')`
+  const rows = async (query: SQL): Promise<Row[]> => (await db.execute(query)).rows as Row[]
+  const num = (v: unknown): number => Number(v ?? 0)
+  const paidIn = (from: string, to: string): SQL => sql`o.paid_at >= ${start(from)} and o.paid_at < ${end(to)} and ${live(sql`o.sandbox`)}`
+
+  const activeCustomers = async (range: { from: string, to: string }): Promise<number> => {
+    const query = range.from === range.to
+      ? sql`select count(*)::int as n from analytics_customer_day d where d.day = ${range.from}::date and ${live(sql`d.sandbox`)}`
+      : sql`select count(*)::int as n from (select distinct d.customer_telegram_id from analytics_customer_day d where d.day between ${range.from}::date and ${range.to}::date and ${live(sql`d.sandbox`)}) t`
+    return num((await rows(query))[0]?.n)
+  }
+
+  return {
+    async appendBatch (entries) {
+      if (entries.length === 0) return
+      const events = entries.flatMap((e) => e.event === undefined ? [] : [e.event])
+      const days = new Map<string, { day: string, customerTelegramId: number, steps: number }>()
+      for (const e of entries) {
+        if (e.event?.name === 'broadcast.sent') continue // a message sent is no sign of the customer
+        const day = dayIn(e.at, tz)
+        const key = `${day}/${e.customerTelegramId}`
+        const bit = e.event === undefined ? 0 : stepBitOf(e.event.name)
+        const row = days.get(key)
+        if (row === undefined) days.set(key, { day, customerTelegramId: e.customerTelegramId, steps: bit })
+        else row.steps |= bit
+      }
+      // the same order everywhere: two instances' batches never deadlock on the same rows
+      const dayRows = [...days.values()].sort((a, b) => a.day < b.day ? -1 : a.day > b.day ? 1 : a.customerTelegramId - b.customerTelegramId)
+      await db.transaction(async (tx) => {
+        if (events.length > 0) {
+          await tx.insert(analyticsEvent).values(events.map((event) => ({
+            name: event.name, customerTelegramId: event.customerTelegramId, orderId: event.orderId ?? null, properties: event.properties ?? {}, at: new Date(event.at), sandbox: options.sandbox
+          })))
+        }
+        if (dayRows.length > 0) {
+          await tx.insert(analyticsCustomerDay).values(dayRows.map((r) => ({ ...r, sandbox: options.sandbox })))
+            .onConflictDoUpdate({
+              target: [analyticsCustomerDay.day, analyticsCustomerDay.customerTelegramId],
+              set: { steps: sql`${analyticsCustomerDay.steps} | excluded.steps` },
+              // a returning customer's day row is written once, not on every batch
+              setWhere: sql`(${analyticsCustomerDay.steps} | excluded.steps) <> ${analyticsCustomerDay.steps}`
+            })
+        }
+      })
+    },
+
+    async revenue (range) {
+      const found = await rows(sql`
+        select o.currency, sum(o.total_amount)::float8 as gross, sum(o.refunded_amount)::float8 as refunded, count(*)::int as orders
+        from shop_order o where ${paidIn(range.from, range.to)} group by o.currency order by o.currency`)
+      return found.map((r) => ({ currency: String(r.currency), gross: num(r.gross), refunded: num(r.refunded), orders: num(r.orders) }))
+    },
+
+    async customers (range) {
+      const [fresh] = await rows(sql`
+        select count(*)::int as n from customer c
+        where c.first_seen_at >= ${start(range.from)} and c.first_seen_at < ${end(range.to)} and ${live(sql`c.sandbox`)}`)
+      return { new: num(fresh?.n), active: await activeCustomers(range) }
+    },
+
+    async daily (metric: TimeseriesMetric, range) {
+      let query: SQL
+      switch (metric) {
+        case 'revenue':
+          query = sql`select ${localDay(sql`o.paid_at`)} as date, o.currency, sum(o.total_amount - o.refunded_amount)::float8 as value
+            from shop_order o where ${paidIn(range.from, range.to)} group by 1, 2`
+          break
+        case 'orders':
+          query = sql`select ${localDay(sql`o.paid_at`)} as date, count(*)::int as value from shop_order o where ${paidIn(range.from, range.to)} group by 1`
+          break
+        case 'new_customers':
+          query = sql`select ${localDay(sql`c.first_seen_at`)} as date, count(*)::int as value from customer c
+            where c.first_seen_at >= ${start(range.from)} and c.first_seen_at < ${end(range.to)} and ${live(sql`c.sandbox`)} group by 1`
+          break
+        case 'active_customers':
+          query = sql`select to_char(d.day, 'YYYY-MM-DD') as date, count(*)::int as value from analytics_customer_day d
+            where d.day between ${range.from}::date and ${range.to}::date and ${live(sql`d.sandbox`)} group by d.day`
+          break
+      }
+      return (await rows(query)).map((r) => ({ date: String(r.date), value: num(r.value), ...(r.currency !== undefined ? { currency: String(r.currency) } : {}) }))
+    },
+
+    async funnel (range) {
+      // a customer counts at every step up to the furthest one reached in the range (decision 0031)
+      const [r] = await rows(sql`
+        with c as (
+          select d.customer_telegram_id as id, bit_or(d.steps) as s from analytics_customer_day d
+          where d.day between ${range.from}::date and ${range.to}::date and d.steps <> 0 and ${live(sql`d.sandbox`)} group by 1
+        ), p as (
+          select distinct o.customer_telegram_id as id from shop_order o where ${paidIn(range.from, range.to)}
+        ), l as (
+          select case when p.id is not null then 5 when c.s >= 8 then 4 when c.s >= 4 then 3 when c.s >= 2 then 2 else 1 end as level
+          from c full join p on c.id = p.id
+        )
+        select count(*)::int as l1, count(*) filter (where level >= 2)::int as l2, count(*) filter (where level >= 3)::int as l3,
+               count(*) filter (where level >= 4)::int as l4, count(*) filter (where level >= 5)::int as l5 from l`)
+      return [num(r?.l1), num(r?.l2), num(r?.l3), num(r?.l4), num(r?.l5)]
+    },
+
+    activeCustomers,
+
+    async products (range, limit): Promise<ProductRow[]> {
+      const found = await rows(sql`
+        select i.product_id, i.currency, sum(i.quantity)::int as units, sum(i.quantity::bigint * i.unit_amount)::float8 as revenue,
+               coalesce(min(p.title->>'en'), min(i.title->>'en'), i.product_id) as title
+        from order_item i join shop_order o on o.id = i.order_id left join product p on p.id = i.product_id
+        where ${paidIn(range.from, range.to)} and o.state <> 'refunded'
+        group by i.product_id, i.currency order by units desc, revenue desc, i.product_id limit ${limit}`)
+      return found.map((r) => ({ productId: String(r.product_id), title: String(r.title), units: num(r.units), revenue: { amount: num(r.revenue), currency: String(r.currency) } }))
+    },
+
+    async sources (range, limit): Promise<SourceRow[]> {
+      const [people, money] = await Promise.all([
+        rows(sql`
+          select c.referral_source as source, count(*)::int as customers from customer c
+          where c.referral_source is not null and c.first_seen_at >= ${start(range.from)} and c.first_seen_at < ${end(range.to)} and ${live(sql`c.sandbox`)}
+          group by 1`),
+        rows(sql`
+          select c.referral_source as source, o.currency, count(*)::int as orders, sum(o.total_amount - o.refunded_amount)::float8 as net
+          from shop_order o join customer c on c.telegram_id = o.customer_telegram_id
+          where c.referral_source is not null and ${paidIn(range.from, range.to)} group by 1, 2 order by 2`)
+      ])
+      const by = new Map<string, SourceRow>()
+      const of = (source: string): SourceRow => {
+        let row = by.get(source)
+        if (row === undefined) { row = { source, customers: 0, orders: 0, revenue: [] }; by.set(source, row) }
+        return row
+      }
+      for (const r of people) of(String(r.source)).customers = num(r.customers)
+      for (const r of money) {
+        const row = of(String(r.source))
+        row.orders += num(r.orders)
+        row.revenue.push({ amount: num(r.net), currency: String(r.currency) })
+      }
+      return [...by.values()]
+        .sort((a, b) => b.customers - a.customers || b.orders - a.orders || (a.source < b.source ? -1 : 1))
+        .slice(0, limit)
+    },
+
+    async paymentFailures (range): Promise<FailureRow[]> {
+      // the days rolled up come from the rollups, the later ones from raw events (constant bounds: index ranges)
+      const [mark] = await rows(sql`select to_char(max(day), 'YYYY-MM-DD') as d from analytics_rolled_day`)
+      const rolledTo = typeof mark?.d === 'string' ? mark.d : undefined
+      const rollupTo = rolledTo !== undefined && rolledTo < range.to ? rolledTo : range.to
+      const rawFrom = rolledTo !== undefined && addDays(rolledTo, 1) > range.from ? addDays(rolledTo, 1) : range.from
+      const parts: SQL[] = []
+      if (rolledTo !== undefined && rollupTo >= range.from) {
+        parts.push(sql`select r.provider, r.reason, r.count as n from analytics_daily_event r
+          where r.name = 'payment.failed' and r.day between ${range.from}::date and ${rollupTo}::date and ${live(sql`r.sandbox`)}`)
+      }
+      if (rawFrom <= range.to) {
+        parts.push(sql`select coalesce(e.properties->>'provider', '') as provider, coalesce(e.properties->>'reason', '') as reason, count(*) as n from analytics_event e
+          where e.name = 'payment.failed' and e.at >= ${start(rawFrom)} and e.at < ${end(range.to)} and ${live(sql`e.sandbox`)} group by 1, 2`)
+      }
+      if (parts.length === 0) return []
+      const found = await rows(sql`select provider, reason, sum(n)::int as count from (${sql.join(parts, sql` union all `)}) t
+        group by provider, reason order by count desc, provider, reason`)
+      return found.map((r) => ({ provider: String(r.provider), reason: String(r.reason), count: num(r.count) }))
+    },
+
+    async maintain (now) {
+      const today = dayIn(now, tz)
+      const [mark] = await rows(sql`
+        select coalesce(to_char(max(day), 'YYYY-MM-DD'),
+          (select to_char((min(at) at time zone ${tz})::date - 1, 'YYYY-MM-DD') from analytics_event)) as d from analytics_rolled_day`)
+      let rolled = 0
+      let day = mark?.d === null || mark?.d === undefined ? undefined : addDays(String(mark.d), 1)
+      while (day !== undefined && day < today && rolled < ROLL_DAYS_PER_RUN) {
+        const d = day
+        await db.transaction(async (tx) => {
+          await tx.execute(sql`delete from analytics_daily_event where day = ${d}::date`)
+          await tx.execute(sql`
+            insert into analytics_daily_event (day, name, provider, reason, sandbox, count)
+            select ${d}::date, e.name, coalesce(e.properties->>'provider', ''),
+                   case when e.name = 'payment.failed' then coalesce(e.properties->>'reason', '') else '' end, e.sandbox, count(*)
+            from analytics_event e where e.at >= ${start(d)} and e.at < ${end(d)} group by 2, 3, 4, 5`)
+          await tx.execute(sql`insert into analytics_rolled_day (day) values (${d}::date) on conflict do nothing`)
+        })
+        rolled++
+        day = addDays(d, 1)
+      }
+      // raw events past retention go, but only from days already rolled up
+      const retention = options.retentionDays ?? 400
+      let pruned = 0
+      for (let i = 0; i < PRUNE_BATCHES_PER_RUN; i++) {
+        const gone = await rows(sql`
+          delete from analytics_event where id in (
+            select e.id from analytics_event e
+            where e.at < ${new Date(now - retention * 86_400_000).toISOString()}::timestamptz
+              and e.at < (select (max(day) + 1)::timestamp at time zone ${tz} from analytics_rolled_day)
+            limit ${PRUNE_BATCH}) returning id`)
+        pruned += gone.length
+        if (gone.length < PRUNE_BATCH) break
+      }
+      return { rolled, pruned }
+    }
+  }
+}

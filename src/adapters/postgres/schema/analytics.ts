@@ -1,0 +1,45 @@
+import { sql } from 'drizzle-orm'
+import { bigint, boolean, date, index, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core'
+import { timestamptz } from './columns.js'
+
+/**
+ * One row per customer and day (in `TIMEZONE`) on which they used the bot: DAU, WAU and MAU are
+ * exact distinct counts over it (decision 0030). `steps` is a bit set of the funnel steps reached
+ * that day (1 start, 2 catalog, 4 product, 8 checkout). Written in batches by the bot's event
+ * buffer (`insert … on conflict do update set steps = steps | excluded.steps`), never per update.
+ */
+export const analyticsCustomerDay = pgTable('analytics_customer_day', {
+  day: date('day', { mode: 'string' }).notNull(),
+  customerTelegramId: bigint('customer_telegram_id', { mode: 'number' }).notNull(),
+  steps: integer('steps').notNull().default(0),
+  /** Recorded in sandbox mode: left out of analytics once live. */
+  sandbox: boolean('sandbox').notNull().default(false)
+}, (t) => [
+  primaryKey({ name: 'analytics_customer_day_pkey', columns: [t.day, t.customerTelegramId] }),
+  index('analytics_customer_day_customer_idx').on(t.customerTelegramId),
+  // live queries (sandbox rows left out) count distinct customers from the index alone
+  index('analytics_customer_day_live_idx').on(t.day, t.customerTelegramId, t.steps).where(sql`${t.sandbox} = false`)
+])
+
+/**
+ * Daily counts of raw events by name and two dimensions (`payment.failed`: provider and reason),
+ * built by the analytics job for every day before today that is not rolled up yet. The rollups
+ * stay when raw events older than `EVENT_RETENTION_DAYS` are removed.
+ */
+export const analyticsDailyEvent = pgTable('analytics_daily_event', {
+  day: date('day', { mode: 'string' }).notNull(),
+  name: text('name').notNull(),
+  provider: text('provider').notNull().default(''),
+  reason: text('reason').notNull().default(''),
+  sandbox: boolean('sandbox').notNull().default(false),
+  count: bigint('count', { mode: 'number' }).notNull()
+}, (t) => [
+  primaryKey({ name: 'analytics_daily_event_pkey', columns: [t.day, t.name, t.provider, t.reason, t.sandbox] }),
+  index('analytics_daily_event_name_day_idx').on(t.name, t.day)
+])
+
+/** The days `analytics_daily_event` holds (rolled up once the day is over, in `TIMEZONE`). */
+export const analyticsRolledDay = pgTable('analytics_rolled_day', {
+  day: date('day', { mode: 'string' }).primaryKey(),
+  rolledAt: timestamptz('rolled_at').notNull().defaultNow()
+})
