@@ -61,6 +61,8 @@ export interface Config {
   orders: { ttlS: number, rateLimits: Record<RateLimitPolicy, RateLimitRule[]> }
   /** OUTBOX_LEASE_S: how long a claimed outbox row stays with a worker that stopped renewing it (a crashed instance's deliveries resume after it). */
   outbox: { leaseS: number }
+  /** BROADCAST_RATE: broadcast messages per second, all instances together (a recipient claimed by an instance that stopped waits OUTBOX_LEASE_S). */
+  broadcasts: { rate: number }
   adminToken?: string
   stripe?: StripeConfig
   stripeMinAmounts: Record<string, number>
@@ -207,6 +209,7 @@ export function loadConfig (env: Env): Config {
   const ttlS = r.int('ORDER_TTL_S', 60, 2_592_000) ?? 1800
   const outboxLeaseS = r.int('OUTBOX_LEASE_S', 4, 3600) ?? 60
   const rateLimits = parseRateLimits(r)
+  const broadcastRate = r.int('BROADCAST_RATE', 1, 1000) ?? 25
   const adminToken = r.typed<string>('ADMIN_TOKEN', Type.String({ minLength: 16, maxLength: 512 }), 'must be 16 to 512 characters')
 
   const stripe = parseStripe(r)
@@ -242,6 +245,7 @@ export function loadConfig (env: Env): Config {
     bot: { token, apiRoot, mode, webhookSecret, adminChatId, defaultLanguage, sessionTtlS, webappAuthMaxAgeS, digitalGoodsStarsOnly },
     orders: { ttlS, rateLimits },
     outbox: { leaseS: outboxLeaseS },
+    broadcasts: { rate: broadcastRate },
     adminToken,
     stripe,
     stripeMinAmounts,

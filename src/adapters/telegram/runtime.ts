@@ -20,6 +20,8 @@ import type { CatalogReads } from '../../usecases/catalog-reads.js'
 import { BotTokenRejectedError, createShopBot, type ShopBot } from './bot.js'
 import { createAdminChat } from './admin-chat.js'
 import { createBotNotifier } from './bot-notifier.js'
+import type { BroadcastSender } from '../../usecases/broadcasts/ports.js'
+import { createBroadcastSender } from './broadcast-sender.js'
 import { createStarsService, type StarsService } from './stars-service.js'
 import { ALLOWED_UPDATES, startPolling, type Polling } from './polling.js'
 import type { BotSession } from './session.js'
@@ -80,6 +82,8 @@ export interface TelegramRuntime {
   notifier: Notifier
   /** Stars invoice links and refunds outside the chat. */
   stars: StarsService
+  /** Sends one copy of a broadcast (the worker's and the preview's). */
+  broadcasts: BroadcastSender
   init(): Promise<void>
   /** Reads getWebhookInfo into `/metrics` (webhook mode does it every minute). */
   refreshWebhookInfo(): Promise<void>
@@ -179,6 +183,7 @@ export function createTelegramRuntime (options: TelegramRuntimeOptions): Telegra
     processor,
     notifier,
     stars: createStarsService({ api: shopBot.bot.api, stars: options.stars, clock: options.clock }),
+    broadcasts: createBroadcastSender({ api: shopBot.bot.api, username: () => shopBot.bot.isInited() ? shopBot.bot.botInfo.username : undefined }),
     init: () => shopBot.init(),
     refreshWebhookInfo,
     async start () {

@@ -1,0 +1,116 @@
+/**
+ * The sending side of broadcasts, run by every instance's worker (src/jobs/broadcast-worker.ts):
+ * due scheduled broadcasts get their recipients fixed; then batches of recipients are claimed
+ * with a lease, each copy is sent in a send slot booked from the pace all instances share
+ * (BROADCAST_RATE), and each recipient's outcome is recorded at once, fenced by the lease, so a
+ * restart resumes with the unsent ones only (decision 0035).
+ *
+ * @example
+ * const round = await runBroadcastRound(deps, () => stopping)
+ */
+import type { BroadcastPacer, BroadcastSender, BroadcastStore, ClaimedRecipient, SendResult } from './ports.js'
+
+/** Sends of one recipient that ended in a network failure or a 429 before it counts as failed. */
+export const MAX_BROADCAST_ATTEMPTS = 5
+
+export interface SendBroadcastsDeps {
+  store: BroadcastStore
+  sender: BroadcastSender
+  pacer: BroadcastPacer
+  now(): number
+  sleep(ms: number): Promise<void>
+  /** This worker's lease owner (`host:pid:random`). */
+  owner: string
+  leaseMs: number
+  /** Recipients claimed at once [about half a second of sends]. */
+  batchSize: number
+  logger?: { warn(obj: object, msg: string): void, info(obj: object, msg: string): void }
+}
+
+export interface RoundResult { started: number, sent: number, other: number }
+
+/**
+ * THE point where one recipient counts as sent (the `broadcast.sent` analytics event belongs
+ * here). False when the lease was lost to another worker (which then owns the recipient).
+ */
+export async function recordRecipientSent (deps: Pick<SendBroadcastsDeps, 'store' | 'owner'>, recipient: ClaimedRecipient, now: number): Promise<boolean> {
+  return await deps.store.markSent({ broadcastId: recipient.broadcastId, telegramId: recipient.telegramId }, deps.owner, now)
+}
+
+/** Records what Telegram made of one copy. */
+async function recordResult (deps: SendBroadcastsDeps, recipient: ClaimedRecipient, result: SendResult): Promise<boolean> {
+  const now = deps.now()
+  const key = { broadcastId: recipient.broadcastId, telegramId: recipient.telegramId }
+  switch (result.kind) {
+    case 'sent':
+      return await recordRecipientSent(deps, recipient, now)
+    case 'blocked':
+    case 'failed':
+      await deps.store.markOutcome(key, deps.owner, result, now)
+      return false
+    case 'retry':
+      // a 429 is the whole bot's limit: every instance waits it out
+      if (result.error.startsWith('429')) await deps.pacer.holdFor(result.afterMs)
+      await deps.store.markOutcome(key, deps.owner, recipient.attempts + 1 >= MAX_BROADCAST_ATTEMPTS ? { kind: 'failed', error: result.error } : result, now)
+      return false
+  }
+}
+
+/** Sends one claimed batch, each copy in its booked slot; resolves when every outcome is recorded. */
+async function sendBatch (deps: SendBroadcastsDeps, batch: ClaimedRecipient[], shouldStop: () => boolean): Promise<number> {
+  const reachable: ClaimedRecipient[] = []
+  for (const recipient of batch) {
+    if (recipient.reachable) reachable.push(recipient)
+    else await deps.store.markOutcome(recipient, deps.owner, { kind: 'skipped' }, deps.now())
+  }
+  if (reachable.length === 0) return 0
+  const booked = deps.now()
+  const firstMs = await deps.pacer.reserve(reachable.length)
+  let sent = 0
+  const sends: Array<Promise<void>> = []
+  for (let i = 0; i < reachable.length; i++) {
+    const recipient = reachable[i]!
+    const due = booked + firstMs + i * deps.pacer.intervalMs
+    const wait = due - deps.now()
+    if (wait > 0) await deps.sleep(wait)
+    // a stopping worker sends nothing more: the rest are released and sent after the restart
+    if (shouldStop()) break
+    sends.push((async () => {
+      const result = await deps.sender.send(recipient.telegramId, recipient.content, recipient.language)
+      if (await recordResult(deps, recipient, result)) sent++
+    })().catch((err: unknown) => {
+      // the outcome could not be recorded (database down): the lease lapses and the recipient is sent again
+      deps.logger?.warn({ module: 'broadcasts', err, broadcastId: recipient.broadcastId }, 'could not record a broadcast recipient')
+    }))
+  }
+  await Promise.all(sends)
+  return sent
+}
+
+/**
+ * One round: start what is due, then claim and send batches until none is left or `shouldStop`.
+ * Leases are renewed while a batch runs (429 waits can be long); the caller releases what is
+ * left when it stops.
+ */
+export async function runBroadcastRound (deps: SendBroadcastsDeps, shouldStop: () => boolean): Promise<RoundResult> {
+  const result: RoundResult = { started: await deps.store.startDue(deps.now()), sent: 0, other: 0 }
+  if (result.started > 0) deps.logger?.info({ module: 'broadcasts', started: result.started }, 'broadcast sending started')
+  while (!shouldStop()) {
+    const batch = await deps.store.claim({ owner: deps.owner, now: deps.now(), leaseMs: deps.leaseMs, limit: deps.batchSize })
+    if (batch.length === 0) break
+    const renew = setInterval(() => {
+      deps.store.renew(deps.owner, deps.now(), deps.leaseMs).catch(() => {})
+    }, Math.max(1000, Math.floor(deps.leaseMs / 4)))
+    try {
+      const sent = await sendBatch(deps, batch, shouldStop)
+      result.sent += sent
+      result.other += batch.length - sent
+    } finally {
+      clearInterval(renew)
+      await deps.store.release(deps.owner)
+    }
+  }
+  const finished = await deps.store.finish(deps.now())
+  if (finished > 0) deps.logger?.info({ module: 'broadcasts', finished }, 'broadcast done')
+  return result
+}
