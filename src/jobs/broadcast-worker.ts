@@ -40,8 +40,16 @@ export interface BroadcastWorker {
   runOnce(): Promise<{ started: number, sent: number, other: number }>
 }
 
+/**
+ * This process in lease owners (`host:pid:random`); each worker adds `#n`. Leases of this process
+ * are live (several workers may run in one process: tests, benchmarks); others on the embedded
+ * database are a dead process's.
+ */
+const BROADCAST_PROCESS = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`
+let workers = 0
+
 export function createBroadcastWorker (options: BroadcastWorkerOptions): BroadcastWorker {
-  const owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`
+  const owner = `${BROADCAST_PROCESS}#${++workers}`
   const log = { info: (obj: object, msg: string) => options.logger.info(obj, msg), warn: (obj: object, msg: string) => options.logger.warn(obj, msg) }
   const batchSize = options.batchSize ?? Math.max(1, Math.min(100, Math.ceil(1000 / options.pacer.intervalMs / 2)))
   let stopping = false
@@ -50,7 +58,7 @@ export function createBroadcastWorker (options: BroadcastWorkerOptions): Broadca
   let freed = options.soleInstance !== true
   const round = async (): Promise<{ started: number, sent: number, other: number }> => {
     if (!freed) {
-      const n = await options.store.releaseForeign(owner)
+      const n = await options.store.releaseForeign(BROADCAST_PROCESS + '#')
       if (n > 0) options.logger.info({ module: 'broadcasts', freed: n }, 'freed broadcast leases of an earlier process')
       freed = true
     }

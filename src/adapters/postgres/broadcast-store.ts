@@ -187,11 +187,17 @@ export function createBroadcastStore (db: Db, marks: { sandbox: boolean }): Broa
         }))
       })
     },
-    async markSent (recipient, owner, now) {
-      const rows = await db.update(broadcastRecipient)
-        .set({ state: 'sent', sentAt: new Date(now), leaseOwner: null, leaseExpiresAt: null })
-        .where(and(pk(recipient), fenced(owner))).returning({ id: broadcastRecipient.telegramId })
-      return rows.length > 0
+    async markSent (recipients, owner, now) {
+      if (recipients.length === 0) return new Set()
+      const keys = sql.join(recipients.map((r) => sql`(${r.broadcastId}, ${r.telegramId}::bigint)`), sql`, `)
+      const rows = await db.transaction(async (tx) => {
+        const result = await tx.execute<{ broadcast_id: string, telegram_id: number | string }>(sql`update broadcast_recipient
+          set state = 'sent', sent_at = ${iso(now)}::timestamptz, lease_owner = null, lease_expires_at = null
+          where (broadcast_id, telegram_id) in (${keys}) and lease_owner = ${owner} and state = 'pending'
+          returning broadcast_id, telegram_id`)
+        return result.rows
+      })
+      return new Set(rows.map((r) => `${r.broadcast_id}/${Number(r.telegram_id)}`))
     },
     async markOutcome (recipient, owner, outcome, now) {
       if (outcome.kind === 'retry') {

@@ -90,8 +90,8 @@ export interface BroadcastStore {
   startDue (now: number): Promise<number>
   /** Claims up to `limit` pending recipients of sending broadcasts with a lease. */
   claim (input: { owner: string, now: number, leaseMs: number, limit: number }): Promise<ClaimedRecipient[]>
-  /** Records one recipient sent (fenced by the lease); false when the lease was lost. */
-  markSent (recipient: { broadcastId: string, telegramId: number }, owner: string, now: number): Promise<boolean>
+  /** Records recipients sent, in one transaction (fenced by the lease); answers the `broadcastId/telegramId` keys recorded. */
+  markSent (recipients: ReadonlyArray<{ broadcastId: string, telegramId: number }>, owner: string, now: number): Promise<Set<string>>
   /** Records an outcome other than sent (fenced by the lease); `blocked` also marks the customer. */
   markOutcome (recipient: { broadcastId: string, telegramId: number }, owner: string, outcome: RecipientOutcome, now: number): Promise<void>
   /** Extends every lease of `owner` to now + leaseMs. */

@@ -30,20 +30,51 @@ export interface SendBroadcastsDeps {
 export interface RoundResult { started: number, sent: number, other: number }
 
 /**
- * THE point where one recipient counts as sent (the `broadcast.sent` analytics event belongs
- * here). False when the lease was lost to another worker (which then owns the recipient).
+ * THE point where recipients count as sent (the `broadcast.sent` analytics event belongs here,
+ * in the store's same transaction): one statement for every copy Telegram accepted since the
+ * last one was written. Answers, per recipient, false when the lease was lost to another worker
+ * (which then owns the recipient).
  */
-export async function recordRecipientSent (deps: Pick<SendBroadcastsDeps, 'store' | 'owner'>, recipient: ClaimedRecipient, now: number): Promise<boolean> {
-  return await deps.store.markSent({ broadcastId: recipient.broadcastId, telegramId: recipient.telegramId }, deps.owner, now)
+export async function recordRecipientsSent (deps: Pick<SendBroadcastsDeps, 'store' | 'owner'>, recipients: readonly ClaimedRecipient[], now: number): Promise<boolean[]> {
+  const recorded = await deps.store.markSent(recipients.map((r) => ({ broadcastId: r.broadcastId, telegramId: r.telegramId })), deps.owner, now)
+  return recipients.map((r) => recorded.has(`${r.broadcastId}/${r.telegramId}`))
+}
+
+/**
+ * Group commit of sent recipients: a copy accepted while a write runs waits for the next one,
+ * which takes every copy accepted meanwhile. No copy waits for a timer, so what a crash may
+ * repeat is the copies in flight and the one write under way (decision 0035).
+ */
+function createSentRecorder (deps: SendBroadcastsDeps): (recipient: ClaimedRecipient) => Promise<boolean> {
+  let queue: Array<{ recipient: ClaimedRecipient, done: (ok: boolean) => void, fail: (err: unknown) => void }> = []
+  let writing = false
+  const drain = async (): Promise<void> => {
+    writing = true
+    while (queue.length > 0) {
+      const taken = queue
+      queue = []
+      try {
+        const results = await recordRecipientsSent(deps, taken.map((q) => q.recipient), deps.now())
+        taken.forEach((q, i) => q.done(results[i]!))
+      } catch (err) {
+        for (const q of taken) q.fail(err)
+      }
+    }
+    writing = false
+  }
+  return (recipient) => new Promise<boolean>((resolve, reject) => {
+    queue.push({ recipient, done: resolve, fail: reject })
+    if (!writing) drain().catch(() => {})
+  })
 }
 
 /** Records what Telegram made of one copy. */
-async function recordResult (deps: SendBroadcastsDeps, recipient: ClaimedRecipient, result: SendResult): Promise<boolean> {
+async function recordResult (deps: SendBroadcastsDeps, recordSent: (r: ClaimedRecipient) => Promise<boolean>, recipient: ClaimedRecipient, result: SendResult): Promise<boolean> {
   const now = deps.now()
   const key = { broadcastId: recipient.broadcastId, telegramId: recipient.telegramId }
   switch (result.kind) {
     case 'sent':
-      return await recordRecipientSent(deps, recipient, now)
+      return await recordSent(recipient)
     case 'blocked':
     case 'failed':
       await deps.store.markOutcome(key, deps.owner, result, now)
@@ -67,6 +98,7 @@ async function sendBatch (deps: SendBroadcastsDeps, batch: ClaimedRecipient[], s
   const booked = deps.now()
   const firstMs = await deps.pacer.reserve(reachable.length)
   let sent = 0
+  const recordSent = createSentRecorder(deps)
   const sends: Array<Promise<void>> = []
   for (let i = 0; i < reachable.length; i++) {
     const recipient = reachable[i]!
@@ -77,7 +109,7 @@ async function sendBatch (deps: SendBroadcastsDeps, batch: ClaimedRecipient[], s
     if (shouldStop()) break
     sends.push((async () => {
       const result = await deps.sender.send(recipient.telegramId, recipient.content, recipient.language)
-      if (await recordResult(deps, recipient, result)) sent++
+      if (await recordResult(deps, recordSent, recipient, result)) sent++
     })().catch((err: unknown) => {
       // the outcome could not be recorded (database down): the lease lapses and the recipient is sent again
       deps.logger?.warn({ module: 'broadcasts', err, broadcastId: recipient.broadcastId }, 'could not record a broadcast recipient')
