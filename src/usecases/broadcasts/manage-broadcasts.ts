@@ -78,7 +78,7 @@ export async function previewBroadcast (deps: BroadcastDeps & { sender?: Broadca
   const content = await contentOf(deps.store, request)
   const recipients = await deps.store.countAudience(request.audience, deps.now)
   if (request.testTo !== undefined) {
-    if (deps.sender === undefined) throw new DomainError('ERR_UNAVAILABLE', 'No bot runs: the test copy cannot be sent')
+    if (deps.sender === undefined) throw validationError([{ field: 'testTo', message: 'cannot be sent: no bot runs (BOT_TOKEN unset and no sandbox)' }])
     const language = await deps.store.customerLanguage(request.testTo) ?? deps.defaultLanguage
     const result = await deps.sender.send(request.testTo, content, language)
     if (result.kind !== 'sent') {
