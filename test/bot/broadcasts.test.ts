@@ -144,7 +144,7 @@ test('the button under a broadcast opts out; a stopped worker resumes on the sam
   })
 })
 
-test('two instances on one database and one store share a broadcast with no duplicates', async (t) => {
+test('two instances on one database and one store share a broadcast at its sendAt with no duplicates; a 429 is waited out', async (t) => {
   const database = await createTestDb(t)
   const kv = createTestKv(t)
   const emulator = createTelegramEmulator(FAST_TELEGRAM)
@@ -154,12 +154,17 @@ test('two instances on one database and one store share a broadcast with no dupl
   const one = await startBotApp(t, { env, database, kv, emulator, mode: 'webhook' })
   const two = await startBotApp(t, { env, database, kv, emulator, mode: 'webhook' })
   const ids = await seedCustomers(database, emulator, 7_200_001, 300)
+  // Telegram asks for a pause once: the same recipient is sent after it, once
+  emulator.faults.inject({ kind: 'retry_after', chatId: ids[7]!, retryAfter: 1, times: 1 })
   const text = 'Two instances, one broadcast'
-  const created = await api(one, 'POST', '/api/v1/broadcasts', { text, audience: {} })
+  const sendAt = new Date(Date.now() + 1500).toISOString()
+  const created = await api(one, 'POST', '/api/v1/broadcasts', { text, audience: {}, sendAt })
+  assert.equal(created.body.state, 'scheduled')
   const done = await waitDone(two, created.body.id)
+  assert.ok(done.startedAt >= sendAt, `started ${done.startedAt as string}, not before ${sendAt}`)
   assert.deepEqual(done.counts, { total: 300, sent: 300, failed: 0, blocked: 0, remaining: 0, skipped: 0 })
   const copies = copiesByChat(emulator, text)
   assert.equal(copies.size, ids.length)
   assert.ok([...copies.values()].every((calls) => calls.length === 1), 'one copy each')
-  assert.equal(emulator.sent({ ok: false }).filter((c) => c.error?.error_code === 429).length, 0, 'no 429')
+  assert.deepEqual(emulator.sent({ ok: false }).filter((c) => c.error?.error_code === 429).map((c) => c.chatId), [ids[7]], 'only the 429 asked for')
 })
