@@ -98,7 +98,7 @@ export interface BaseDeps {
    * Where the bot talks to: the sandbox's emulator, or a test's. When absent the bot runs only
    * with BOT_TOKEN set, against TELEGRAM_API_ROOT.
    */
-  telegram?: { token: string, apiRoot: string, botInfo?: UserFromGetMe, onFatal?: (error: Error) => void }
+  telegram?: { token: string, apiRoot: string, botInfo?: UserFromGetMe, onFatal?: (error: Error) => void, /** one message a second per chat, unless a test raises the rate */ chatGapMs?: number }
   /** Sandbox mode: the customers, orders and analytics events made carry `sandbox = true` (compose sets it). */
   sandboxRows?: boolean
 }

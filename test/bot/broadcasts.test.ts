@@ -10,6 +10,7 @@ import type { Database } from '../../src/adapters/postgres/database.js'
 import type { SentCall, TelegramEmulator } from '../../src/sandbox/telegram/index.js'
 import { createTelegramEmulator } from '../../src/sandbox/telegram/index.js'
 import { nextMatching, startBotApp, type BotApp } from '../helpers/bot.js'
+import { seedProduct } from '../helpers/catalog.js'
 import { createTestDb } from '../helpers/db.js'
 import { createTestKv } from '../helpers/kv.js'
 import { eventually } from '../helpers/wait.js'
@@ -53,7 +54,7 @@ async function waitDone (bot: BotApp, id: string, timeoutMs = 90_000): Promise<a
 }
 
 test('1,000 recipients, 3 blocked the bot, 2 opted out: 995 delivered, 3 marked blocked, no 429, one message a second per chat', async (t) => {
-  const bot = await startBotApp(t, { env: { ADMIN_TOKEN: TOKEN, RATE_LIMITS: LIMITS, BROADCAST_RATE: '1000' }, emulatorOptions: FAST_TELEGRAM })
+  const bot = await startBotApp(t, { env: { ADMIN_TOKEN: TOKEN, RATE_LIMITS: LIMITS, BROADCAST_RATE: '1000' }, emulatorOptions: FAST_TELEGRAM, chatGapMs: 1000 })
   const ids = await seedCustomers(bot.database, bot.emulator, 7_000_001, 1000)
   // they blocked the bot while it was down (no my_chat_member reached it): Telegram answers 403
   const blocked = [ids[10]!, ids[500]!, ids[999]!]
@@ -69,6 +70,10 @@ test('1,000 recipients, 3 blocked the bot, 2 opted out: 995 delivered, 3 marked 
   assert.match((await nextMatching(b!, /news again/)).text ?? '', /\/stop_news/)
   b!.sendText('/stop_news')
   await nextMatching(b!, /not get the shop's news/)
+  // a reply of two messages (the welcome, then the product) keeps the second apart too
+  const product = await seedProduct(bot.database, { title: 'Green tea' })
+  a!.sendText(`/start p_${product}`)
+  await nextMatching(a!, /Green tea/)
 
   const text = '<b>Autumn sale</b>: everything −20 % this week'
   const admin = bot.emulator.user({ id: 9_000_002, started: true })
@@ -115,7 +120,7 @@ test('the button under a broadcast opts out; a stopped worker resumes on the sam
   await emulator.start({ host: '127.0.0.1', port: 0 })
   t.after(() => emulator.close())
   const env = { ADMIN_TOKEN: TOKEN, RATE_LIMITS: LIMITS, BROADCAST_RATE: '100' }
-  const first = await startBotApp(t, { env, database, kv, emulator })
+  const first = await startBotApp(t, { env, database, kv, emulator, chatGapMs: 1000 })
   const ids = await seedCustomers(database, emulator, 7_100_001, 200)
   const text = 'Fresh stock arrived'
   const created = await api(first, 'POST', '/api/v1/broadcasts', { text, audience: { language: 'en' }, button: { text: 'Open shop', url: 'https://example.com/shop' } })
@@ -126,7 +131,7 @@ test('the button under a broadcast opts out; a stopped worker resumes on the sam
   }, { intervalMs: 50 })
   await first.app.close()
 
-  const second = await startBotApp(t, { env, database, kv, emulator })
+  const second = await startBotApp(t, { env, database, kv, emulator, chatGapMs: 1000 })
   const done = await waitDone(second, created.body.id)
   const english = ids.filter((id) => id % 2 === 0)
   assert.deepEqual(done.counts, { total: english.length, sent: english.length, failed: 0, blocked: 0, remaining: 0, skipped: 0 })
@@ -151,8 +156,8 @@ test('two instances on one database and one store share a broadcast at its sendA
   await emulator.start({ host: '127.0.0.1', port: 0 })
   t.after(() => emulator.close())
   const env = { ADMIN_TOKEN: TOKEN, RATE_LIMITS: LIMITS, BROADCAST_RATE: '400' }
-  const one = await startBotApp(t, { env, database, kv, emulator, mode: 'webhook' })
-  const two = await startBotApp(t, { env, database, kv, emulator, mode: 'webhook' })
+  const one = await startBotApp(t, { env, database, kv, emulator, mode: 'webhook', chatGapMs: 1000 })
+  const two = await startBotApp(t, { env, database, kv, emulator, mode: 'webhook', chatGapMs: 1000 })
   const ids = await seedCustomers(database, emulator, 7_200_001, 300)
   // Telegram asks for a pause once: the same recipient is sent after it, once
   emulator.faults.inject({ kind: 'retry_after', chatId: ids[7]!, retryAfter: 1, times: 1 })

@@ -10,6 +10,12 @@ import { createMemoryKv } from './memory-kv.js'
 import { defineScript } from './kv-script.js'
 import { KvUnavailableError, type KvStore } from './kv-store.js'
 
+/**
+ * The pace keeps 2 % under BROADCAST_RATE: Telegram counts sends in its own sliding second, and
+ * a few milliseconds of network jitter at exactly the limit would cost 429s (decision 0035).
+ */
+export const PACE_HEADROOM = 0.98
+
 /** How long the key outlives its last booked slot. */
 const KEY_MARGIN_MS = 60_000
 
@@ -59,7 +65,7 @@ export interface BroadcastPacerOptions {
 
 export function createBroadcastPacer (options: BroadcastPacerOptions): BroadcastPacer {
   const { kv } = options
-  const intervalUs = Math.ceil(1_000_000 / options.rate)
+  const intervalUs = Math.ceil(1_000_000 / (options.rate * PACE_HEADROOM))
   const key = kv.keys.key('bc', 'pace')
   const fallback = createMemoryKv({ clock: options.clock ?? systemClock, prefix: kv.keys.prefix })
   let degraded = false

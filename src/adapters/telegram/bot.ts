@@ -53,6 +53,8 @@ export interface ShopBotOptions {
   botInfo?: UserFromGetMe
   /** Per-call timeout [10 s]. */
   timeoutSeconds?: number
+  /** The smallest gap between two messages to one chat [CHAT_GAP_MS]; tests raise the rate like other limits. */
+  chatGapMs?: number
 }
 
 export interface ShopBot {
@@ -142,7 +144,7 @@ export function createShopBot (options: ShopBotOptions): ShopBot {
   })
   // the most recently installed transformer runs outermost: classify(network(autoRetry(pacing(call)))):
   // every try, retries included, keeps one message a second per chat
-  bot.api.config.use(chatPacing())
+  bot.api.config.use(chatPacing(options.chatGapMs !== undefined ? { gapMs: options.chatGapMs } : {}))
   bot.api.config.use(autoRetry({ maxRetryAttempts: REQUEST_RETRY.maxRetryAttempts, maxDelaySeconds: REQUEST_RETRY.maxDelaySeconds, rethrowHttpErrors: true }))
   bot.api.config.use(networkRetry(REQUEST_RETRY.networkAttempts, REQUEST_RETRY.networkBackoffMs))
   bot.api.config.use(classifyErrors(services))

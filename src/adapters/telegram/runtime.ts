@@ -32,6 +32,8 @@ export interface TelegramRuntimeOptions {
   token: string
   apiRoot: string
   botInfo?: UserFromGetMe
+  /** The smallest gap between two messages to one chat [1 s]. */
+  chatGapMs?: number
   settings: TelegramSettings
   logger: Logger
   clock: Clock
@@ -101,6 +103,7 @@ export function createTelegramRuntime (options: TelegramRuntimeOptions): Telegra
     token: options.token,
     apiRoot: options.apiRoot,
     ...(options.botInfo !== undefined ? { botInfo: options.botInfo } : {}),
+    ...(options.chatGapMs !== undefined ? { chatGapMs: options.chatGapMs } : {}),
     sessions: options.sessions,
     services: {
       settings,

@@ -100,11 +100,16 @@ async function sendBatch (deps: SendBroadcastsDeps, batch: ClaimedRecipient[], s
   let sent = 0
   const recordSent = createSentRecorder(deps)
   const sends: Array<Promise<void>> = []
+  // a copy sent late (the event loop was busy) moves the rest of the batch with it: copies of
+  // one worker never go out closer than the interval, so a stall never turns into a burst
+  let shiftMs = 0
   for (let i = 0; i < reachable.length; i++) {
     const recipient = reachable[i]!
-    const due = booked + firstMs + i * deps.pacer.intervalMs
+    const due = booked + firstMs + i * deps.pacer.intervalMs + shiftMs
     const wait = due - deps.now()
     if (wait > 0) await deps.sleep(wait)
+    const late = deps.now() - due
+    if (late > deps.pacer.intervalMs / 2) shiftMs += late
     // a stopping worker sends nothing more: the rest are released and sent after the restart
     if (shouldStop()) break
     sends.push((async () => {
