@@ -1,6 +1,7 @@
 // `npm run bench`: HTTP overhead of Bozor's app (problem handler, metrics hook, logging at warn)
 // against a bare Fastify baseline, side by side on the same machine, on GET /healthz.
 // Prints requests/s for each and the ratio. Usage: npm run bench [-- --seconds 5 --connections 20]
+// `npm run bench -- broadcast [--recipients 10000 --rate 30]` runs bench/broadcast.ts instead.
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import Fastify from 'fastify'
@@ -12,6 +13,11 @@ import { createMetrics } from '../src/metrics.js'
 import { openDatabase, IN_MEMORY } from '../src/adapters/postgres/database.js'
 import { createMemoryKv } from '../src/adapters/redis/memory-kv.js'
 import { systemClock } from '../src/domain/shared/clock.js'
+
+if (process.argv[2] === 'broadcast') {
+  await import('./broadcast.js')
+  process.exit(0)
+}
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '20' } } })
 const duration = Number(values.seconds)

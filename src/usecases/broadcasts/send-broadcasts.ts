@@ -87,19 +87,20 @@ async function recordResult (deps: SendBroadcastsDeps, recordSent: (r: ClaimedRe
   }
 }
 
-/** Sends one claimed batch, each copy in its booked slot; resolves when every outcome is recorded. */
-async function sendBatch (deps: SendBroadcastsDeps, batch: ClaimedRecipient[], shouldStop: () => boolean): Promise<number> {
+/**
+ * Dispatches one claimed batch, each copy in its booked slot; resolves once the last copy has
+ * gone out (not answered), with a promise per copy that settles when its outcome is recorded.
+ */
+async function dispatchBatch (deps: SendBroadcastsDeps, recordSent: (r: ClaimedRecipient) => Promise<boolean>, batch: ClaimedRecipient[], shouldStop: () => boolean): Promise<Array<Promise<boolean>>> {
   const reachable: ClaimedRecipient[] = []
   for (const recipient of batch) {
     if (recipient.reachable) reachable.push(recipient)
     else await deps.store.markOutcome(recipient, deps.owner, { kind: 'skipped' }, deps.now())
   }
-  if (reachable.length === 0) return 0
+  if (reachable.length === 0) return []
   const booked = deps.now()
   const firstMs = await deps.pacer.reserve(reachable.length)
-  let sent = 0
-  const recordSent = createSentRecorder(deps)
-  const sends: Array<Promise<void>> = []
+  const sends: Array<Promise<boolean>> = []
   // a copy sent late (the event loop was busy) moves the rest of the batch with it: copies of
   // one worker never go out closer than the interval, so a stall never turns into a burst
   let shiftMs = 0
@@ -114,38 +115,48 @@ async function sendBatch (deps: SendBroadcastsDeps, batch: ClaimedRecipient[], s
     if (shouldStop()) break
     sends.push((async () => {
       const result = await deps.sender.send(recipient.telegramId, recipient.content, recipient.language)
-      if (await recordResult(deps, recordSent, recipient, result)) sent++
+      return await recordResult(deps, recordSent, recipient, result)
     })().catch((err: unknown) => {
       // the outcome could not be recorded (database down): the lease lapses and the recipient is sent again
       deps.logger?.warn({ module: 'broadcasts', err, broadcastId: recipient.broadcastId }, 'could not record a broadcast recipient')
+      return false
     }))
   }
-  await Promise.all(sends)
-  return sent
+  return sends
 }
 
 /**
  * One round: start what is due, then claim and send batches until none is left or `shouldStop`.
- * Leases are renewed while a batch runs (429 waits can be long); the caller releases what is
- * left when it stops.
+ * The next batch is claimed while one is dispatched, so the booked slots follow each other with
+ * no gap; leases are renewed while the round runs (429 waits can be long), and what is left
+ * unsent is released once every copy in flight is recorded.
  */
 export async function runBroadcastRound (deps: SendBroadcastsDeps, shouldStop: () => boolean): Promise<RoundResult> {
   const result: RoundResult = { started: await deps.store.startDue(deps.now()), sent: 0, other: 0 }
   if (result.started > 0) deps.logger?.info({ module: 'broadcasts', started: result.started }, 'broadcast sending started')
-  while (!shouldStop()) {
-    const batch = await deps.store.claim({ owner: deps.owner, now: deps.now(), leaseMs: deps.leaseMs, limit: deps.batchSize })
-    if (batch.length === 0) break
-    const renew = setInterval(() => {
-      deps.store.renew(deps.owner, deps.now(), deps.leaseMs).catch(() => {})
-    }, Math.max(1000, Math.floor(deps.leaseMs / 4)))
-    try {
-      const sent = await sendBatch(deps, batch, shouldStop)
-      result.sent += sent
-      result.other += batch.length - sent
-    } finally {
-      clearInterval(renew)
-      await deps.store.release(deps.owner)
+  const claim = (): Promise<ClaimedRecipient[]> => deps.store.claim({ owner: deps.owner, now: deps.now(), leaseMs: deps.leaseMs, limit: deps.batchSize })
+  const recordSent = createSentRecorder(deps)
+  const outcomes: Array<Promise<boolean>> = []
+  const renew = setInterval(() => {
+    deps.store.renew(deps.owner, deps.now(), deps.leaseMs).catch(() => {})
+  }, Math.max(1000, Math.floor(deps.leaseMs / 4)))
+  try {
+    let next = shouldStop() ? Promise.resolve([]) : claim()
+    for (;;) {
+      const batch = await next
+      if (batch.length === 0 || shouldStop()) break
+      next = claim()
+      next.catch(() => {})
+      outcomes.push(...await dispatchBatch(deps, recordSent, batch, shouldStop))
+      result.other += batch.length
     }
+    await next.catch(() => [])
+  } finally {
+    const sent = (await Promise.all(outcomes)).filter(Boolean).length
+    result.sent += sent
+    result.other -= sent
+    clearInterval(renew)
+    await deps.store.release(deps.owner)
   }
   const finished = await deps.store.finish(deps.now())
   if (finished > 0) deps.logger?.info({ module: 'broadcasts', finished }, 'broadcast done')
