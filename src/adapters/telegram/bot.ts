@@ -53,8 +53,11 @@ export interface ShopBotOptions {
   botInfo?: UserFromGetMe
   /** Per-call timeout [10 s]. */
   timeoutSeconds?: number
-  /** The smallest gap between two messages to one chat [CHAT_GAP_MS]; tests raise the rate like other limits. */
-  chatGapMs?: number
+  /**
+   * One message a second per chat ({@link chatPacing}); pass the one instance shared with every
+   * other API of this process (the broadcasts'). Default: a pacing of this bot's own.
+   */
+  pacing?: Transformer
 }
 
 export interface ShopBot {
@@ -144,7 +147,7 @@ export function createShopBot (options: ShopBotOptions): ShopBot {
   })
   // the most recently installed transformer runs outermost: classify(network(autoRetry(pacing(call)))):
   // every try, retries included, keeps one message a second per chat
-  bot.api.config.use(chatPacing(options.chatGapMs !== undefined ? { gapMs: options.chatGapMs } : {}))
+  bot.api.config.use(options.pacing ?? chatPacing())
   bot.api.config.use(autoRetry({ maxRetryAttempts: REQUEST_RETRY.maxRetryAttempts, maxDelaySeconds: REQUEST_RETRY.maxDelaySeconds, rethrowHttpErrors: true }))
   bot.api.config.use(networkRetry(REQUEST_RETRY.networkAttempts, REQUEST_RETRY.networkBackoffMs))
   bot.api.config.use(classifyErrors(services))

@@ -1,11 +1,13 @@
 /**
- * Sends one copy of a broadcast through the bot's API (so every transformer applies: retries of
- * 429 after `retry_after`, one message a second per chat), with the merchant's button and the
+ * Sends one copy of a broadcast through an API of its own: the process's one-message-a-second
+ * pacing per chat, but no automatic retry, so a 429 reaches the worker, which holds the shared pace
+ * for `retry_after` and sends the same recipient again in a booked slot (a retry outside the pace
+ * would add unpaced sends just when Telegram asked for fewer). With the merchant's button and the
  * opt-out button in the recipient's language, and sorts Telegram's answer into the outcome the
  * worker records: 403 → blocked, another 4xx → failed, a 429 that outlasted the retries or a
  * network failure → retry later.
  */
-import { GrammyError, HttpError, InlineKeyboard, type Api } from 'grammy'
+import { Api, GrammyError, HttpError, InlineKeyboard, type Transformer } from 'grammy'
 import type { Language } from '../../domain/shared/language.js'
 import type { BroadcastContent, BroadcastSender, SendResult } from '../../usecases/broadcasts/ports.js'
 import { NEWS_STOP_DATA } from './features/news.js'
@@ -28,6 +30,13 @@ function keyboardOf (content: BroadcastContent, language: Language, username: st
     keyboard.url(button.text, url).row()
   }
   return keyboard.text(plain(language, 'newsStopButton'), NEWS_STOP_DATA)
+}
+
+/** The broadcasts' Bot API client: the shared per-chat pacing, a 10 s timeout, no retries. */
+export function broadcastApi (token: string, apiRoot: string, pacing: Transformer): Api {
+  const api = new Api(token, { apiRoot, timeoutSeconds: 10 })
+  api.config.use(pacing)
+  return api
 }
 
 export function createBroadcastSender (options: BroadcastSenderOptions): BroadcastSender {

@@ -21,7 +21,8 @@ import { BotTokenRejectedError, createShopBot, type ShopBot } from './bot.js'
 import { createAdminChat } from './admin-chat.js'
 import { createBotNotifier } from './bot-notifier.js'
 import type { BroadcastSender } from '../../usecases/broadcasts/ports.js'
-import { createBroadcastSender } from './broadcast-sender.js'
+import { broadcastApi, createBroadcastSender } from './broadcast-sender.js'
+import { chatPacing } from './chat-pacing.js'
 import { createStarsService, type StarsService } from './stars-service.js'
 import { ALLOWED_UPDATES, startPolling, type Polling } from './polling.js'
 import type { BotSession } from './session.js'
@@ -98,12 +99,14 @@ export function createTelegramRuntime (options: TelegramRuntimeOptions): Telegra
   const { settings, logger } = options
   const log = logger.child({ module: 'bot' })
   const publicUrl = settings.publicUrl.replace(/\/+$/, '')
+  // one per-chat pacing for every API of this process: the bot's and the broadcasts'
+  const pacing = chatPacing(options.chatGapMs !== undefined ? { gapMs: options.chatGapMs } : {})
   const adminChat = createAdminChat({ adminChatId: settings.adminChatId, kv: options.kv, logger: log })
   const shopBot = createShopBot({
     token: options.token,
     apiRoot: options.apiRoot,
     ...(options.botInfo !== undefined ? { botInfo: options.botInfo } : {}),
-    ...(options.chatGapMs !== undefined ? { chatGapMs: options.chatGapMs } : {}),
+    pacing,
     sessions: options.sessions,
     services: {
       settings,
@@ -186,7 +189,7 @@ export function createTelegramRuntime (options: TelegramRuntimeOptions): Telegra
     processor,
     notifier,
     stars: createStarsService({ api: shopBot.bot.api, stars: options.stars, clock: options.clock }),
-    broadcasts: createBroadcastSender({ api: shopBot.bot.api, username: () => shopBot.bot.isInited() ? shopBot.bot.botInfo.username : undefined }),
+    broadcasts: createBroadcastSender({ api: broadcastApi(options.token, options.apiRoot, pacing), username: () => shopBot.bot.isInited() ? shopBot.bot.botInfo.username : undefined }),
     init: () => shopBot.init(),
     refreshWebhookInfo,
     async start () {

@@ -10,7 +10,7 @@
  */
 import type { BroadcastPacer, BroadcastSender, BroadcastStore, ClaimedRecipient, SendResult } from './ports.js'
 
-/** Sends of one recipient that ended in a network failure or a 429 before it counts as failed. */
+/** Sends of one recipient that ended in a network failure (or a 5xx) before it counts as failed; 429s do not count. */
 export const MAX_BROADCAST_ATTEMPTS = 5
 
 export interface SendBroadcastsDeps {
@@ -79,11 +79,13 @@ async function recordResult (deps: SendBroadcastsDeps, recordSent: (r: ClaimedRe
     case 'failed':
       await deps.store.markOutcome(key, deps.owner, result, now)
       return false
-    case 'retry':
-      // a 429 is the whole bot's limit: every instance waits it out
-      if (result.error.startsWith('429')) await deps.pacer.holdFor(result.afterMs)
-      await deps.store.markOutcome(key, deps.owner, recipient.attempts + 1 >= MAX_BROADCAST_ATTEMPTS ? { kind: 'failed', error: result.error } : result, now)
+    case 'retry': {
+      // a 429 is the whole bot's limit, not the recipient's fault: every instance waits it out
+      const tooMany = result.error.startsWith('429')
+      if (tooMany) await deps.pacer.holdFor(result.afterMs)
+      await deps.store.markOutcome(key, deps.owner, !tooMany && recipient.attempts + 1 >= MAX_BROADCAST_ATTEMPTS ? { kind: 'failed', error: result.error } : result, now)
       return false
+    }
   }
 }
 
