@@ -1,6 +1,7 @@
 // `npm run bench`: HTTP overhead of Bozor's app (problem handler, metrics hook, logging at warn)
 // against a bare Fastify baseline, side by side on the same machine, on GET /healthz.
 // Prints requests/s for each and the ratio. Usage: npm run bench [-- --seconds 5 --connections 20]
+// `npm run bench -- broadcast [--recipients 10000 --rate 30]` runs bench/broadcast.ts instead.
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import Fastify from 'fastify'
@@ -16,6 +17,11 @@ import { systemClock } from '../src/domain/shared/clock.js'
 // `npm run bench -- analytics`: the analytics routes over a year of synthetic data (bench/analytics.ts)
 if (process.argv[2] === 'analytics') {
   await import('./analytics.js')
+  process.exit(0)
+}
+if (process.argv[2] === 'broadcast') {
+  // `npm run bench -- broadcast`: 10,000 recipients through the emulator (bench/broadcast.ts)
+  await import('./broadcast.js')
   process.exit(0)
 }
 

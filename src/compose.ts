@@ -52,7 +52,10 @@ import { createStripeGateway } from './adapters/stripe/stripe-gateway.js'
 import { createClickMerchantApi } from './adapters/click/click-merchant-api.js'
 import { createTelegramRuntime, type TelegramRuntime } from './adapters/telegram/runtime.js'
 import { initialSession, type BotSession } from './adapters/telegram/session.js'
-import { createBackgroundJobs } from './jobs/background-jobs.js'
+import { createBackgroundJobs, type BackgroundJobs } from './jobs/background-jobs.js'
+import { createBroadcastWorker, type BroadcastWorker } from './jobs/broadcast-worker.js'
+import { createBroadcastStore } from './adapters/postgres/broadcast-store.js'
+import { createBroadcastPacer } from './adapters/redis/broadcast-pacer.js'
 import { clickOutboxHandlers } from './jobs/click-reversal.js'
 import { createOutboxHandlers } from './jobs/outbox-handlers.js'
 import { starsOutboxHandlers } from './jobs/stars-refund.js'
@@ -101,7 +104,7 @@ export interface BaseDeps {
    * Where the bot talks to: the sandbox's emulator, or a test's. When absent the bot runs only
    * with BOT_TOKEN set, against TELEGRAM_API_ROOT.
    */
-  telegram?: { token: string, apiRoot: string, botInfo?: UserFromGetMe, onFatal?: (error: Error) => void }
+  telegram?: { token: string, apiRoot: string, botInfo?: UserFromGetMe, onFatal?: (error: Error) => void, /** one message a second per chat, unless a test raises the rate */ chatGapMs?: number }
   /** Sandbox mode: the customers, orders and analytics events made carry `sandbox = true` (compose sets it). */
   sandboxRows?: boolean
 }
@@ -299,6 +302,35 @@ export function composeServices (base: BaseDeps): Services {
   const photos = createPhotoStore(db)
   const queue = createOutboxQueue(db)
   const dashboardLogin: DashboardLoginDeps = { store: createDashboardSessionStore(db), clock }
+  const broadcastStore = createBroadcastStore(db, marks)
+  const broadcastWorker = telegram === undefined
+    ? undefined
+    : createBroadcastWorker({
+      store: broadcastStore,
+      sender: telegram.broadcasts,
+      pacer: createBroadcastPacer({ kv, rate: config.broadcasts.rate, clock, logger: logger.child({ module: 'broadcasts' }) }),
+      clock,
+      logger,
+      leaseMs: config.outbox.leaseS * 1000,
+      soleInstance: database.kind === 'pglite'
+    })
+  const backgroundJobs = createBackgroundJobs({
+    queue,
+    handlers: {
+      ...createOutboxHandlers(createFulfilmentStore(db)),
+      ...clickOutboxHandlers({ ledger: clickRefunds, gateway: clickApi }),
+      ...starsOutboxHandlers({ store: starsRefundStoreOf(db), gateway: telegram?.stars })
+    },
+    shop,
+    audit,
+    analytics: analyticsStore,
+    clock,
+    logger,
+    soleInstance: database.kind === 'pglite',
+    outboxLeaseMs: config.outbox.leaseS * 1000,
+    ...(stripe !== undefined ? { stripe } : {}),
+    ...(telegram !== undefined ? { notifier: telegram.notifier } : {})
+  })
   return {
     config,
     logger,
@@ -335,6 +367,7 @@ export function composeServices (base: BaseDeps): Services {
       verifyToken: (token) => verifyAdminToken(db, token),
       resumeSession: (sessionId) => resumeSession(dashboardLogin, sessionId),
       cache,
+      broadcasts: { store: broadcastStore, clock, defaultLanguage: config.bot.defaultLanguage, ...(telegram !== undefined ? { sender: telegram.broadcasts } : {}) },
       customers: {
         activity,
         customers: createPostgresCustomerDirectory(db),
@@ -364,23 +397,16 @@ export function composeServices (base: BaseDeps): Services {
     },
     analytics: analyticsBuffer,
     ...(telegram !== undefined ? { telegram } : {}),
-    jobs: createBackgroundJobs({
-      queue,
-      handlers: {
-        ...createOutboxHandlers(createFulfilmentStore(db)),
-        ...clickOutboxHandlers({ ledger: clickRefunds, gateway: clickApi }),
-        ...starsOutboxHandlers({ store: starsRefundStoreOf(db), gateway: telegram?.stars })
-      },
-      shop,
-      audit,
-      analytics: analyticsStore,
-      clock,
-      logger,
-      soleInstance: database.kind === 'pglite',
-      outboxLeaseMs: config.outbox.leaseS * 1000,
-      ...(stripe !== undefined ? { stripe } : {}),
-      ...(telegram !== undefined ? { notifier: telegram.notifier } : {})
-    })
+    jobs: withBroadcastWorker(backgroundJobs, broadcastWorker)
+  }
+}
+
+/** The periodic jobs and, when a bot runs, the broadcast worker: started and stopped together. */
+function withBroadcastWorker (jobs: BackgroundJobs, worker: BroadcastWorker | undefined): BackgroundJobs {
+  if (worker === undefined) return jobs
+  return {
+    start () { jobs.start(); worker.start() },
+    async stop () { await Promise.all([jobs.stop(), worker.stop()]) }
   }
 }
 

@@ -65,6 +65,8 @@ export interface Config {
   outbox: { leaseS: number }
   /** TIMEZONE (an IANA name: the days of analytics) and EVENT_RETENTION_DAYS (raw events older than this are removed; rollups stay). */
   analytics: { timezone: string, eventRetentionDays: number }
+  /** BROADCAST_RATE: broadcast messages per second, all instances together (a recipient claimed by an instance that stopped waits OUTBOX_LEASE_S). */
+  broadcasts: { rate: number }
   adminToken?: string
   /** METRICS_TOKEN: when set, `/metrics` needs `Authorization: Bearer <it>`. */
   metricsToken?: string
@@ -219,6 +221,7 @@ export function loadConfig (env: Env): Config {
   const timezone = r.typed<string>('TIMEZONE', Type.String({ minLength: 1, maxLength: 64 }),
     'must be an IANA time zone name, e.g. UTC or Asia/Tashkent', (s) => canonicalTimeZone(s)) ?? 'UTC'
   const eventRetentionDays = r.int('EVENT_RETENTION_DAYS', 1, 36_500) ?? 400
+  const broadcastRate = r.int('BROADCAST_RATE', 1, 1000) ?? 25
   const adminToken = r.typed<string>('ADMIN_TOKEN', Type.String({ minLength: 16, maxLength: 512 }), 'must be 16 to 512 characters')
   const metricsToken = r.typed<string>('METRICS_TOKEN', Type.String({ minLength: 16, maxLength: 512 }), 'must be 16 to 512 characters')
 
@@ -256,6 +259,7 @@ export function loadConfig (env: Env): Config {
     orders: { ttlS, rateLimits },
     outbox: { leaseS: outboxLeaseS },
     analytics: { timezone, eventRetentionDays },
+    broadcasts: { rate: broadcastRate },
     adminToken,
     ...(metricsToken !== undefined ? { metricsToken } : {}),
     stripe,

@@ -41,6 +41,8 @@ export interface BotStore {
   setLanguage(telegramId: number, language: Language): Promise<void>
   /** Records where the customer came from, unless a source is already recorded. */
   setReferral(telegramId: number, source: string): Promise<void>
+  /** Opts the customer out of broadcasts (`/stop_news`, the button under one) or back in (`/news`). */
+  setNewsOptOut(telegramId: number, optedOut: boolean, now: number): Promise<void>
   /** Marks the customer as having blocked the bot (403); broadcasts skip them until they write again. */
   markBlocked(telegramId: number, now: number): Promise<void>
   categories(): Promise<CatalogCategory[]>

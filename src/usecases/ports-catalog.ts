@@ -68,7 +68,7 @@ export interface AuditEntry {
   method: string
   /** The route's pattern, e.g. `/api/v1/products/:id`. */
   route: string
-  targetType: 'product' | 'category' | 'order' | 'customer' | 'token' | 'settings'
+  targetType: 'product' | 'category' | 'order' | 'customer' | 'token' | 'settings' | 'broadcast'
   targetId: string
   /** What was done, e.g. `product.updated`. */
   action: string

@@ -31,6 +31,11 @@ export interface BotAppOptions {
   emulatorOptions?: TelegramEmulatorOptions
   /** Called instead of exiting when polling cannot go on. */
   onFatal?: (error: Error) => void
+  /**
+   * The smallest gap between two bot messages to one chat [0: tests type faster than people, as
+   * with RATE_LIMITS]; the broadcast tests keep the real second.
+   */
+  chatGapMs?: number
 }
 
 export interface BotApp {
@@ -81,7 +86,7 @@ export async function startBotApp (t: TestContext, options: BotAppOptions = {}):
     clock,
     rateLimiter,
     payLinkKey: TEST_PAY_LINK_KEY,
-    telegram: { token: emulator.token, apiRoot: emulator.url!, ...(options.onFatal !== undefined ? { onFatal: options.onFatal } : {}) }
+    telegram: { token: emulator.token, apiRoot: emulator.url!, chatGapMs: options.chatGapMs ?? 0, ...(options.onFatal !== undefined ? { onFatal: options.onFatal } : {}) }
   }))
   // golden protocol answers (test/helpers/golden.ts): compared when the test ends
   recordGoldenAnswers(t, app, { wallClock: clock === systemClock })

@@ -17,7 +17,8 @@ const OPERATIONS = [
   'listCustomers', 'getCustomer', 'blockCustomer', 'unblockCustomer', 'messageCustomer', 'forgetCustomer', 'listCustomerActivity', 'listCustomerAudit',
   'listTokens', 'createToken', 'revokeToken',
   'getSettings', 'updateSettings',
-  'getAnalyticsOverview', 'getAnalyticsTimeseries', 'getAnalyticsFunnel', 'getAnalyticsActive', 'getAnalyticsProducts', 'getAnalyticsSources', 'getAnalyticsPaymentFailures'
+  'getAnalyticsOverview', 'getAnalyticsTimeseries', 'getAnalyticsFunnel', 'getAnalyticsActive', 'getAnalyticsProducts', 'getAnalyticsSources', 'getAnalyticsPaymentFailures',
+  'createBroadcast', 'previewBroadcast', 'listBroadcasts', 'getBroadcast', 'pauseBroadcast', 'resumeBroadcast', 'cancelBroadcast'
 ]
 
 /** Reads that still need a write token (the token list). */
@@ -37,7 +38,9 @@ const SAMPLE_BODIES: Record<string, (ids: Ids) => unknown> = {
   createStripePaymentIntent: () => ({}),
   messageCustomer: () => ({ text: 'Hello from the walk' }),
   createToken: () => ({ name: 'walked', scope: 'read' }),
-  updateSettings: () => ({ shop: { name: { en: 'Walked shop' } } })
+  updateSettings: () => ({ shop: { name: { en: 'Walked shop' } } }),
+  createBroadcast: () => ({ text: '<b>Walked</b>', audience: {} }),
+  previewBroadcast: () => ({ text: 'Walked', audience: { language: 'en' } })
 }
 
 test('/api/openapi.json is OpenAPI 3.1 with every admin route, its operationId, tag and the bearer scheme', async (t) => {
@@ -69,7 +72,9 @@ test('every admin route: 401 without a token and with a wrong one, 403 for a rea
   assert.equal(category.status, 201)
   const spare = await call(app, 'POST', '/api/v1/tokens', { name: 'to revoke', scope: 'read' })
   assert.equal(spare.status, 201)
-  const ids: Ids = { products: product.body.id, orders: order.body.id, customers: '4242', categories: category.body.id, tokens: spare.body.id }
+  const broadcast = await call(app, 'POST', '/api/v1/broadcasts', { text: 'Walk', audience: {}, sendAt: '2100-01-01T00:00:00Z' })
+  assert.equal(broadcast.status, 201)
+  const ids: Ids = { products: product.body.id, orders: order.body.id, customers: '4242', categories: category.body.id, tokens: spare.body.id, broadcasts: broadcast.body.id }
   const document = await openApiOf(app)
   // reads first, deletions last, so each route meets the resources it names
   const rank = (method: string): number => ({ GET: 0, POST: 1, PATCH: 1, PUT: 1, DELETE: 2 })[method] ?? 1

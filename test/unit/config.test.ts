@@ -124,6 +124,13 @@ test('a Redis Cluster takes a list of seed URLs and REDIS_URL must be redis://',
   assert.match(problemsOf({ REDIS_CLUSTER: 'maybe' })[0]!, /^REDIS_CLUSTER: must be true or false/)
 })
 
+test('BROADCAST_RATE defaults to 25 messages a second and takes 1 to 1000', () => {
+  assert.equal(loadConfig({}).broadcasts.rate, 25)
+  assert.equal(loadConfig({ BROADCAST_RATE: '30' }).broadcasts.rate, 30)
+  assert.match(problemsOf({ BROADCAST_RATE: '0' }).join('\n'), /^BROADCAST_RATE: must be an integer from 1 to 1000 \(got "0"\)/m)
+  assert.match(problemsOf({ BROADCAST_RATE: '2.5' }).join('\n'), /^BROADCAST_RATE: must be an integer/m)
+})
+
 test('OUTBOX_LEASE_S defaults to a minute and takes 4 to 3600 seconds', () => {
   assert.equal(loadConfig({}).outbox.leaseS, 60)
   assert.equal(loadConfig({ OUTBOX_LEASE_S: '5' }).outbox.leaseS, 5)

@@ -69,6 +69,9 @@ export function createPostgresBotStore (db: Db, options: { sandbox?: boolean } =
     async setReferral (telegramId, source) {
       await db.update(customer).set({ referralSource: source }).where(and(eq(customer.telegramId, telegramId), isNull(customer.referralSource)))
     },
+    async setNewsOptOut (telegramId, optedOut, now) {
+      await db.update(customer).set({ newsOptedOutAt: optedOut ? new Date(now) : null }).where(eq(customer.telegramId, telegramId))
+    },
     async markBlocked (telegramId, now) {
       await db.update(customer).set({ blockedAt: new Date(now) }).where(eq(customer.telegramId, telegramId))
     },

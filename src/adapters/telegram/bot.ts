@@ -25,6 +25,8 @@ import { ordersFeature } from './features/orders.js'
 import { paymentsFeature } from './features/payments.js'
 import { startFeature } from './features/start.js'
 import { dashboardFeature } from './features/dashboard.js'
+import { newsFeature } from './features/news.js'
+import { chatPacing } from './chat-pacing.js'
 import { adminChatFeature, supportFeature } from './features/support.js'
 import { checkSession, initialSession, type BotSession } from './session.js'
 import { languageFromCode, plain, t, type TextKey } from './texts.js'
@@ -52,6 +54,11 @@ export interface ShopBotOptions {
   botInfo?: UserFromGetMe
   /** Per-call timeout [10 s]. */
   timeoutSeconds?: number
+  /**
+   * One message a second per chat ({@link chatPacing}); pass the one instance shared with every
+   * other API of this process (the broadcasts'). Default: a pacing of this bot's own.
+   */
+  pacing?: Transformer
 }
 
 export interface ShopBot {
@@ -139,7 +146,9 @@ export function createShopBot (options: ShopBotOptions): ShopBot {
     client: { apiRoot: options.apiRoot, timeoutSeconds: options.timeoutSeconds ?? 10 },
     ContextConstructor: ShopContext as unknown as new (...args: ConstructorParameters<typeof BotContextBase>) => BotContext
   })
-  // the most recently installed transformer runs outermost: classify(network(autoRetry(call)))
+  // the most recently installed transformer runs outermost: classify(network(autoRetry(pacing(call)))):
+  // every try, retries included, keeps one message a second per chat
+  bot.api.config.use(options.pacing ?? chatPacing())
   bot.api.config.use(autoRetry({ maxRetryAttempts: REQUEST_RETRY.maxRetryAttempts, maxDelaySeconds: REQUEST_RETRY.maxDelaySeconds, rethrowHttpErrors: true }))
   bot.api.config.use(networkRetry(REQUEST_RETRY.networkAttempts, REQUEST_RETRY.networkBackoffMs))
   bot.api.config.use(classifyErrors(services))
@@ -225,7 +234,7 @@ export function createShopBot (options: ShopBotOptions): ShopBot {
     const key = ctx.chat?.id !== undefined ? String(ctx.chat.id) : undefined
     if (key !== undefined && resetKeys.delete(key)) await ctx.reply(ctx.t('sessionReset'), { parse_mode: 'HTML' })
   })
-  guarded.use(startFeature, accountFeature, catalogFeature, ordersFeature, supportFeature, checkoutFeature)
+  guarded.use(startFeature, newsFeature, accountFeature, catalogFeature, ordersFeature, supportFeature, checkoutFeature)
   guarded.on('message', async (ctx) => {
     if (ctx.chat.type !== 'private') return
     await ctx.reply(ctx.t('unknownInput'), { parse_mode: 'HTML' })

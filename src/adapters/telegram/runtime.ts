@@ -21,6 +21,9 @@ import type { CatalogReads } from '../../usecases/catalog-reads.js'
 import { BotTokenRejectedError, createShopBot, type ShopBot } from './bot.js'
 import { createAdminChat } from './admin-chat.js'
 import { createBotNotifier } from './bot-notifier.js'
+import type { BroadcastSender } from '../../usecases/broadcasts/ports.js'
+import { broadcastApi, createBroadcastSender } from './broadcast-sender.js'
+import { chatPacing } from './chat-pacing.js'
 import { createStarsService, type StarsService } from './stars-service.js'
 import { ALLOWED_UPDATES, startPolling, type Polling } from './polling.js'
 import type { BotSession } from './session.js'
@@ -31,6 +34,8 @@ export interface TelegramRuntimeOptions {
   token: string
   apiRoot: string
   botInfo?: UserFromGetMe
+  /** The smallest gap between two messages to one chat [1 s]. */
+  chatGapMs?: number
   settings: TelegramSettings
   /** A one-time dashboard login link for an admin (`/dashboard`). */
   dashboardLink?: (telegramId: number) => Promise<string>
@@ -85,6 +90,8 @@ export interface TelegramRuntime {
   notifier: Notifier
   /** Stars invoice links and refunds outside the chat. */
   stars: StarsService
+  /** Sends one copy of a broadcast (the worker's and the preview's). */
+  broadcasts: BroadcastSender
   init(): Promise<void>
   /** Reads getWebhookInfo into `/metrics` (webhook mode does it every minute). */
   refreshWebhookInfo(): Promise<void>
@@ -97,11 +104,14 @@ export function createTelegramRuntime (options: TelegramRuntimeOptions): Telegra
   const { settings, logger } = options
   const log = logger.child({ module: 'bot' })
   const publicUrl = settings.publicUrl.replace(/\/+$/, '')
+  // one per-chat pacing for every API of this process: the bot's and the broadcasts'
+  const pacing = chatPacing(options.chatGapMs !== undefined ? { gapMs: options.chatGapMs } : {})
   const adminChat = createAdminChat({ adminChatId: settings.adminChatId, kv: options.kv, logger: log })
   const shopBot = createShopBot({
     token: options.token,
     apiRoot: options.apiRoot,
     ...(options.botInfo !== undefined ? { botInfo: options.botInfo } : {}),
+    pacing,
     sessions: options.sessions,
     services: {
       settings,
@@ -186,6 +196,7 @@ export function createTelegramRuntime (options: TelegramRuntimeOptions): Telegra
     processor,
     notifier,
     stars: createStarsService({ api: shopBot.bot.api, stars: options.stars, clock: options.clock }),
+    broadcasts: createBroadcastSender({ api: broadcastApi(options.token, options.apiRoot, pacing), username: () => shopBot.bot.isInited() ? shopBot.bot.botInfo.username : undefined }),
     init: () => shopBot.init(),
     refreshWebhookInfo,
     async start () {

@@ -38,6 +38,9 @@ export const ERROR_CATALOG = {
 
   ERR_CUSTOMER_NOT_FOUND: { status: 404, title: 'Customer not found' },
 
+  ERR_BROADCAST_NOT_FOUND: { status: 404, title: 'Broadcast not found' },
+  ERR_BROADCAST_STATE: { status: 409, title: 'Broadcast state does not allow this' },
+
   ERR_TOKEN_NOT_FOUND: { status: 404, title: 'Token not found' },
 
   ERR_ORDER_NOT_FOUND: { status: 404, title: 'Order not found' },

@@ -18,7 +18,9 @@ export const customer = pgTable('customer', {
   /** Set while the merchant blocks the customer (the bot refuses them politely); cleared by unblock. */
   merchantBlockedAt: timestamptz('merchant_blocked_at'),
   /** Made in sandbox mode (no BOT_TOKEN): left out of analytics once live (DESIGN.md "The sandbox"). */
-  sandbox: boolean('sandbox').notNull().default(false)
+  sandbox: boolean('sandbox').notNull().default(false),
+  /** Set while the customer opted out of broadcasts (`/stop_news` or the button under one); cleared by `/news`. */
+  newsOptedOutAt: timestamptz('news_opted_out_at')
 }, (t) => [
   index('customer_last_seen_idx').on(t.lastSeenAt),
   index('customer_first_seen_idx').on(t.firstSeenAt)

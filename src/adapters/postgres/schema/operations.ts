@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import {
-  bigint, bigserial, boolean, check, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex
+  bigint, bigserial, boolean, check, index, integer, jsonb, pgTable, text, uniqueIndex
 } from 'drizzle-orm/pg-core'
 import { bigintString, timestamptz } from './columns.js'
 
@@ -43,30 +43,6 @@ export const analyticsEvent = pgTable('analytics_event', {
   index('analytics_event_name_at_idx').on(t.name, t.at),
   index('analytics_event_customer_at_idx').on(t.customerTelegramId, t.at),
   index('analytics_event_at_idx').on(t.at)
-])
-
-/** A message sent to every customer; `id` is `brd_…`. */
-export const broadcast = pgTable('broadcast', {
-  id: text('id').primaryKey(),
-  text: text('text').notNull(),
-  state: text('state').notNull().default('pending'),
-  createdAt: timestamptz('created_at').notNull().defaultNow(),
-  startedAt: timestamptz('started_at'),
-  finishedAt: timestamptz('finished_at')
-}, (t) => [
-  index('broadcast_created_idx').on(t.createdAt)
-])
-
-/** One customer of a broadcast; `state` moves from `pending` to `sent` or `failed`. */
-export const broadcastRecipient = pgTable('broadcast_recipient', {
-  broadcastId: text('broadcast_id').notNull().references(() => broadcast.id, { onDelete: 'cascade' }),
-  telegramId: bigint('telegram_id', { mode: 'number' }).notNull(),
-  state: text('state').notNull().default('pending'),
-  sentAt: timestamptz('sent_at'),
-  error: text('error')
-}, (t) => [
-  primaryKey({ name: 'broadcast_recipient_pkey', columns: [t.broadcastId, t.telegramId] }),
-  index('broadcast_recipient_state_idx').on(t.broadcastId, t.state)
 ])
 
 /** Admin API tokens; `id` is `tok_…`, only the SHA-256 hex of the token is stored. */

@@ -2,7 +2,7 @@ import { relations } from 'drizzle-orm'
 import { category, product } from './catalog.js'
 import { orderItem, orderTransition, shopOrder } from './orders.js'
 import { paymentTransaction } from './payments.js'
-import { broadcast, broadcastRecipient } from './operations.js'
+import { broadcast, broadcastRecipient } from './broadcasts.js'
 
 // Relations for drizzle's relational queries (`db.query.shopOrder.findFirst({ with: { items: true } })`).
 

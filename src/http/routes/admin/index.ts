@@ -18,6 +18,7 @@ import { orderRoutes } from './orders.js'
 import { refundRoutes } from './refunds.js'
 import { stripePaymentIntentRoutes } from './stripe-payment-intent.js'
 import { customerRoutes } from './customers.js'
+import { broadcastRoutes } from './broadcasts.js'
 import { categoryRoutes } from './categories.js'
 import { photoRoutes } from './photos.js'
 import { auditRoutes, recordAudit } from './audit.js'
@@ -70,7 +71,7 @@ export async function adminRoutes (app: FastifyInstance, options: AdminRoutesOpt
   const limitToken = rateLimit('api.token', (request) => ['t', request.admin?.tokenId ?? 'none'])
   app.addHook('preValidation', async (request, reply) => { await limitToken.call(app, request, reply) })
   // only the routes' own options: Fastify's (`prefix`) must not reach the child plugins
-  const { refunds, customers } = options
+  const { refunds, customers, broadcasts } = options
   // every change that succeeds is recorded: who, which route, what, and a summary (issue 15 point 5)
   app.addHook('onSend', async (request, reply, payload) => {
     await recordAudit(options.audit, options.clock, request, reply, payload)
@@ -85,6 +86,7 @@ export async function adminRoutes (app: FastifyInstance, options: AdminRoutesOpt
   if (refunds !== undefined) await app.register(refundRoutes, { ...routeOptions, refunds })
   await app.register(stripePaymentIntentRoutes, { stripe: options.stripe })
   if (customers !== undefined) await app.register(customerRoutes, customers)
+  if (broadcasts !== undefined) await app.register(broadcastRoutes, broadcasts)
   await app.register(tokenRoutes, options.tokens)
   await app.register(settingsRoutes, { info: options.settingsInfo, words: options.shopWords })
   if (options.analytics !== undefined) await app.register(analyticsRoutes, options.analytics)

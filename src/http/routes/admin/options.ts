@@ -7,6 +7,7 @@ import type { StripeDeps } from '../../../usecases/stripe-payments.js'
 import type { AdminAuthOptions } from '../../plugins/admin-auth.js'
 import type { CustomerRoutesOptions } from './customers.js'
 import type { TokenRoutesOptions } from './tokens.js'
+import type { BroadcastRoutesOptions } from './broadcasts.js'
 import type { PhotoStore } from '../../../usecases/product-photos.js'
 import type { SettingsRoutesOptions } from './settings.js'
 import type { AuditLog, CatalogAdminStore } from '../../../usecases/ports-catalog.js'
@@ -55,6 +56,8 @@ export interface AdminRoutesOptions {
   mediaUrl: string
   /** The shop's own words (`PATCH /settings`). */
   shopWords: SettingsRoutesOptions['words']
+  /** Broadcasts (`/broadcasts`). */
+  broadcasts?: BroadcastRoutesOptions
   /** The activity log and the customer lookup (`GET /customers/:telegramId/activity`); without them the route is absent. */
   customers?: CustomerRoutesOptions
   /** The analytics queries (`/analytics/...`); without them the routes are absent. */

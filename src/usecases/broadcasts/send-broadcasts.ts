@@ -1,0 +1,166 @@
+/**
+ * The sending side of broadcasts, run by every instance's worker (src/jobs/broadcast-worker.ts):
+ * due scheduled broadcasts get their recipients fixed; then batches of recipients are claimed
+ * with a lease, each copy is sent in a send slot booked from the pace all instances share
+ * (BROADCAST_RATE), and each recipient's outcome is recorded at once, fenced by the lease, so a
+ * restart resumes with the unsent ones only (decision 0035).
+ *
+ * @example
+ * const round = await runBroadcastRound(deps, () => stopping)
+ */
+import type { BroadcastPacer, BroadcastSender, BroadcastStore, ClaimedRecipient, SendResult } from './ports.js'
+
+/** Sends of one recipient that ended in a network failure (or a 5xx) before it counts as failed; 429s do not count. */
+export const MAX_BROADCAST_ATTEMPTS = 5
+
+export interface SendBroadcastsDeps {
+  store: BroadcastStore
+  sender: BroadcastSender
+  pacer: BroadcastPacer
+  now(): number
+  sleep(ms: number): Promise<void>
+  /** This worker's lease owner (`host:pid:random`). */
+  owner: string
+  leaseMs: number
+  /** Recipients claimed at once [about half a second of sends]. */
+  batchSize: number
+  logger?: { warn(obj: object, msg: string): void, info(obj: object, msg: string): void }
+}
+
+export interface RoundResult { started: number, sent: number, other: number }
+
+/**
+ * THE point where recipients count as sent (the `broadcast.sent` analytics event belongs here,
+ * in the store's same transaction): one statement for every copy Telegram accepted since the
+ * last one was written. Answers, per recipient, false when the lease was lost to another worker
+ * (which then owns the recipient).
+ */
+export async function recordRecipientsSent (deps: Pick<SendBroadcastsDeps, 'store' | 'owner'>, recipients: readonly ClaimedRecipient[], now: number): Promise<boolean[]> {
+  const recorded = await deps.store.markSent(recipients.map((r) => ({ broadcastId: r.broadcastId, telegramId: r.telegramId })), deps.owner, now)
+  return recipients.map((r) => recorded.has(`${r.broadcastId}/${r.telegramId}`))
+}
+
+/**
+ * Group commit of sent recipients: a copy accepted while a write runs waits for the next one,
+ * which takes every copy accepted meanwhile. No copy waits for a timer, so what a crash may
+ * repeat is the copies in flight and the one write under way (decision 0035).
+ */
+function createSentRecorder (deps: SendBroadcastsDeps): (recipient: ClaimedRecipient) => Promise<boolean> {
+  let queue: Array<{ recipient: ClaimedRecipient, done: (ok: boolean) => void, fail: (err: unknown) => void }> = []
+  let writing = false
+  const drain = async (): Promise<void> => {
+    writing = true
+    while (queue.length > 0) {
+      const taken = queue
+      queue = []
+      try {
+        const results = await recordRecipientsSent(deps, taken.map((q) => q.recipient), deps.now())
+        taken.forEach((q, i) => q.done(results[i]!))
+      } catch (err) {
+        for (const q of taken) q.fail(err)
+      }
+    }
+    writing = false
+  }
+  return (recipient) => new Promise<boolean>((resolve, reject) => {
+    queue.push({ recipient, done: resolve, fail: reject })
+    if (!writing) drain().catch(() => {})
+  })
+}
+
+/** Records what Telegram made of one copy. */
+async function recordResult (deps: SendBroadcastsDeps, recordSent: (r: ClaimedRecipient) => Promise<boolean>, recipient: ClaimedRecipient, result: SendResult): Promise<boolean> {
+  const now = deps.now()
+  const key = { broadcastId: recipient.broadcastId, telegramId: recipient.telegramId }
+  switch (result.kind) {
+    case 'sent':
+      return await recordSent(recipient)
+    case 'blocked':
+    case 'failed':
+      await deps.store.markOutcome(key, deps.owner, result, now)
+      return false
+    case 'retry': {
+      // a 429 is the whole bot's limit, not the recipient's fault: every instance waits it out
+      const tooMany = result.error.startsWith('429')
+      if (tooMany) await deps.pacer.holdFor(result.afterMs)
+      await deps.store.markOutcome(key, deps.owner, !tooMany && recipient.attempts + 1 >= MAX_BROADCAST_ATTEMPTS ? { kind: 'failed', error: result.error } : result, now)
+      return false
+    }
+  }
+}
+
+/**
+ * Dispatches one claimed batch, each copy in its booked slot; resolves once the last copy has
+ * gone out (not answered), with a promise per copy that settles when its outcome is recorded.
+ */
+async function dispatchBatch (deps: SendBroadcastsDeps, recordSent: (r: ClaimedRecipient) => Promise<boolean>, batch: ClaimedRecipient[], shouldStop: () => boolean): Promise<Array<Promise<boolean>>> {
+  const reachable: ClaimedRecipient[] = []
+  for (const recipient of batch) {
+    if (recipient.reachable) reachable.push(recipient)
+    else await deps.store.markOutcome(recipient, deps.owner, { kind: 'skipped' }, deps.now())
+  }
+  if (reachable.length === 0) return []
+  const booked = deps.now()
+  const firstMs = await deps.pacer.reserve(reachable.length)
+  const sends: Array<Promise<boolean>> = []
+  // a copy sent late (the event loop was busy) moves the rest of the batch with it: copies of
+  // one worker never go out closer than the interval, so a stall never turns into a burst
+  let shiftMs = 0
+  for (let i = 0; i < reachable.length; i++) {
+    const recipient = reachable[i]!
+    const due = booked + firstMs + i * deps.pacer.intervalMs + shiftMs
+    const wait = due - deps.now()
+    if (wait > 0) await deps.sleep(wait)
+    const late = deps.now() - due
+    if (late > deps.pacer.intervalMs / 2) shiftMs += late
+    // a stopping worker sends nothing more: the rest are released and sent after the restart
+    if (shouldStop()) break
+    sends.push((async () => {
+      const result = await deps.sender.send(recipient.telegramId, recipient.content, recipient.language)
+      return await recordResult(deps, recordSent, recipient, result)
+    })().catch((err: unknown) => {
+      // the outcome could not be recorded (database down): the lease lapses and the recipient is sent again
+      deps.logger?.warn({ module: 'broadcasts', err, broadcastId: recipient.broadcastId }, 'could not record a broadcast recipient')
+      return false
+    }))
+  }
+  return sends
+}
+
+/**
+ * One round: start what is due, then claim and send batches until none is left or `shouldStop`.
+ * The next batch is claimed while one is dispatched, so the booked slots follow each other with
+ * no gap; leases are renewed while the round runs (429 waits can be long), and what is left
+ * unsent is released once every copy in flight is recorded.
+ */
+export async function runBroadcastRound (deps: SendBroadcastsDeps, shouldStop: () => boolean): Promise<RoundResult> {
+  const result: RoundResult = { started: await deps.store.startDue(deps.now()), sent: 0, other: 0 }
+  if (result.started > 0) deps.logger?.info({ module: 'broadcasts', started: result.started }, 'broadcast sending started')
+  const claim = (): Promise<ClaimedRecipient[]> => deps.store.claim({ owner: deps.owner, now: deps.now(), leaseMs: deps.leaseMs, limit: deps.batchSize })
+  const recordSent = createSentRecorder(deps)
+  const outcomes: Array<Promise<boolean>> = []
+  const renew = setInterval(() => {
+    deps.store.renew(deps.owner, deps.now(), deps.leaseMs).catch(() => {})
+  }, Math.max(1000, Math.floor(deps.leaseMs / 4)))
+  try {
+    let next = shouldStop() ? Promise.resolve([]) : claim()
+    for (;;) {
+      const batch = await next
+      if (batch.length === 0 || shouldStop()) break
+      next = claim()
+      next.catch(() => {})
+      outcomes.push(...await dispatchBatch(deps, recordSent, batch, shouldStop))
+      result.other += batch.length
+    }
+    await next.catch(() => [])
+  } finally {
+    const sent = (await Promise.all(outcomes)).filter(Boolean).length
+    result.sent += sent
+    result.other -= sent
+    clearInterval(renew)
+    await deps.store.release(deps.owner)
+  }
+  const finished = await deps.store.finish(deps.now())
+  if (finished > 0) deps.logger?.info({ module: 'broadcasts', finished }, 'broadcast done')
+  return result
+}

@@ -1,0 +1,175 @@
+// Issue 16 point 3 (broadcasts) through the admin API, the worker and the Telegram emulator, on
+// both storage legs: 1,000 recipients of whom 3 blocked the bot and 2 opted out; a worker stopped
+// mid-broadcast and a new one on the same storage; two instances sharing one broadcast. The rate
+// is raised (BROADCAST_RATE) so the file stays short; the emulator's global limit with it.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { inArray, isNotNull } from 'drizzle-orm'
+import { customer } from '../../src/adapters/postgres/schema.js'
+import type { Database } from '../../src/adapters/postgres/database.js'
+import type { SentCall, TelegramEmulator } from '../../src/sandbox/telegram/index.js'
+import { createTelegramEmulator } from '../../src/sandbox/telegram/index.js'
+import { nextMatching, startBotApp, type BotApp } from '../helpers/bot.js'
+import { seedProduct } from '../helpers/catalog.js'
+import { createTestDb } from '../helpers/db.js'
+import { createTestKv } from '../helpers/kv.js'
+import { eventually } from '../helpers/wait.js'
+
+const TOKEN = 'test-admin-token-broadcasts-0001'
+const headers = { authorization: `Bearer ${TOKEN}` }
+const LIMITS = JSON.stringify({ 'bot.message': [{ limit: 1000, windowS: 3 }], 'api.token': [{ limit: 100_000, windowS: 60 }] })
+const FAST_TELEGRAM = { limits: { globalPerSecond: 5000 } }
+
+async function api (bot: BotApp, method: string, url: string, payload?: unknown): Promise<{ status: number, body: any }> {
+  const res = await bot.app.inject({ method: method as 'GET', url, headers, ...(payload !== undefined ? { payload: payload as object } : {}) })
+  return { status: res.statusCode, body: res.body === '' ? undefined : res.json() }
+}
+
+/** `count` customers who started the bot (rows as the bot writes them, and emulator users who can be written to). */
+async function seedCustomers (database: Database, emulator: TelegramEmulator, first: number, count: number): Promise<number[]> {
+  const ids = Array.from({ length: count }, (_, i) => first + i)
+  for (const id of ids) emulator.user({ id, firstName: `C${id}`, languageCode: id % 2 === 0 ? 'en' : 'ru', started: true })
+  for (let i = 0; i < ids.length; i += 500) {
+    await database.db.insert(customer).values(ids.slice(i, i + 500).map((id) => ({ telegramId: id, firstName: `C${id}`, language: id % 2 === 0 ? 'en' : 'ru' })))
+  }
+  return ids
+}
+
+/** The broadcast copies each chat received (successful sends of the broadcast's text). */
+function copiesByChat (emulator: TelegramEmulator, text: string): Map<number, SentCall[]> {
+  const byChat = new Map<number, SentCall[]>()
+  for (const call of emulator.sent({ method: 'sendMessage', ok: true })) {
+    if (call.params.text !== text) continue
+    const chat = Number(call.chatId)
+    byChat.set(chat, [...(byChat.get(chat) ?? []), call])
+  }
+  return byChat
+}
+
+async function waitDone (bot: BotApp, id: string, timeoutMs = 90_000): Promise<any> {
+  return await eventually(`broadcast ${id} done`, async () => {
+    const { body } = await api(bot, 'GET', `/api/v1/broadcasts/${id}`)
+    return body.state === 'done' ? body : undefined
+  }, { timeoutMs, intervalMs: 200 })
+}
+
+test('1,000 recipients, 3 blocked the bot, 2 opted out: 995 delivered, 3 marked blocked, no 429, one message a second per chat', async (t) => {
+  const bot = await startBotApp(t, { env: { ADMIN_TOKEN: TOKEN, RATE_LIMITS: LIMITS, BROADCAST_RATE: '1000' }, emulatorOptions: FAST_TELEGRAM, chatGapMs: 1000 })
+  const ids = await seedCustomers(bot.database, bot.emulator, 7_000_001, 1000)
+  // they blocked the bot while it was down (no my_chat_member reached it): Telegram answers 403
+  const blocked = [ids[10]!, ids[500]!, ids[999]!]
+  for (const id of blocked) bot.emulator.faults.inject({ kind: 'blocked', chatId: id, times: Infinity })
+  // two opt out: one with /stop_news, the other too after trying /news in between
+  const optedOut = [ids[21]!, ids[23]!]
+  const [a, b] = optedOut.map((id) => bot.emulator.user({ id }))
+  a!.sendText('/stop_news')
+  assert.match((await nextMatching(a!, /news/i)).text ?? '', /not get the shop's news/)
+  b!.sendText('/stop_news')
+  await nextMatching(b!, /news/i)
+  b!.sendText('/news')
+  assert.match((await nextMatching(b!, /news again/)).text ?? '', /\/stop_news/)
+  b!.sendText('/stop_news')
+  await nextMatching(b!, /not get the shop's news/)
+  // a reply of two messages (the welcome, then the product) keeps the second apart too
+  const product = await seedProduct(bot.database, { title: 'Green tea' })
+  a!.sendText(`/start p_${product}`)
+  await nextMatching(a!, /Green tea/)
+
+  const text = '<b>Autumn sale</b>: everything −20 % this week'
+  const admin = bot.emulator.user({ id: 9_000_002, started: true })
+  const preview = await api(bot, 'POST', '/api/v1/broadcasts/preview', { text, audience: {}, testTo: 9_000_002 })
+  assert.equal(preview.status, 200)
+  assert.deepEqual(preview.body, { recipients: 998 })
+  const copy = await admin.nextBotMessage({ timeoutMs: 15_000 })
+  assert.equal(copy.text, 'Autumn sale: everything −20 % this week')
+
+  const created = await api(bot, 'POST', '/api/v1/broadcasts', { text, audience: {} })
+  assert.equal(created.status, 201)
+  assert.equal(created.body.state, 'scheduled')
+  const done = await waitDone(bot, created.body.id)
+  assert.deepEqual(done.counts, { total: 998, sent: 995, failed: 0, blocked: 3, remaining: 0, skipped: 0 })
+
+  const marked = await bot.database.db.select({ id: customer.telegramId }).from(customer).where(isNotNull(customer.blockedAt))
+  assert.deepEqual(marked.map((r) => r.id).sort(), [...blocked].sort())
+  const optOuts = await bot.database.db.select({ id: customer.telegramId, out: customer.newsOptedOutAt }).from(customer).where(inArray(customer.telegramId, optedOut))
+  assert.ok(optOuts.every((r) => r.out !== null))
+
+  const copies = copiesByChat(bot.emulator, text)
+  assert.equal(copies.size, 995 + 1, 'every reachable customer, and the test copy')
+  assert.ok([...copies.values()].every((calls) => calls.length === 1), 'one copy each')
+  for (const id of [...blocked, ...optedOut]) assert.equal(copies.has(id), false)
+  assert.equal(bot.emulator.sent({ ok: false }).filter((c) => c.error?.error_code === 429).length, 0, 'no 429')
+  // one message a second per chat, whatever sent it (the opted-out customers' replies too)
+  const byChat = new Map<string, number[]>()
+  for (const call of bot.emulator.sent({ ok: true })) {
+    if (call.chatId === undefined || !/^(send|copy|forward)/.test(call.method) || call.method === 'sendChatAction') continue
+    byChat.set(String(call.chatId), [...(byChat.get(String(call.chatId)) ?? []), call.at])
+  }
+  for (const [chat, times] of byChat) {
+    for (let i = 1; i < times.length; i++) assert.ok(times[i]! - times[i - 1]! >= 990, `chat ${chat} got two messages ${times[i]! - times[i - 1]!} ms apart`)
+  }
+  // the opt-out button, in the customer's language
+  const ru = copies.get(ids.find((id) => id % 2 === 1 && !blocked.includes(id))!)![0]!
+  assert.match(JSON.stringify(ru.params.reply_markup), /Не присылать новости.*news:stop/)
+})
+
+test('the button under a broadcast opts out; a stopped worker resumes on the same storage with one copy each', async (t) => {
+  const database = await createTestDb(t)
+  const kv = createTestKv(t)
+  const emulator = createTelegramEmulator(FAST_TELEGRAM)
+  await emulator.start({ host: '127.0.0.1', port: 0 })
+  t.after(() => emulator.close())
+  const env = { ADMIN_TOKEN: TOKEN, RATE_LIMITS: LIMITS, BROADCAST_RATE: '100' }
+  const first = await startBotApp(t, { env, database, kv, emulator, chatGapMs: 1000 })
+  const ids = await seedCustomers(database, emulator, 7_100_001, 200)
+  const text = 'Fresh stock arrived'
+  const created = await api(first, 'POST', '/api/v1/broadcasts', { text, audience: { language: 'en' }, button: { text: 'Open shop', url: 'https://example.com/shop' } })
+  assert.equal(created.status, 201)
+  await eventually('a third sent', async () => {
+    const { body } = await api(first, 'GET', `/api/v1/broadcasts/${created.body.id}`)
+    return body.counts.sent >= 30 ? body : undefined
+  }, { intervalMs: 50 })
+  await first.app.close()
+
+  const second = await startBotApp(t, { env, database, kv, emulator, chatGapMs: 1000 })
+  const done = await waitDone(second, created.body.id)
+  const english = ids.filter((id) => id % 2 === 0)
+  assert.deepEqual(done.counts, { total: english.length, sent: english.length, failed: 0, blocked: 0, remaining: 0, skipped: 0 })
+  const copies = copiesByChat(emulator, text)
+  assert.equal(copies.size, english.length)
+  assert.ok([...copies.values()].every((calls) => calls.length === 1), 'no duplicates after the restart')
+
+  // the customer presses the opt-out button under the copy they got, and is no longer in the audience
+  const user = emulator.user({ id: english[0]!, started: true })
+  const message = emulator.messages(english[0]!).find((m) => m.text === text)!
+  user.pressButton(message, 'news:stop')
+  await eventually('opted out', async () => {
+    const preview = await api(second, 'POST', '/api/v1/broadcasts/preview', { text, audience: { language: 'en' } })
+    return preview.body.recipients === english.length - 1 ? true : undefined
+  })
+})
+
+test('two instances on one database and one store share a broadcast at its sendAt with no duplicates; a 429 is waited out', async (t) => {
+  const database = await createTestDb(t)
+  const kv = createTestKv(t)
+  const emulator = createTelegramEmulator(FAST_TELEGRAM)
+  await emulator.start({ host: '127.0.0.1', port: 0 })
+  t.after(() => emulator.close())
+  const env = { ADMIN_TOKEN: TOKEN, RATE_LIMITS: LIMITS, BROADCAST_RATE: '400' }
+  const one = await startBotApp(t, { env, database, kv, emulator, mode: 'webhook', chatGapMs: 1000 })
+  const two = await startBotApp(t, { env, database, kv, emulator, mode: 'webhook', chatGapMs: 1000 })
+  const ids = await seedCustomers(database, emulator, 7_200_001, 300)
+  // Telegram asks for a pause once: the same recipient is sent after it, once
+  emulator.faults.inject({ kind: 'retry_after', chatId: ids[7]!, retryAfter: 1, times: 1 })
+  const text = 'Two instances, one broadcast'
+  const sendAt = new Date(Date.now() + 1500).toISOString()
+  const created = await api(one, 'POST', '/api/v1/broadcasts', { text, audience: {}, sendAt })
+  assert.equal(created.body.state, 'scheduled')
+  const done = await waitDone(two, created.body.id)
+  assert.ok(done.startedAt >= sendAt, `started ${done.startedAt as string}, not before ${sendAt}`)
+  assert.deepEqual(done.counts, { total: 300, sent: 300, failed: 0, blocked: 0, remaining: 0, skipped: 0 })
+  const copies = copiesByChat(emulator, text)
+  assert.equal(copies.size, ids.length)
+  assert.ok([...copies.values()].every((calls) => calls.length === 1), 'one copy each')
+  assert.deepEqual(emulator.sent({ ok: false }).filter((c) => c.error?.error_code === 429).map((c) => c.chatId), [ids[7]], 'only the 429 asked for')
+})
