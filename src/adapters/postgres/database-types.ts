@@ -60,6 +60,57 @@ export interface Database {
   migrate(): Promise<void>
   /** Closes connections (and releases the data-dir lock); idempotent. */
   close(): Promise<void>
+  /** Cost counters since the database was opened (hot-path tests and benchmarks read them). */
+  readonly stats: Readonly<DbStats>
+}
+
+/**
+ * SQL cost counters: `statements` sent through Drizzle (transaction control excluded), and
+ * `commits` of top-level `db.transaction` calls. A lone statement outside a transaction commits
+ * on its own and is counted in `autocommits`.
+ */
+export interface DbStats {
+  statements: number
+  commits: number
+  autocommits: number
+}
+
+const CONTROL_SQL = /^\s*(begin|commit|rollback|savepoint|release|start transaction)\b/i
+
+/**
+ * Counts what a Drizzle instance sends: pass the logger to `drizzle({ logger })`, then wrap the
+ * instance with {@link countTransactions}. Statements inside a transaction are told apart from
+ * autocommitted ones by the open-transaction depth.
+ */
+export function createStatsCounter (): { stats: DbStats, logger: { logQuery (query: string): void }, countTransactions<T extends Db> (db: T): T } {
+  const stats: DbStats = { statements: 0, commits: 0, autocommits: 0 }
+  let open = 0
+  return {
+    stats,
+    logger: {
+      logQuery (query: string) {
+        if (CONTROL_SQL.test(query)) return
+        stats.statements++
+        // PGlite and the pool both run other work beside an open transaction: an approximation
+        // when transactions and lone statements interleave, exact when they do not (the tests)
+        if (open === 0) stats.autocommits++
+      }
+    },
+    countTransactions (db) {
+      const transaction = db.transaction.bind(db)
+      db.transaction = (async (work: Parameters<Db['transaction']>[0], config?: Parameters<Db['transaction']>[1]) => {
+        open++
+        try {
+          const result = await transaction(work, config)
+          stats.commits++
+          return result
+        } finally {
+          open--
+        }
+      }) as Db['transaction']
+      return db
+    }
+  }
 }
 
 /** Resolved options handed to a driver module. */

@@ -2,7 +2,7 @@ import { drizzle } from 'drizzle-orm/node-postgres'
 import { migrate } from 'drizzle-orm/node-postgres/migrator'
 import pg from 'pg'
 import {
-  type Database, type Db, type DriverOptions, PING_TIMEOUT_MS, serialised, withTimeout
+  createStatsCounter, type Database, type Db, type DriverOptions, PING_TIMEOUT_MS, serialised, withTimeout
 } from './database-types.js'
 
 // Session-level advisory lock key held while migrating: instances starting at once migrate one
@@ -23,12 +23,14 @@ export async function openPostgres (options: DriverOptions): Promise<Database> {
   pool.on('error', (err) => {
     options.logger.error({ err }, 'PostgreSQL connection lost while idle')
   })
-  const db = drizzle({ client: pool, schema: options.schema })
+  const counter = createStatsCounter()
+  const db = counter.countTransactions(drizzle({ client: pool, schema: options.schema, logger: counter.logger }))
   let closing: Promise<void> | undefined
 
   return {
     kind: 'postgres',
     db: db satisfies Db,
+    stats: counter.stats,
     async ping () {
       if (closing !== undefined) return false
       return await withTimeout(pool.query('select 1').then(() => true), PING_TIMEOUT_MS, false)

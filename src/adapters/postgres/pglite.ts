@@ -5,7 +5,7 @@ import { drizzle } from 'drizzle-orm/pglite'
 import { migrate } from 'drizzle-orm/pglite/migrator'
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js'
 import {
-  type Database, type Db, type DriverOptions, IN_MEMORY, type LoggerLike, PING_TIMEOUT_MS, type Schema,
+  createStatsCounter, type Database, type Db, type DriverOptions, IN_MEMORY, type LoggerLike, PING_TIMEOUT_MS, type Schema,
   serialised, withTimeout
 } from './database-types.js'
 
@@ -44,12 +44,14 @@ export interface FromPgliteOptions {
  */
 export async function fromPglite (client: PGlite, options: FromPgliteOptions): Promise<Database> {
   await client.waitReady
-  const db = drizzle({ client, schema: options.schema })
+  const counter = createStatsCounter()
+  const db = counter.countTransactions(drizzle({ client, schema: options.schema, logger: counter.logger }))
   let closing: Promise<void> | undefined
 
   return {
     kind: 'pglite',
     db: db satisfies Db,
+    stats: counter.stats,
     async ping () {
       if (closing !== undefined || client.closed) return false
       return await withTimeout(client.query('select 1').then(() => true), PING_TIMEOUT_MS, false)
