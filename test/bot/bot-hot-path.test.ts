@@ -13,6 +13,7 @@ import { systemClock } from '../../src/domain/shared/clock.js'
 import { createTelegramEmulator } from '../../src/sandbox/telegram/index.js'
 import { createUpdateSteps } from '../../src/adapters/redis/update-steps.js'
 import { customer } from '../../src/adapters/postgres/schema.js'
+import type { TelegramRuntime } from '../../src/adapters/telegram/runtime.js'
 import { captureStream } from '../helpers/app.js'
 import { createTestDb } from '../helpers/db.js'
 import { createTestKv } from '../helpers/kv.js'
@@ -29,7 +30,7 @@ async function botOnly (t: TestContext) {
   const kv = await createTestKv(t)
   // composed without an HTTP server: no background job runs, so every counted statement is the bot's
   const services = composeServices({ config, logger, metrics: createMetrics(), database, kv, clock: systemClock, payLinkKey: TEST_PAY_LINK_KEY, telegram: { token: emulator.token, apiRoot: emulator.url! } })
-  const runtime = services.telegram!
+  const runtime = services.telegram as TelegramRuntime
   await runtime.init()
   t.after(() => runtime.stop())
   return { emulator, database, kv, runtime, logs }
