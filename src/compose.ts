@@ -32,7 +32,7 @@ import { createAdminAudit } from './adapters/postgres/admin-audit.js'
 import { isDatabaseUnavailable } from './adapters/postgres/errors.js'
 import { createFulfilmentStore } from './adapters/postgres/fulfilment-store.js'
 import { createPostgresShop } from './adapters/postgres/orders-store.js'
-import { createOutboxQueue } from './adapters/postgres/outbox.js'
+import { createOutboxQueue, OUTBOX_CHANNEL } from './adapters/postgres/outbox.js'
 import { createPayLinkStore } from './adapters/postgres/pay-link-store.js'
 import { createProviderAudit } from './adapters/postgres/provider-audit.js'
 import { createActivityLog } from './adapters/redis/activity.js'
@@ -102,6 +102,8 @@ export interface BaseDeps {
   telegram?: { token: string, apiRoot: string, botInfo?: UserFromGetMe, onFatal?: (error: Error) => void }
   /** Sandbox mode: the customers, orders and analytics events made carry `sandbox = true` (compose sets it). */
   sandboxRows?: boolean
+  /** How often returning customers' last-seen times are written [1000 ms]; tests set it long so only stop() writes them. */
+  lastSeenFlushMs?: number
 }
 
 /** The services, plus the storage they were built over. */
@@ -354,6 +356,7 @@ export function composeServices (base: BaseDeps): Services {
       logger,
       soleInstance: database.kind === 'pglite',
       outboxLeaseMs: config.outbox.leaseS * 1000,
+      outboxWakeups: (onWake) => database.listen(OUTBOX_CHANNEL, onWake),
       ...(stripe !== undefined ? { stripe } : {}),
       ...(telegram !== undefined ? { notifier: telegram.notifier } : {})
     })
@@ -396,6 +399,7 @@ function telegramOf (base: BaseDeps, shared: { rateLimiter: RateLimiter, cache: 
     offer: viewOptionsOf(config, shared.payLinks, shared.stripe).offer,
     steps: shared.steps,
     lastSeen: createLastSeenLog(database.db, {
+      ...(base.lastSeenFlushMs !== undefined ? { intervalMs: base.lastSeenFlushMs } : {}),
       onMissing: (ids) => { for (const id of ids) shared.steps.forgetCustomer(id).catch(() => {}) },
       onError: (err) => base.logger.warn({ module: 'bot', err }, 'last-seen times not written')
     }),

@@ -205,7 +205,7 @@ export function loadConfig (env: Env): Config {
   const digitalGoodsStarsOnly = r.bool('DIGITAL_GOODS_STARS_ONLY') ?? false
 
   const ttlS = r.int('ORDER_TTL_S', 60, 2_592_000) ?? 1800
-  const outboxLeaseS = r.int('OUTBOX_LEASE_S', 4, 3600) ?? 60
+  const outboxLeaseS = r.int('OUTBOX_LEASE_S', 4, 3600) ?? 10
   const rateLimits = parseRateLimits(r)
   const adminToken = r.typed<string>('ADMIN_TOKEN', Type.String({ minLength: 16, maxLength: 512 }), 'must be 16 to 512 characters')
 

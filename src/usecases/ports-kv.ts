@@ -222,6 +222,8 @@ export interface UpdateBeginResult {
   session?: { ver: number, data: unknown }
   /** null: not cached (the first update, or it changed). */
   customer?: CachedCustomer | null
+  /** What the customer's cache entry held when read (passed back with a write of it: the write is refused if it changed). */
+  customerToken?: string
   /** The shop words' version as last published; undefined when not known to the store. */
   wordsVersion?: number
 }
@@ -234,7 +236,7 @@ export interface UpdateEndRequest {
   /** A customer to mark active today (uniques). */
   activeCustomer?: number
   /** The customer record to cache after the upsert. */
-  customer?: { id: number, value: CachedCustomer }
+  customer?: { id: number, value: CachedCustomer, expected: string }
   /** Publishes the shop words' version when the store did not know it. */
   wordsVersion?: number
 }

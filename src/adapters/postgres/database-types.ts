@@ -60,6 +60,12 @@ export interface Database {
   migrate(): Promise<void>
   /** Closes connections (and releases the data-dir lock); idempotent. */
   close(): Promise<void>
+  /**
+   * Calls `onNotify` for every NOTIFY on `channel` (LISTEN on a connection of its own on
+   * PostgreSQL, PGlite's own listener embedded). A hint only: callers keep polling as the truth
+   * (STYLE §3). Resolves to a function that stops listening.
+   */
+  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>
   /** Cost counters since the database was opened (hot-path tests and benchmarks read them). */
   readonly stats: Readonly<DbStats>
 }

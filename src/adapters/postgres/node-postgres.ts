@@ -31,6 +31,33 @@ export async function openPostgres (options: DriverOptions): Promise<Database> {
     kind: 'postgres',
     db: db satisfies Db,
     stats: counter.stats,
+    async listen (channel, onNotify) {
+      // its own connection, outside the pool: a LISTEN holds it for the process's life
+      let client: pg.Client | undefined
+      let stopped = false
+      let retry: NodeJS.Timeout | undefined
+      const connect = async (): Promise<void> => {
+        const c = new pg.Client({ connectionString: options.databaseUrl, connectionTimeoutMillis: options.connectTimeoutMs, application_name: 'bozor-listen' })
+        c.on('notification', (message) => { if (message.channel === channel) onNotify() })
+        c.on('error', (err) => {
+          options.logger.warn({ err }, 'LISTEN connection lost; polling carries on and it reconnects')
+          c.end().catch(() => {})
+          if (client === c) client = undefined
+          if (!stopped) retry = setTimeout(() => { connect().catch(() => {}) }, 5000).unref()
+        })
+        await c.connect()
+        await c.query(`LISTEN "${channel.replace(/"/g, '""')}"`)
+        if (stopped) { await c.end(); return }
+        client = c
+      }
+      await connect()
+      return async () => {
+        stopped = true
+        clearTimeout(retry)
+        await client?.end().catch(() => {})
+        client = undefined
+      }
+    },
     async ping () {
       if (closing !== undefined) return false
       return await withTimeout(pool.query('select 1').then(() => true), PING_TIMEOUT_MS, false)

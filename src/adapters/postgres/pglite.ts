@@ -52,6 +52,10 @@ export async function fromPglite (client: PGlite, options: FromPgliteOptions): P
     kind: 'pglite',
     db: db satisfies Db,
     stats: counter.stats,
+    async listen (channel, onNotify) {
+      const unlisten = await client.listen(channel, () => { onNotify() })
+      return async () => { if (!client.closed) await unlisten() }
+    },
     async ping () {
       if (closing !== undefined || client.closed) return false
       return await withTimeout(client.query('select 1').then(() => true), PING_TIMEOUT_MS, false)

@@ -4,6 +4,7 @@
 // the activity entries, the day's uniques and the customer cache. A batch is one pipeline on a
 // single node and one per slot on a Cluster; a private chat's keys share the hash tag `{<chat>}`
 // (dedupe, limiter, session, customer), so the steps cost one round trip for those keys there too.
+import { randomBytes } from 'node:crypto'
 import type { RateLimitRule } from '../../domain/shared/rate-limit.js'
 import { systemClock, type Clock } from '../../domain/shared/clock.js'
 import { compareAndSetScript } from './builtin-scripts.js'
@@ -35,6 +36,29 @@ end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1`,
   memory: (db, [key], [value, ms, nx]) => db.set(key!, value!, { pxMs: Number(ms), nx: nx === '1' }) ? 1 : 0
+})
+
+/**
+ * SET KEYS[1] ARGV[1] PX ARGV[2] only while the key still holds ARGV[3] ('' = absent): a cached
+ * customer read before a change is never written over the change's tombstone.
+ */
+const setIfScript = defineScript<number>({
+  name: 'stepSetIf',
+  numberOfKeys: 1,
+  lua: `local cur = redis.call('GET', KEYS[1])
+if (cur == false and ARGV[3] == '') or cur == ARGV[3] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0`,
+  memory: (db, [key], [value, ms, expected]) => {
+    const cur = db.get(key!)
+    if ((cur === null && expected === '') || cur === expected) {
+      db.set(key!, value!, { pxMs: Number(ms) })
+      return 1
+    }
+    return 0
+  }
 })
 
 /** LPUSH every ARGV from the 3rd on, LTRIM to ARGV[1], PEXPIRE ARGV[2]. */
@@ -136,7 +160,11 @@ export function createUpdateSteps (options: UpdateStepsOptions): UpdateSteps {
         const { ver, data } = decodeVersioned(ok<string | null>(replies[sessionAt]))
         result.session = { ver, data }
       }
-      if (customerAt !== undefined) result.customer = decodeCustomer(ok(replies[customerAt]))
+      if (customerAt !== undefined) {
+        const text = ok<string | null>(replies[customerAt])
+        result.customer = decodeCustomer(text)
+        result.customerToken = text ?? ''
+      }
       if (wordsAt !== undefined) {
         const text = ok<string | null>(replies[wordsAt])
         const version = text === null ? NaN : Number(text)
@@ -160,7 +188,7 @@ export function createUpdateSteps (options: UpdateStepsOptions): UpdateSteps {
       if (request.activeCustomer !== undefined) calls.push({ script: markScript, keys: [dayKey()], args: [String(request.activeCustomer), DAY_KEY_TTL_MS] })
       if (request.customer !== undefined) {
         const c = request.customer.value
-        calls.push({ script: setScript, keys: [customerKey(request.customer.id)], args: [encodeJson({ l: c.language, b: c.blocked, u: c.username, f: c.firstName }), CUSTOMER_CACHE_TTL_MS, '0'] })
+        calls.push({ script: setIfScript, keys: [customerKey(request.customer.id)], args: [encodeJson({ l: c.language, b: c.blocked, u: c.username, f: c.firstName }), CUSTOMER_CACHE_TTL_MS, request.customer.expected] })
       }
       if (request.wordsVersion !== undefined) calls.push({ script: setScript, keys: [wordsKey], args: [String(request.wordsVersion), WORDS_VERSION_TTL_MS, '1'] })
       if (calls.length === 0) return { sessionWritten: true }
@@ -169,7 +197,8 @@ export function createUpdateSteps (options: UpdateStepsOptions): UpdateSteps {
       return { sessionWritten: sessionAt === undefined || ok(replies[sessionAt]) !== null }
     },
     async forgetCustomer (telegramId) {
-      await kv.del([customerKey(telegramId)])
+      // a unique tombstone, not a delete: an update that read the record before this change cannot cache it again
+      await kv.setString(customerKey(telegramId), `x:${clock.now()}:${randomBytes(6).toString('hex')}`, { ttlMs: CUSTOMER_CACHE_TTL_MS })
     },
     async publishWordsVersion (version) {
       await kv.setString(wordsKey, String(version), { ttlMs: WORDS_VERSION_TTL_MS })

@@ -295,7 +295,7 @@ export function createShopBot (options: ShopBotOptions): ShopBot {
         ctx.wordsVersion = customer.wordsVersion
         cached = undefined
         if (prefetch !== undefined) {
-          end.customer = { id: from.id, value: { language: customer.language, blocked: customer.blocked, username, firstName } }
+          end.customer = { id: from.id, value: { language: customer.language, blocked: customer.blocked, username, firstName }, expected: prefetch.result.customerToken ?? '' }
           if (prefetch.result.wordsVersion === undefined) end.wordsVersion = customer.wordsVersion
         }
       }
@@ -317,7 +317,7 @@ export function createShopBot (options: ShopBotOptions): ShopBot {
         const held = key === undefined ? undefined : heldWrites.get(key)
         if (key !== undefined) { heldWrites.delete(key); prefetchedSessions.delete(key) }
         // a language chosen during the update goes to the cache too
-        if (from !== undefined && cached != null && cached.language !== ctx.lang) end.customer = { id: from.id, value: { ...cached, language: ctx.lang } }
+        if (from !== undefined && cached != null && cached.language !== ctx.lang) end.customer = { id: from.id, value: { ...cached, language: ctx.lang }, expected: prefetch.result.customerToken ?? '' }
         if (!failed && held?.value !== undefined && key !== undefined) end.session = { key, baseVersion: held.base.ver, value: held.value }
         await finish(end, held, key, failed)
       }
