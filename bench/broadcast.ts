@@ -19,7 +19,7 @@ import { systemClock } from '../src/domain/shared/clock.js'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 
-const { values } = parseArgs({ args: process.argv.slice(3), options: { recipients: { type: 'string', default: '10000' }, rate: { type: 'string', default: '30' } } })
+const { values } = parseArgs({ args: process.argv.slice(2).filter((a) => a !== 'broadcast'), options: { recipients: { type: 'string', default: '10000' }, rate: { type: 'string', default: '30' } } })
 const recipients = Number(values.recipients)
 const rate = Number(values.rate)
 const TOKEN = 'bench-admin-token-broadcast-0001'

@@ -36,7 +36,7 @@ import { createAdminAudit } from './adapters/postgres/admin-audit.js'
 import { isDatabaseUnavailable } from './adapters/postgres/errors.js'
 import { createFulfilmentStore } from './adapters/postgres/fulfilment-store.js'
 import { createPostgresShop } from './adapters/postgres/orders-store.js'
-import { createOutboxQueue } from './adapters/postgres/outbox.js'
+import { createOutboxQueue, OUTBOX_CHANNEL } from './adapters/postgres/outbox.js'
 import { createPayLinkStore } from './adapters/postgres/pay-link-store.js'
 import { createProviderAudit } from './adapters/postgres/provider-audit.js'
 import { createAnalyticsStore } from './adapters/postgres/analytics-store.js'
@@ -47,6 +47,10 @@ import type { KvStore } from './adapters/redis/kv-store.js'
 import { createRateLimiter } from './adapters/redis/rate-limiter.js'
 import { createSessionStore } from './adapters/redis/session-storage.js'
 import { createUniques } from './adapters/redis/uniques.js'
+import { createUpdateSteps } from './adapters/redis/update-steps.js'
+import { createLastSeenLog } from './adapters/postgres/last-seen.js'
+import type { CustomerAdminStore } from './usecases/customers-admin.js'
+import type { ShopWordsStore } from './usecases/shop-words.js'
 import { createStripeClient } from './adapters/stripe/stripe-client.js'
 import { createStripeGateway } from './adapters/stripe/stripe-gateway.js'
 import { createClickMerchantApi } from './adapters/click/click-merchant-api.js'
@@ -107,6 +111,8 @@ export interface BaseDeps {
   telegram?: { token: string, apiRoot: string, botInfo?: UserFromGetMe, onFatal?: (error: Error) => void, /** one message a second per chat, unless a test raises the rate */ chatGapMs?: number }
   /** Sandbox mode: the customers, orders and analytics events made carry `sandbox = true` (compose sets it). */
   sandboxRows?: boolean
+  /** How often returning customers' last-seen times are written [1000 ms]; tests set it long so only stop() writes them. */
+  lastSeenFlushMs?: number
 }
 
 /** The services, plus the storage they were built over. */
@@ -278,6 +284,8 @@ export function composeServices (base: BaseDeps): Services {
   const rateLimiter = base.rateLimiter ?? createRateLimiter({ kv, policies: config.orders.rateLimits, logger: logger.child({ module: 'rate-limit' }), metrics, clock })
   const cache = createCache({ kv, cluster: config.redis?.cluster === true, logger: logger.child({ module: 'cache' }) })
   const activity = createActivityLog({ kv, clock })
+  // the bot's two key-value steps per update, and what keeps their customer cache right (issue 18)
+  const steps = createUpdateSteps({ kv, policies: config.orders.rateLimits, sessionTtlMs: config.bot.sessionTtlS * 1000, clock })
   // in the sandbox, the customers, orders and events made carry `sandbox = true`
   const marks = { sandbox: base.sandboxRows === true }
   const shop = createPostgresShop(db, marks)
@@ -293,7 +301,7 @@ export function composeServices (base: BaseDeps): Services {
     logger: logger.child({ module: 'analytics' }),
     now: () => clock.now()
   })
-  const telegram = telegramOf(base, { rateLimiter, cache, activity, stripe, payLinks, analytics: analyticsBuffer })
+  const telegram = telegramOf(base, { rateLimiter, cache, activity, stripe, payLinks, analytics: analyticsBuffer, steps })
   const view = viewOptionsOf(config, payLinks, stripe)
   const stars = telegram === undefined
     ? undefined
@@ -328,6 +336,7 @@ export function composeServices (base: BaseDeps): Services {
     logger,
     soleInstance: database.kind === 'pglite',
     outboxLeaseMs: config.outbox.leaseS * 1000,
+    outboxWakeups: (onWake) => database.listen(OUTBOX_CHANNEL, onWake),
     ...(stripe !== undefined ? { stripe } : {}),
     ...(telegram !== undefined ? { notifier: telegram.notifier } : {})
   })
@@ -354,7 +363,7 @@ export function composeServices (base: BaseDeps): Services {
       orders: createOrderAdminStore(db),
       catalog: createCatalogAdminStore(db),
       audit: createAdminAudit(db),
-      shopWords: createShopWordsStore(db),
+      shopWords: publishingWords(createShopWordsStore(db), steps),
       photos,
       mediaUrl: `${config.server.publicUrl.replace(/\/+$/, '')}/media/photos`,
       tokens: { list: () => listAdminTokens(db), create: (input) => createAdminToken(db, input), revoke: (id) => revokeAdminToken(db, id), now: () => clock.now() },
@@ -371,7 +380,7 @@ export function composeServices (base: BaseDeps): Services {
       customers: {
         activity,
         customers: createPostgresCustomerDirectory(db),
-        store: createCustomerAdminStore(db),
+        store: forgettingCustomers(createCustomerAdminStore(db), steps),
         clock,
         // the bot's sessions (same keys as the bot's store): dropped when a customer is forgotten
         sessions: createSessionStore<BotSession>({ kv, ttlMs: config.bot.sessionTtlS * 1000, initial: initialSession })
@@ -435,7 +444,7 @@ export async function dashboardLoginLink (login: DashboardLoginDeps, publicUrl: 
 }
 
 /** The bot over the configured (or injected) Bot API, or undefined when there is none. */
-function telegramOf (base: BaseDeps, shared: { rateLimiter: RateLimiter, cache: ReturnType<typeof createCache>, activity: ReturnType<typeof createActivityLog>, stripe: StripeDeps | undefined, payLinks: PayLinks, analytics: EventBuffer }): TelegramRuntime | undefined {
+function telegramOf (base: BaseDeps, shared: { rateLimiter: RateLimiter, cache: ReturnType<typeof createCache>, activity: ReturnType<typeof createActivityLog>, stripe: StripeDeps | undefined, payLinks: PayLinks, analytics: EventBuffer, steps: ReturnType<typeof createUpdateSteps> }): TelegramRuntime | undefined {
   const { config, database, kv, clock } = base
   const target = base.telegram ?? (config.bot.token !== undefined ? { token: config.bot.token, apiRoot: config.bot.apiRoot } : undefined)
   if (target === undefined) return undefined
@@ -473,8 +482,39 @@ function telegramOf (base: BaseDeps, shared: { rateLimiter: RateLimiter, cache: 
     stars: starsLedgerOf(database.db),
     offer: viewOptionsOf(config, shared.payLinks, shared.stripe).offer,
     analytics: shared.analytics,
+    steps: shared.steps,
+    lastSeen: createLastSeenLog(database.db, {
+      ...(base.lastSeenFlushMs !== undefined ? { intervalMs: base.lastSeenFlushMs } : {}),
+      onMissing: (ids) => { for (const id of ids) shared.steps.forgetCustomer(id).catch(() => {}) },
+      onError: (err) => base.logger.warn({ module: 'bot', err }, 'last-seen times not written')
+    }),
     metrics: base.metrics
   })
+}
+
+/** The merchant's block, unblock and forget change what the bot caches of a customer: each drops the cached record. */
+function forgettingCustomers (store: CustomerAdminStore, steps: ReturnType<typeof createUpdateSteps>): CustomerAdminStore {
+  const forget = async <T>(telegramId: number, result: T): Promise<T> => {
+    await steps.forgetCustomer(telegramId).catch(() => {})
+    return result
+  }
+  return {
+    ...store,
+    setBlocked: async (telegramId, blocked, now) => await forget(telegramId, await store.setBlocked(telegramId, blocked, now)),
+    forget: async (telegramId, anonymousId, now) => await forget(telegramId, await store.forget(telegramId, anonymousId, now))
+  }
+}
+
+/** A change of the shop's words is published to the store, so every instance's next update sees it without SQL. */
+function publishingWords (store: ShopWordsStore, steps: ReturnType<typeof createUpdateSteps>): ShopWordsStore {
+  return {
+    ...store,
+    write: async (change) => {
+      const written = await store.write(change)
+      await steps.publishWordsVersion(written.version).catch(() => {})
+      return written
+    }
+  }
 }
 
 /** Stripe's use-case deps over the configured SDK client (or the injected gateway). */

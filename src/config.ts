@@ -216,7 +216,7 @@ export function loadConfig (env: Env): Config {
   const digitalGoodsStarsOnly = r.bool('DIGITAL_GOODS_STARS_ONLY') ?? false
 
   const ttlS = r.int('ORDER_TTL_S', 60, 2_592_000) ?? 1800
-  const outboxLeaseS = r.int('OUTBOX_LEASE_S', 4, 3600) ?? 60
+  const outboxLeaseS = r.int('OUTBOX_LEASE_S', 4, 3600) ?? 10
   const rateLimits = parseRateLimits(r)
   const timezone = r.typed<string>('TIMEZONE', Type.String({ minLength: 1, maxLength: 64 }),
     'must be an IANA time zone name, e.g. UTC or Asia/Tashkent', (s) => canonicalTimeZone(s)) ?? 'UTC'

@@ -27,7 +27,7 @@ import { createSandboxRowStore } from '../adapters/postgres/sandbox-rows.js'
 import { createDashboardSessionStore } from '../adapters/postgres/dashboard-sessions.js'
 import { issueLoginCode, LOGIN_CODE_TTL_MS, type DashboardSessionStore } from '../usecases/dashboard-login.js'
 import { createCache } from '../adapters/redis/cache.js'
-import type { KvStore } from '../adapters/redis/kv-store.js'
+import { ANY_SEGMENT, type KvStore } from '../adapters/redis/kv-store.js'
 import { DEMO_CATEGORIES, DEMO_PRODUCTS } from '../sandbox/demo-seed.js'
 import { createToken, revokeToken, TOKEN_ID_PATTERN, TOKEN_NAME_MAX, type AdminTokenStore } from '../usecases/admin-tokens.js'
 import type { TaggedCache } from '../usecases/catalog-reads.js'
@@ -44,6 +44,8 @@ export interface ControlServices {
   catalog: CatalogSeedStore<DemoCategory, DemoProduct>
   cache: Pick<TaggedCache, 'invalidateTag'>
   sandboxRows: SandboxRowStore
+  /** Drops the bot's cached customer records (their rows were removed). */
+  forgetCustomers: () => Promise<unknown>
   clock: Clock
   /** Writes a backup of the open database to an absolute path. */
   backup: (file: string) => Promise<BackupResult>
@@ -59,6 +61,7 @@ export function controlServicesOf (input: { database: Pick<Database, 'db' | 'bac
     catalog: { addMissing: (rows) => addMissingCatalogRows(db, rows) },
     cache: createCache({ kv: input.kv, cluster: input.cluster, ...(input.logger !== undefined ? { logger: input.logger.child({ module: 'cache' }) } : {}) }),
     sandboxRows: createSandboxRowStore(db),
+    forgetCustomers: () => input.kv.deleteByPattern(input.kv.keys.pattern('cust', ANY_SEGMENT)),
     clock: input.clock,
     backup: async (file) => await input.database.backup(file),
     dashboard: { store: createDashboardSessionStore(db), publicUrl: input.publicUrl.replace(/\/+$/, '') }
@@ -177,7 +180,11 @@ export const CONTROL_COMMANDS: Readonly<Record<string, ControlCommand>> = {
       return {}
     },
     args: NoArgs,
-    run: (s) => clearSandboxRows({ store: s.sandboxRows, now: s.clock.now() }),
+    run: async (s) => {
+      const removed = await clearSandboxRows({ store: s.sandboxRows, now: s.clock.now() })
+      await s.forgetCustomers().catch(() => {})
+      return removed
+    },
     render: (removed) => `sandbox cleared: removed ${plural(removed.customers, 'customer')}, ${plural(removed.orders, 'order')} ` +
       `(with ${plural(removed.payments, 'payment record')} and ${plural(removed.outbox, 'outbox row')}) and ${plural(removed.events, 'event')}; ` +
       'the catalog and live rows are kept\n'

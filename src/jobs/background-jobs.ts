@@ -51,6 +51,12 @@ export interface BackgroundJobsOptions<Tx> {
    * instead of waiting for them to expire.
    */
   soleInstance?: boolean
+  /**
+   * Subscribes to "outbox rows were committed" hints (LISTEN/NOTIFY on PostgreSQL, PGlite's own
+   * listener embedded): the worker runs at once instead of at its next poll, which stays as the
+   * fallback. Resolves to the unsubscribe function.
+   */
+  outboxWakeups?: (onWake: () => void) => Promise<() => Promise<void>>
 }
 
 export interface BackgroundJobs {
@@ -82,37 +88,55 @@ function startLoops<Tx> (options: BackgroundJobsOptions<Tx>): { stop(): Promise<
   const running = new Set<Promise<unknown>>()
   let leasesFreed = options.soleInstance !== true
   const stripe = options.stripe
-  const loop = (name: string, ms: number, work: () => Promise<unknown>): NodeJS.Timeout => {
+  const loop = (name: string, ms: number, work: () => Promise<unknown>): { timer: NodeJS.Timeout, kick(): void } => {
     let busy = false
-    const timer = setInterval(() => {
-      if (busy) return
+    let again = false
+    const tick = (): void => {
+      if (busy) { again = true; return }
       busy = true
+      again = false
       const run = work().catch((err: unknown) => options.logger.error({ module: 'jobs', job: name, err }, 'background job failed'))
-        .finally(() => { busy = false; running.delete(run) })
+        .finally(() => {
+          busy = false
+          running.delete(run)
+          // a wake-up that came in while running: run once more at once
+          if (again && !stopped) tick()
+        })
       running.add(run)
-    }, ms)
+    }
+    const timer = setInterval(tick, ms)
     timer.unref()
-    return timer
+    return { timer, kick: tick }
   }
+  let stopped = false
+  const outbox = loop('outbox', options.outboxIntervalMs ?? 1_000, async () => {
+    if (!leasesFreed) {
+      const freed = await queue.releaseForeign(OUTBOX_INSTANCE)
+      if (freed > 0) options.logger.info({ module: 'outbox', freed }, 'freed outbox leases of an earlier process')
+      leasesFreed = true
+    }
+    return await worker.runOnce()
+  })
+  // LISTEN is a hint: polling above stays the truth when it is down
+  const unlisten = options.outboxWakeups?.(() => { if (!stopped) outbox.kick() })
+    .catch((err: unknown) => { options.logger.warn({ module: 'outbox', err }, 'outbox wake-ups unavailable; polling only'); return undefined })
   const timers = [
-    loop('expiry', options.expiryIntervalMs ?? 30_000, () => expireOrders({ store: shop, now: options.clock.now(), ...(stripe !== undefined ? { beforeExpire: () => closeDueStripeCheckouts(stripe) } : {}) })),
-    loop('outbox', options.outboxIntervalMs ?? 1_000, async () => {
-      if (!leasesFreed) {
-        const freed = await queue.releaseForeign(OUTBOX_INSTANCE)
-        if (freed > 0) options.logger.info({ module: 'outbox', freed }, 'freed outbox leases of an earlier process')
-        leasesFreed = true
-      }
-      return await worker.runOnce()
-    }),
-    ...(stripe !== undefined ? [loop('stripe-refunds', options.stripeRefundIntervalMs ?? 60_000, () => retryPendingStripeRefunds(stripe))] : []),
-    loop('audit-prune', options.auditPruneIntervalMs ?? 3_600_000, () => options.audit.prune(options.clock.now())),
-    ...(options.analytics !== undefined ? [loop('analytics', options.analyticsIntervalMs ?? 600_000, () => options.analytics!.maintain(options.clock.now()))] : [])
+    outbox.timer,
+    loop('expiry', options.expiryIntervalMs ?? 30_000, () => expireOrders({ store: shop, now: options.clock.now(), ...(stripe !== undefined ? { beforeExpire: () => closeDueStripeCheckouts(stripe) } : {}) })).timer,
+    ...(stripe !== undefined ? [loop('stripe-refunds', options.stripeRefundIntervalMs ?? 60_000, () => retryPendingStripeRefunds(stripe)).timer] : []),
+    loop('audit-prune', options.auditPruneIntervalMs ?? 3_600_000, () => options.audit.prune(options.clock.now())).timer,
+    ...(options.analytics !== undefined ? [loop('analytics', options.analyticsIntervalMs ?? 600_000, () => options.analytics!.maintain(options.clock.now())).timer] : [])
   ]
   let stopping: Promise<void> | undefined
   return {
     stop () {
       stopping ??= (async () => {
+        stopped = true
         for (const t of timers) clearInterval(t)
+        // rows in flight finish; rows claimed but not started are released to other instances;
+        // nothing touches the database after this resolves (the pool closes next)
+        worker.stop()
+        await (await unlisten)?.().catch(() => {})
         await Promise.allSettled([...running])
       })()
       return stopping

@@ -27,10 +27,10 @@ import type { Notifier } from '../usecases/ports-notifier.js'
  * {@link OUTBOX_LEASE_RENEW_MS} while a step runs, so a step may take longer than this (a Bot
  * API call with timeouts and retries can take minutes; a Click reversal call up to 15 s).
  */
-export const OUTBOX_LEASE_MS = 60_000
+export const OUTBOX_LEASE_MS = 10_000
 
 /** How often a worker renews the lease of the row it works on (four chances per lease). */
-export const OUTBOX_LEASE_RENEW_MS = 15_000
+export const OUTBOX_LEASE_RENEW_MS = 2_500
 
 /**
  * This process's name in lease owners (`host:pid:random`); each claim adds `#n`. The random part
@@ -50,8 +50,10 @@ export interface OutboxWorkerOptions<Tx> {
   logger: WorkerLogger
   /** Handlers by topic (`createOutboxHandlers` and the providers' own). */
   handlers: Readonly<Record<string, OutboxHandler<Tx>>>
-  /** Rows per run [50]. */
+  /** Rows claimed at once [50]. */
   batch?: number
+  /** Rows (of different chats) delivered at once [8]. */
+  concurrency?: number
   /** First retry delay [1000 ms], doubling per attempt up to `maxBackoffMs` [1 h]. */
   baseBackoffMs?: number
   maxBackoffMs?: number
@@ -65,8 +67,23 @@ export interface OutboxWorkerOptions<Tx> {
 }
 
 export interface OutboxWorker {
-  /** Handles due rows until none is left or `batch` were claimed; returns how many this worker marked done or failed. */
+  /** Handles due rows, claimed `batch` at a time, until none is left; returns how many this worker marked done or failed. */
   runOnce(): Promise<number>
+  /** Starts no further row; the run under way finishes its rows in flight and frees the leases of the rest. */
+  stop(): void
+}
+
+/**
+ * The order rows must keep: one chat's (or, without a chat, one order's) rows run one after
+ * another in claim order; anything else runs side by side.
+ */
+export function orderingKey (row: { id: number, topic: string, payload: Record<string, unknown> }): string {
+  const p = row.payload
+  const chat = p.telegramId ?? p.chatId ?? p.customerTelegramId
+  if (typeof chat === 'number' || typeof chat === 'string') return `chat:${chat}`
+  if (row.topic === 'admin.notify') return 'admin'
+  if (typeof p.orderId === 'string' || typeof p.orderId === 'number') return `order:${p.orderId}`
+  return `row:${row.id}`
 }
 
 /**
@@ -85,26 +102,33 @@ export function backoffMs (attempts: number, baseMs: number, maxMs: number): num
 export function createOutboxWorker<Tx> (options: OutboxWorkerOptions<Tx>): OutboxWorker {
   const { queue, clock, logger, handlers } = options
   const batch = options.batch ?? 50
+  const concurrency = Math.max(1, options.concurrency ?? 8)
   const base = options.baseBackoffMs ?? 1000
   const max = options.maxBackoffMs ?? 3_600_000
   const leaseMs = options.leaseMs ?? OUTBOX_LEASE_MS
   const renewMs = options.leaseRenewMs ?? OUTBOX_LEASE_RENEW_MS
 
-  /** Renews `row`'s lease on a timer until `stop()`; `lost()` once another worker holds it. */
-  function keepLease (row: ClaimedOutboxRow): { lost(): boolean, stop(): Promise<void> } {
-    let lost = false
+  /**
+   * Renews every row a claim holds on one timer (one statement a period) until `stop()`;
+   * `lost(id)` once another worker holds that row.
+   */
+  function keepLeases (lease: string, ids: readonly number[]): { lost(id: number): boolean, stop(): Promise<void> } {
+    const held = new Set(ids)
     let renewing: Promise<void> | undefined
     const timer = setInterval(() => {
-      if (renewing !== undefined || lost) return
-      renewing = queue.renew(row.id, row.lease, clock.now() + leaseMs)
-        .then((held) => { lost = !held })
+      if (renewing !== undefined) return
+      renewing = queue.renewAll(lease, clock.now() + leaseMs)
+        .then((still) => {
+          const now = new Set(still)
+          for (const id of held) if (!now.has(id)) held.delete(id)
+        })
         // a renewal that fails is tried again next period; the lease lasts four periods
-        .catch((err: unknown) => logger.warn({ module: 'outbox', id: row.id, topic: row.topic, err }, 'could not renew the outbox lease'))
+        .catch((err: unknown) => logger.warn({ module: 'outbox', lease, err }, 'could not renew the outbox leases'))
         .finally(() => { renewing = undefined })
     }, renewMs)
     timer.unref()
     return {
-      lost: () => lost,
+      lost: (id) => !held.has(id),
       async stop () {
         clearInterval(timer)
         await renewing
@@ -117,11 +141,11 @@ export function createOutboxWorker<Tx> (options: OutboxWorkerOptions<Tx>): Outbo
   }
 
   /** Runs one claimed row: `handled` (done or failed) or `lost` (another worker took it over). */
-  async function run (row: ClaimedOutboxRow, now: number): Promise<'handled' | 'lost'> {
+  async function run (row: ClaimedOutboxRow, now: number, leases: { lost(id: number): boolean }): Promise<'handled' | 'lost'> {
     const handler = handlers[row.topic]
     const payload = { ...row.payload }
     const done = Array.isArray(payload.steps) ? [...payload.steps as string[]] : []
-    const lease = keepLease(row)
+    const lease = { lost: () => leases.lost(row.id) }
     let failure: unknown
     try {
       if (handler === undefined) throw new Error(`No handler for outbox topic ${row.topic}`)
@@ -145,8 +169,6 @@ export function createOutboxWorker<Tx> (options: OutboxWorkerOptions<Tx>): Outbo
       })
     } catch (error) {
       failure = error ?? new Error('outbox handler failed')
-    } finally {
-      await lease.stop()
     }
     const log = { module: 'outbox', id: row.id, topic: row.topic }
     if (failure instanceof OutboxLeaseLostError) {
@@ -167,17 +189,45 @@ export function createOutboxWorker<Tx> (options: OutboxWorkerOptions<Tx>): Outbo
     return 'lost'
   }
 
+  const state = { stopping: false }
   return {
     async runOnce () {
       let count = 0
-      for (let claimed = 0; claimed < batch; claimed++) {
+      while (!state.stopping && count < batch * 20) {
         const now = clock.now()
-        const row = await queue.claim(now, `${OUTBOX_INSTANCE}#${++claims}`, leaseMs)
-        if (row === undefined) break
-        // a lost row is not counted: it is another worker's now
-        if (await run(row, now) === 'handled') count++
+        const lease = `${OUTBOX_INSTANCE}#${++claims}`
+        const rows = await queue.claimBatch(now, lease, leaseMs, batch)
+        if (rows.length === 0) break
+        const leases = keepLeases(lease, rows.map((r) => r.id))
+        try {
+          // rows of one chat (or order) in claim order, chats side by side, at most `concurrency` at once
+          const chains = new Map<string, ClaimedOutboxRow[]>()
+          for (const row of rows) {
+            const key = orderingKey(row)
+            const chain = chains.get(key)
+            if (chain === undefined) chains.set(key, [row])
+            else chain.push(row)
+          }
+          const queued = [...chains.values()]
+          const lanes = Array.from({ length: Math.min(concurrency, queued.length) }, async () => {
+            for (let chain = queued.shift(); chain !== undefined; chain = queued.shift()) {
+              for (const row of chain) {
+                if (state.stopping) return
+                // a lost row is not counted: it is another worker's now
+                if (await run(row, now, leases) === 'handled') count++
+              }
+            }
+          })
+          await Promise.all(lanes)
+        } finally {
+          await leases.stop()
+          // rows left unstarted (stopping) go back to the others at once
+          if (state.stopping) await queue.release(lease).catch((err: unknown) => logger.warn({ module: 'outbox', err }, 'could not release outbox leases'))
+        }
+        if (rows.length < batch) break
       }
       return count
-    }
+    },
+    stop () { state.stopping = true }
   }
 }

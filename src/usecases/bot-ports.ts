@@ -73,3 +73,14 @@ export interface StarsPayments {
   /** The charge id of the Stars payment that paid the order, if Stars paid it. */
   payingCharge(orderId: string): Promise<string | undefined>
 }
+
+/**
+ * Last-seen times of returning customers, written in batches off the reply path (issue 18): the
+ * bot records a sighting without waiting; one statement a period updates every customer seen.
+ */
+export interface LastSeenLog {
+  /** Records that the customer wrote at `at` (no I/O). */
+  seen(telegramId: number, at: number): void
+  /** Writes what was recorded; answers the ids that have no customer row (then upserted again). */
+  flush(): Promise<number[]>
+}

@@ -4,6 +4,7 @@
  * `compose.ts` builds them and hands them in, so nothing outside the adapter imports it.
  */
 import type { RateLimitRule } from '../domain/shared/rate-limit.js'
+import type { Language } from '../domain/shared/language.js'
 
 /** A key segment: user text or an id. Encoded by the store's key builder, never trusted raw. */
 export type KeySegment = string | number
@@ -40,7 +41,7 @@ export interface SetOptions {
  * const first = await kv.setString(kv.keys.key('tg', 'upd', 42), '1', { nx: true, ttlMs: 60_000 })
  */
 export interface KeyValue {
-  readonly keys: { key (area: string, ...segments: KeySegment[]): string }
+  readonly keys: { key (area: string, ...segments: KeySegment[]): string, taggedKey (area: string, tag: KeySegment | readonly KeySegment[], ...segments: KeySegment[]): string }
   getJson<T = unknown> (key: string): Promise<T | undefined>
   /** Returns false only when `nx` was asked and the key exists. */
   setJson (key: string, value: unknown, options?: SetOptions): Promise<boolean>
@@ -170,6 +171,8 @@ export interface SessionStorageAdapter<T> {
   read (key: string): Promise<T | undefined>
   write (key: string, value: T): Promise<void>
   delete (key: string): Promise<void>
+  /** Records that `key` was read at `read` elsewhere (a batched read), so the next write is checked against it. */
+  seed? (key: string, read: { ver: number, data: T | undefined }): void
 }
 
 /** Chat sessions of one kind (specs/redis.md §6), versioned and written by compare-and-set. */
@@ -184,6 +187,76 @@ export interface SessionStore<T> {
   read (chatKey: KeySegment | readonly KeySegment[]): Promise<T>
   /** Deletes the chat's session with a version check (re-read on conflict, ≤ 3 attempts). */
   remove (chatKey: KeySegment | readonly KeySegment[]): Promise<void>
+  /** The store key of a chat's session (a batched read or write addresses it directly). */
+  keyOf (chatKey: KeySegment | readonly KeySegment[]): string
   /** A grammY storage adapter over the same keys (session keys are grammY's `getSessionKey` strings). */
   adapter (): SessionStorageAdapter<T>
+}
+
+/** What the bot keeps of a customer between updates, so a returning customer costs no SQL. */
+export interface CachedCustomer {
+  language: Language
+  /** Blocked by the merchant. */
+  blocked: boolean
+  username: string | null
+  firstName: string | null
+}
+
+/** The first step of an update: everything read or claimed before the handler, in one round trip. */
+export interface UpdateBeginRequest {
+  /** The update's dedupe key (claimed with SET NX). */
+  dedupeKey: string
+  dedupeTtlMs: number
+  /** A limiter policy to consume for this update (the bot's `bot.message`). */
+  limit?: { policy: string, subject: readonly KeySegment[] }
+  /** The session key (grammY's) to read. */
+  sessionKey?: string
+  /** The Telegram id of the customer whose cached record to read. */
+  customerId?: number
+}
+
+export interface UpdateBeginResult {
+  claimed: boolean
+  limit?: RateLimitDecision
+  /** The session as read (ver 0 = none), to be written back by compare-and-set. */
+  session?: { ver: number, data: unknown }
+  /** null: not cached (the first update, or it changed). */
+  customer?: CachedCustomer | null
+  /** What the customer's cache entry held when read (passed back with a write of it: the write is refused if it changed). */
+  customerToken?: string
+  /** The shop words' version as last published; undefined when not known to the store. */
+  wordsVersion?: number
+}
+
+/** The last step of an update: every write it makes to the store, in one round trip. */
+export interface UpdateEndRequest {
+  /** The session (grammY's key) written back, guarded by the version it was read at. */
+  session?: { key: string, baseVersion: number, value: unknown }
+  activity: ReadonlyArray<{ customerId: number, action: string, details?: Record<string, unknown> }>
+  /** A customer to mark active today (uniques). */
+  activeCustomer?: number
+  /** The customer record to cache after the upsert. */
+  customer?: { id: number, value: CachedCustomer, expected: string }
+  /** Publishes the shop words' version when the store did not know it. */
+  wordsVersion?: number
+}
+
+export interface UpdateEndResult {
+  /** false: another writer changed the session since it was read (re-read and merge). */
+  sessionWritten: boolean
+}
+
+/**
+ * The bot's per-update key-value work in two round trips (issue 18): one before the handler (dedupe,
+ * the message limit, the session, the cached customer, the words' version) and one after it (the
+ * session write, activity, uniques, the customer cache). Rejects with {@link KvUnavailableError}
+ * when the store is down; the caller then falls back to the one-call-at-a-time path.
+ */
+export interface UpdateSteps {
+  begin (request: UpdateBeginRequest): Promise<UpdateBeginResult>
+  end (request: UpdateEndRequest): Promise<UpdateEndResult>
+  /** Forgets a cached customer (their record changed outside the bot's update path). */
+  forgetCustomer (telegramId: number): Promise<void>
+  /** Publishes a new version of the shop's words (every instance reads it on its next update). */
+  publishWordsVersion (version: number): Promise<void>
 }

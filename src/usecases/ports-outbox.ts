@@ -43,8 +43,14 @@ export interface OutboxQueue<Tx> {
    * `now + leaseMs`, committed before it returns; rows being claimed elsewhere are skipped.
    */
   claim(now: number, owner: string, leaseMs: number): Promise<ClaimedOutboxRow | undefined>
+  /** Claims up to `limit` due rows at once for `owner` (one statement), oldest first. */
+  claimBatch(now: number, owner: string, leaseMs: number, limit: number): Promise<ClaimedOutboxRow[]>
   /** Moves the lease's expiry to `until`; false when the lease is no longer this holder's. */
   renew(id: number, lease: string, until: number): Promise<boolean>
+  /** Renews every unfinished row of `lease` until `until`; answers the ids it still holds. */
+  renewAll(lease: string, until: number): Promise<number[]>
+  /** Frees the leases of `lease`'s unfinished rows; answers how many. */
+  release(lease: string): Promise<number>
   /**
    * In one transaction: records a handler's progress (`payload`), extends the lease to `until`
    * and runs `commit` (a step's own state change). False, with nothing written, when the lease

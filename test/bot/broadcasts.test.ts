@@ -4,8 +4,8 @@
 // is raised (BROADCAST_RATE) so the file stays short; the emulator's global limit with it.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { inArray, isNotNull } from 'drizzle-orm'
-import { customer } from '../../src/adapters/postgres/schema.js'
+import { eq, inArray, isNotNull } from 'drizzle-orm'
+import { analyticsEvent, customer } from '../../src/adapters/postgres/schema.js'
 import type { Database } from '../../src/adapters/postgres/database.js'
 import type { SentCall, TelegramEmulator } from '../../src/sandbox/telegram/index.js'
 import { createTelegramEmulator } from '../../src/sandbox/telegram/index.js'
@@ -88,6 +88,11 @@ test('1,000 recipients, 3 blocked the bot, 2 opted out: 995 delivered, 3 marked 
   assert.equal(created.body.state, 'scheduled')
   const done = await waitDone(bot, created.body.id)
   assert.deepEqual(done.counts, { total: 998, sent: 995, failed: 0, blocked: 3, remaining: 0, skipped: 0 })
+  // one `broadcast.sent` analytics event per copy delivered, written with the recipient's row
+  const sentEvents = await bot.database.db.select({ id: analyticsEvent.customerTelegramId, properties: analyticsEvent.properties }).from(analyticsEvent).where(eq(analyticsEvent.name, 'broadcast.sent'))
+  assert.equal(sentEvents.length, 995)
+  assert.equal(new Set(sentEvents.map((e) => e.id)).size, 995)
+  assert.ok(sentEvents.every((e) => (e.properties as { broadcastId?: string }).broadcastId === created.body.id))
 
   const marked = await bot.database.db.select({ id: customer.telegramId }).from(customer).where(isNotNull(customer.blockedAt))
   assert.deepEqual(marked.map((r) => r.id).sort(), [...blocked].sort())

@@ -97,9 +97,10 @@ test('pause, resume and cancel follow the states; the list pages newest first', 
   for (const action of ['pause', 'resume']) {
     const res = await act(action)
     assert.equal(res.status, 409)
-    assert.equal(res.body.code, 'ERR_CONFLICT')
+    assert.equal(res.body.code, 'ERR_BROADCAST_STATE')
   }
-  assert.equal((await act('pause', 'brd_nothing')).status, 404)
+  const nothing = await act('pause', 'brd_nothing')
+  assert.deepEqual([nothing.status, nothing.body.code], [404, 'ERR_BROADCAST_NOT_FOUND'])
   assert.equal((await call(app, 'POST', `/api/v1/broadcasts/${ids[1]!}/pause`, undefined, read)).status, 403)
 
   const page1 = await call(app, 'GET', '/api/v1/broadcasts?limit=2', undefined, read)

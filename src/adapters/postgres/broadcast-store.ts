@@ -11,7 +11,7 @@ import { and, desc, eq, inArray, isNotNull, lt, or, sql, type SQL } from 'drizzl
 import { languageOr } from '../../domain/shared/language.js'
 import type { Audience, BroadcastContent, BroadcastCounts, BroadcastState, BroadcastStore, BroadcastView, ClaimedRecipient } from '../../usecases/broadcasts/ports.js'
 import type { Db } from './database.js'
-import { broadcast, broadcastRecipient, customer, product } from './schema.js'
+import { analyticsEvent, broadcast, broadcastRecipient, customer, product } from './schema.js'
 
 type BroadcastRow = typeof broadcast.$inferSelect
 
@@ -195,6 +195,12 @@ export function createBroadcastStore (db: Db, marks: { sandbox: boolean }): Broa
           set state = 'sent', sent_at = ${iso(now)}::timestamptz, lease_owner = null, lease_expires_at = null
           where (broadcast_id, telegram_id) in (${keys}) and lease_owner = ${owner} and state = 'pending'
           returning broadcast_id, telegram_id`)
+        // `broadcast.sent` (DESIGN.md analytics) in the same transaction, one per copy marked sent
+        if (result.rows.length > 0) {
+          await tx.insert(analyticsEvent).values(result.rows.map((r) => ({
+            name: 'broadcast.sent', customerTelegramId: Number(r.telegram_id), orderId: null, properties: { broadcastId: r.broadcast_id }, at: new Date(now), sandbox: marks.sandbox
+          })))
+        }
         return result.rows
       })
       return new Set(rows.map((r) => `${r.broadcast_id}/${Number(r.telegram_id)}`))

@@ -62,6 +62,63 @@ export interface Database {
   close(): Promise<void>
   /** Writes a backup of the whole database to `file` (PGlite's data-dir dump, or `pg_dump`). */
   backup(file: string): Promise<{ file: string, bytes: number, storage: 'pglite' | 'postgres' }>
+  /**
+   * Calls `onNotify` for every NOTIFY on `channel` (LISTEN on a connection of its own on
+   * PostgreSQL, PGlite's own listener embedded). A hint only: callers keep polling as the truth
+   * (STYLE §3). Resolves to a function that stops listening.
+   */
+  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>
+  /** Cost counters since the database was opened (hot-path tests and benchmarks read them). */
+  readonly stats: Readonly<DbStats>
+}
+
+/**
+ * SQL cost counters: `statements` sent through Drizzle (transaction control excluded), and
+ * `commits` of top-level `db.transaction` calls. A lone statement outside a transaction commits
+ * on its own and is counted in `autocommits`.
+ */
+export interface DbStats {
+  statements: number
+  commits: number
+  autocommits: number
+}
+
+const CONTROL_SQL = /^\s*(begin|commit|rollback|savepoint|release|start transaction)\b/i
+
+/**
+ * Counts what a Drizzle instance sends: pass the logger to `drizzle({ logger })`, then wrap the
+ * instance with {@link countTransactions}. Statements inside a transaction are told apart from
+ * autocommitted ones by the open-transaction depth.
+ */
+export function createStatsCounter (): { stats: DbStats, logger: { logQuery (query: string): void }, countTransactions<T extends Db> (db: T): T } {
+  const stats: DbStats = { statements: 0, commits: 0, autocommits: 0 }
+  let open = 0
+  return {
+    stats,
+    logger: {
+      logQuery (query: string) {
+        if (CONTROL_SQL.test(query)) return
+        stats.statements++
+        // PGlite and the pool both run other work beside an open transaction: an approximation
+        // when transactions and lone statements interleave, exact when they do not (the tests)
+        if (open === 0) stats.autocommits++
+      }
+    },
+    countTransactions (db) {
+      const transaction = db.transaction.bind(db)
+      db.transaction = (async (work: Parameters<Db['transaction']>[0], config?: Parameters<Db['transaction']>[1]) => {
+        open++
+        try {
+          const result = await transaction(work, config)
+          stats.commits++
+          return result
+        } finally {
+          open--
+        }
+      }) as Db['transaction']
+      return db
+    }
+  }
 }
 
 /** Resolved options handed to a driver module. */

@@ -3,7 +3,7 @@ import { migrate } from 'drizzle-orm/node-postgres/migrator'
 import pg from 'pg'
 import { backupPostgres } from './backup.js'
 import {
-  type Database, type Db, type DriverOptions, PING_TIMEOUT_MS, serialised, withTimeout
+  createStatsCounter, type Database, type Db, type DriverOptions, PING_TIMEOUT_MS, serialised, withTimeout
 } from './database-types.js'
 
 // Session-level advisory lock key held while migrating: instances starting at once migrate one
@@ -24,7 +24,8 @@ export async function openPostgres (options: DriverOptions): Promise<Database> {
   pool.on('error', (err) => {
     options.logger.error({ err }, 'PostgreSQL connection lost while idle')
   })
-  const db = drizzle({ client: pool, schema: options.schema })
+  const counter = createStatsCounter()
+  const db = counter.countTransactions(drizzle({ client: pool, schema: options.schema, logger: counter.logger }))
   let closing: Promise<void> | undefined
 
   const databaseUrl = options.databaseUrl
@@ -34,6 +35,34 @@ export async function openPostgres (options: DriverOptions): Promise<Database> {
     async backup (file) {
       if (databaseUrl === undefined) throw new Error('no DATABASE_URL to back up')
       return await backupPostgres(databaseUrl, file)
+    },
+    stats: counter.stats,
+    async listen (channel, onNotify) {
+      // its own connection, outside the pool: a LISTEN holds it for the process's life
+      let client: pg.Client | undefined
+      let stopped = false
+      let retry: NodeJS.Timeout | undefined
+      const connect = async (): Promise<void> => {
+        const c = new pg.Client({ connectionString: options.databaseUrl, connectionTimeoutMillis: options.connectTimeoutMs, application_name: 'bozor-listen' })
+        c.on('notification', (message) => { if (message.channel === channel) onNotify() })
+        c.on('error', (err) => {
+          options.logger.warn({ err }, 'LISTEN connection lost; polling carries on and it reconnects')
+          c.end().catch(() => {})
+          if (client === c) client = undefined
+          if (!stopped) retry = setTimeout(() => { connect().catch(() => {}) }, 5000).unref()
+        })
+        await c.connect()
+        await c.query(`LISTEN "${channel.replace(/"/g, '""')}"`)
+        if (stopped) { await c.end(); return }
+        client = c
+      }
+      await connect()
+      return async () => {
+        stopped = true
+        clearTimeout(retry)
+        await client?.end().catch(() => {})
+        client = undefined
+      }
     },
     async ping () {
       if (closing !== undefined) return false

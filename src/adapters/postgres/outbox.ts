@@ -11,18 +11,62 @@
  * const row = await claimOutbox(db, clock.now(), 'host:42:ab12cd#1', OUTBOX_LEASE_MS)
  * if (row !== undefined && !await completeOutbox(db, row.id, row.lease, clock.now())) console.log('taken over')
  */
-import { and, asc, eq, isNotNull, isNull, lte, not, like, or, sql } from 'drizzle-orm'
+import { and, asc, eq, inArray, isNotNull, isNull, lte, not, like, or, sql } from 'drizzle-orm'
 import type { Db } from './database.js'
 import { outbox } from './schema.js'
 import type { ClaimedOutboxRow, OutboxQueue, OutboxRow, OutboxTopic } from '../../usecases/ports-outbox.js'
 
 export type { ClaimedOutboxRow, OutboxRow, OutboxTopic }
 
-/** Writes one outbox row; call it inside the transaction of the state change. */
+/** The channel a transaction that wrote outbox rows notifies on commit (workers wake at once). */
+export const OUTBOX_CHANNEL = 'bozor_outbox'
+
+/**
+ * Writes one outbox row; call it inside the transaction of the state change. The same statement
+ * notifies {@link OUTBOX_CHANNEL}, delivered when the transaction commits (none if it rolls back),
+ * so a listening worker starts at once instead of at its next poll.
+ */
 export async function enqueueOutbox (db: Db, topic: OutboxTopic, payload: Record<string, unknown>, now: number): Promise<number> {
-  const rows = await db.insert(outbox).values({ topic, payload, availableAt: new Date(now), createdAt: new Date(now) })
-    .returning({ id: outbox.id })
-  return rows[0]!.id
+  const result = await db.execute<{ id: number }>(sql`
+    with row as (
+      insert into ${outbox} (topic, payload, available_at, created_at)
+      values (${topic}, ${JSON.stringify(payload)}::jsonb, ${new Date(now).toISOString()}::timestamptz, ${new Date(now).toISOString()}::timestamptz)
+      returning id
+    )
+    select row.id, pg_notify(${OUTBOX_CHANNEL}, '') from row`)
+  return Number(result.rows[0]!.id)
+}
+
+/**
+ * Claims up to `limit` due rows for `owner` until `now + leaseMs` in one statement (its own
+ * commit), oldest first; rows other workers are claiming are skipped.
+ */
+export async function claimOutboxBatch (db: Db, now: number, owner: string, leaseMs: number, limit: number): Promise<ClaimedOutboxRow[]> {
+  const at = new Date(now)
+  const due = db.select({ id: outbox.id }).from(outbox)
+    .where(and(isNull(outbox.doneAt), lte(outbox.availableAt, at), or(isNull(outbox.leaseExpiresAt), lte(outbox.leaseExpiresAt, at))))
+    .orderBy(asc(outbox.availableAt), asc(outbox.id))
+    .limit(limit)
+    .for('update', { skipLocked: true })
+  const rows = await db.update(outbox).set({ leaseOwner: owner, leaseExpiresAt: new Date(now + leaseMs) })
+    .where(inArray(outbox.id, due))
+    .returning({ id: outbox.id, topic: outbox.topic, payload: outbox.payload, attempts: outbox.attempts, availableAt: outbox.availableAt })
+  rows.sort((a, b) => a.availableAt.getTime() - b.availableAt.getTime() || a.id - b.id)
+  return rows.map(({ availableAt: _, ...row }) => ({ ...row, lease: owner }))
+}
+
+/** Renews every unfinished row `lease` holds until `until`; answers the ids still held. */
+export async function renewOutboxLeases (db: Db, lease: string, until: number): Promise<number[]> {
+  const rows = await db.update(outbox).set({ leaseExpiresAt: new Date(until) })
+    .where(and(eq(outbox.leaseOwner, lease), isNull(outbox.doneAt))).returning({ id: outbox.id })
+  return rows.map((r) => r.id)
+}
+
+/** Frees the leases of `lease`'s unfinished rows (a stopping worker hands them to the others at once). */
+export async function releaseOutboxLeases (db: Db, lease: string): Promise<number> {
+  const rows = await db.update(outbox).set({ leaseOwner: null, leaseExpiresAt: null })
+    .where(and(eq(outbox.leaseOwner, lease), isNull(outbox.doneAt))).returning({ id: outbox.id })
+  return rows.length
 }
 
 /**
@@ -109,7 +153,10 @@ export function createOutboxQueue (db: Db): OutboxQueue<Db> {
   return {
     db,
     claim: (now, owner, leaseMs) => claimOutbox(db, now, owner, leaseMs),
+    claimBatch: (now, owner, leaseMs, limit) => claimOutboxBatch(db, now, owner, leaseMs, limit),
     renew: (id, lease, until) => renewOutboxLease(db, id, lease, until),
+    renewAll: (lease, until) => renewOutboxLeases(db, lease, until),
+    release: (lease) => releaseOutboxLeases(db, lease),
     async recordStep (id, lease, payload, until, commit) {
       let held = false
       await db.transaction(async (tx) => {

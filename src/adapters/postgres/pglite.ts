@@ -6,7 +6,7 @@ import { migrate } from 'drizzle-orm/pglite/migrator'
 import { backupPglite } from './backup.js'
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js'
 import {
-  type Database, type Db, type DriverOptions, IN_MEMORY, type LoggerLike, PING_TIMEOUT_MS, type Schema,
+  createStatsCounter, type Database, type Db, type DriverOptions, IN_MEMORY, type LoggerLike, PING_TIMEOUT_MS, type Schema,
   serialised, withTimeout
 } from './database-types.js'
 
@@ -45,13 +45,19 @@ export interface FromPgliteOptions {
  */
 export async function fromPglite (client: PGlite, options: FromPgliteOptions): Promise<Database> {
   await client.waitReady
-  const db = drizzle({ client, schema: options.schema })
+  const counter = createStatsCounter()
+  const db = counter.countTransactions(drizzle({ client, schema: options.schema, logger: counter.logger }))
   let closing: Promise<void> | undefined
 
   return {
     kind: 'pglite',
     db: db satisfies Db,
     backup: async (file) => await backupPglite(client, file),
+    stats: counter.stats,
+    async listen (channel, onNotify) {
+      const unlisten = await client.listen(channel, () => { onNotify() })
+      return async () => { if (!client.closed) await unlisten() }
+    },
     async ping () {
       if (closing !== undefined || client.closed) return false
       return await withTimeout(client.query('select 1').then(() => true), PING_TIMEOUT_MS, false)

@@ -42,6 +42,8 @@ export interface MemoryScriptApi {
   sismember (key: string, member: string): boolean
   smembers (key: string): string[]
   scard (key: string): number
+  /** PFADD (the memory store counts exactly); true when the estimate changed. */
+  pfadd (key: string, members: readonly string[]): boolean
 }
 
 /**

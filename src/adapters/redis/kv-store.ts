@@ -22,6 +22,24 @@ export interface BulkJsonEntry {
   ttlMs?: number
 }
 
+/** One script call of {@link KvStore.batch}: each call is atomic on its own, the batch is not. */
+export interface ScriptCall {
+  script: ScriptDefinition<ScriptReply> | string
+  keys: readonly string[]
+  args?: ReadonlyArray<string | number>
+}
+
+/**
+ * Cost counters of a store since it was made (the hot-path tests and benchmarks read them):
+ * `roundTrips` counts requests answered by the backend (a pipeline or MULTI is one; a batch is one
+ * per slot), `commands` the commands they carried. The memory store counts each operation as one
+ * round trip, so both legs assert the same budget.
+ */
+export interface KvStats {
+  roundTrips: number
+  commands: number
+}
+
 /** Options of {@link KvStore.scan}. */
 export interface ScanOptions {
   /** SCAN COUNT hint (keys examined per call); default 1000. */
@@ -106,6 +124,16 @@ export interface KvStore {
 
   /** Runs a script (definition, or name given to defineScript) atomically; all its keys in `keys`. */
   runScript<R extends ScriptReply> (script: ScriptDefinition<R> | string, keys: readonly string[], args?: ReadonlyArray<string | number>): Promise<R>
+
+  /**
+   * Runs script calls in one round trip per slot (one pipeline on a single node; on a Cluster one
+   * pipeline per slot of each call's first key, in parallel). Replies come in call order; a call
+   * that failed on the server (a script error) has its Error in its place. Rejects with
+   * {@link KvUnavailableError} when the store cannot be reached.
+   */
+  batch (calls: readonly ScriptCall[]): Promise<Array<ScriptReply | Error>>
+  /** Cost counters (see {@link KvStats}); read-only to callers. */
+  readonly stats: Readonly<KvStats>
 
   /**
    * Batches of keys matching a pattern under this prefix (SCAN MATCH; on a Cluster every primary).

@@ -35,7 +35,10 @@ export function createMemoryKv (options: MemoryKvOptions = {}): KvStore {
 
   // Every operation goes through `op`: it runs after the caller's await (like a network store)
   // and rejects once the store is closed.
+  const stats = { roundTrips: 0, commands: 0 }
   const op = async <T>(name: string, fn: () => T): Promise<T> => {
+    stats.roundTrips++
+    stats.commands++
     await Promise.resolve()
     if (closed) throw new KvUnavailableError(`kv: ${name} failed: the memory store is closed`)
     return fn()
@@ -141,6 +144,19 @@ export function createMemoryKv (options: MemoryKvOptions = {}): KvStore {
     compareAndDelete: async (key, expectedVersion, tombstoneTtlMs = TOMBSTONE_TTL_MS) =>
       (await runScript(compareAndDeleteScript, [key], [expectedVersion, ttlArg(tombstoneTtlMs, 'tombstoneTtlMs')])) === 1,
     runScript,
+    batch: async (calls) => {
+      const defs = calls.map((c) => ({ def: resolveScript(c.script), keys: c.keys, args: scriptArgs(resolveScript(c.script), c.keys, c.args ?? []) }))
+      const replies = await op('batch', () => defs.map(({ def, keys: k, args }) => {
+        try {
+          return def.memory(db, k, args)
+        } catch (err) {
+          return err instanceof Error ? err : new Error(String(err))
+        }
+      }))
+      stats.commands += Math.max(0, calls.length - 1)
+      return replies
+    },
+    stats,
     scan: (pattern, o = {}) => {
       assertPattern(keys.prefix, pattern)
       const re = globToRegExp(pattern)

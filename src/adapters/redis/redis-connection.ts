@@ -36,7 +36,7 @@ export interface RedisConnection {
 // Server replies that mean "not serving right now" rather than "your command is wrong".
 const UNAVAILABLE_REPLY = /^(LOADING|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|BUSY|READONLY|NOREPLICAS)\b/
 
-function toKvError (op: string, err: unknown): unknown {
+export function toKvError (op: string, err: unknown): unknown {
   if (err instanceof KvUnavailableError) return err
   if (err instanceof ReplyError && !UNAVAILABLE_REPLY.test((err as Error).message)) return err
   const message = err instanceof Error ? err.message : String(err)

@@ -1,12 +1,12 @@
 // KvStore over ioredis (REDIS_URL set): single node or Cluster. Multi-key work is split by slot
 // on a Cluster (specs/redis.md §9); pattern clearing SCANs every primary and never uses KEYS (§4).
-import type { Cluster, Redis } from 'ioredis'
+import { ReplyError, type Cluster, type Redis } from 'ioredis'
 import { compareAndDeleteScript, compareAndSetScript, deleteIfEqualsScript } from './builtin-scripts.js'
 import { decodeJson, decodeVersioned, encodeJson, ttlArg } from './kv-json.js'
 import { createKeyBuilder, keySlot } from './kv-keys.js'
 import { resolveScript, scriptArgs, type ScriptDefinition, type ScriptReply } from './kv-script.js'
 import { assertPattern, chunk, TOMBSTONE_TTL_MS, UNLINK_BATCH, type KvStore, type SetOptions } from './kv-store.js'
-import { createRedisConnection, type RedisConnectionOptions } from './redis-connection.js'
+import { createRedisConnection, toKvError, type RedisConnectionOptions } from './redis-connection.js'
 
 export type { KvLogger } from './redis-connection.js'
 
@@ -38,7 +38,15 @@ function results (op: string, replies: Exec): unknown[] {
  */
 export function createRedisKv (options: RedisKvOptions): KvStore {
   const conn = createRedisConnection(options)
-  const { client, run } = conn
+  const { client } = conn
+  const stats = { roundTrips: 0, commands: 0 }
+  // every request to Redis passes here: one round trip, `commands` commands
+  const send = async <T>(op: string, commands: number, fn: () => Promise<T>): Promise<T> => {
+    stats.roundTrips++
+    stats.commands += commands
+    return await conn.run(op, fn)
+  }
+  const run = async <T>(op: string, fn: () => Promise<T>): Promise<T> => await send(op, 1, fn)
   const keys = createKeyBuilder(options.prefix ?? 'bozor')
   const defined = new Set<string>()
 
@@ -51,15 +59,19 @@ export function createRedisKv (options: RedisKvOptions): KvStore {
     const reply = await run(op, () => client.call('SET', key, text, ...args))
     return reply === 'OK'
   }
-  const runScript = async <R extends ScriptReply>(script: ScriptDefinition<R> | string, k: readonly string[], a: ReadonlyArray<string | number> = []): Promise<R> => {
-    const def = resolveScript(script)
-    const args = scriptArgs(def, k, a)
+  const define = (def: ScriptDefinition<ScriptReply>): string => {
     const method = `kv_${def.name}`
     if (!defined.has(def.name)) {
       // defineCommand gives EVALSHA with an automatic EVAL fallback (e.g. after a server restart).
       client.defineCommand(method, { numberOfKeys: def.numberOfKeys, lua: def.lua })
       defined.add(def.name)
     }
+    return method
+  }
+  const runScript = async <R extends ScriptReply>(script: ScriptDefinition<R> | string, k: readonly string[], a: ReadonlyArray<string | number> = []): Promise<R> => {
+    const def = resolveScript(script)
+    const args = scriptArgs(def, k, a)
+    const method = define(def)
     const call = (client as unknown as Record<string, (...x: string[]) => Promise<unknown>>)[method]!
     return await run(def.name, () => call.call(client, ...k, ...args)) as R
   }
@@ -74,13 +86,13 @@ export function createRedisKv (options: RedisKvOptions): KvStore {
     }
     const pipeline = client.pipeline()
     for (const g of groups) pipeline.unlink(...g)
-    const replies = results('del', await run('del', () => pipeline.exec()))
+    const replies = results('del', await send('del', groups.length, () => pipeline.exec()))
     return replies.reduce<number>((a, b) => a + Number(b), 0)
   }
   const multi = async (op: string, build: (m: ReturnType<Redis['multi']>) => void): Promise<unknown[]> => {
     const m = client.multi()
     build(m)
-    return results(op, await run(op, () => m.exec()))
+    return results(op, await send(op, m.length + 2, () => m.exec()))
   }
   const optionalTtl = (ttlMs: number | undefined): number | undefined => ttlMs === undefined ? undefined : ttlArg(ttlMs)
 
@@ -105,7 +117,7 @@ export function createRedisKv (options: RedisKvOptions): KvStore {
         }
         const pipeline = client.pipeline()
         for (const e of part) pipeline.call('SET', e.key, e.text, ...e.args)
-        results('setManyJson', await run('setManyJson', () => pipeline.exec()))
+        results('setManyJson', await send('setManyJson', part.length, () => pipeline.exec()))
       }
     },
     getString: async (key) => (await run('getString', () => client.get(key))) ?? undefined,
@@ -178,6 +190,33 @@ export function createRedisKv (options: RedisKvOptions): KvStore {
     compareAndDelete: async (key, expectedVersion, tombstoneTtlMs = TOMBSTONE_TTL_MS) =>
       (await runScript(compareAndDeleteScript, [key], [expectedVersion, ttlArg(tombstoneTtlMs, 'tombstoneTtlMs')])) === 1,
     runScript,
+    batch: async (calls) => {
+      if (calls.length === 0) return []
+      const prepared = calls.map((c) => {
+        const def = resolveScript(c.script)
+        return { method: define(def), keys: c.keys, args: scriptArgs(def, c.keys, c.args ?? []) }
+      })
+      // one pipeline per slot on a Cluster (a pipeline there must stay in one slot), one in all otherwise
+      const groups = new Map<number, number[]>()
+      prepared.forEach((p, i) => {
+        const slot = conn.cluster && p.keys.length > 0 ? keySlot(p.keys[0]!) : 0
+        const group = groups.get(slot)
+        if (group === undefined) groups.set(slot, [i])
+        else group.push(i)
+      })
+      const out = new Array<ScriptReply | Error>(calls.length)
+      await Promise.all([...groups.values()].map(async (indexes) => {
+        const pipeline = client.pipeline() as unknown as Record<string, (...x: string[]) => unknown> & { exec (): Promise<Exec> }
+        for (const i of indexes) pipeline[prepared[i]!.method]!(...prepared[i]!.keys, ...prepared[i]!.args)
+        const replies = await send('batch', indexes.length, () => pipeline.exec())
+        if (replies === null) throw new Error('kv: batch: pipeline aborted')
+        replies.forEach(([err, value], j) => { out[indexes[j]!] = err ?? (value as ScriptReply) })
+      }))
+      // an outage reached through a pipeline comes back per command: surface it as one
+      for (const reply of out) if (reply instanceof Error && !(reply instanceof ReplyError)) throw toKvError('batch', reply)
+      return out
+    },
+    stats,
     scan: (pattern, o = {}) => {
       assertPattern(keys.prefix, pattern)
       const count = Math.max(1, o.count ?? 1000)

@@ -73,6 +73,7 @@ export function createSessionStore<T> (options: SessionStoreOptions<T>): Session
       })
     },
     read: async (chatKey) => readKey(keyOf(chatKey)),
+    keyOf,
     remove: async (chatKey) => {
       const key = keyOf(chatKey)
       await serial(key, () => removeKey(key))
@@ -99,6 +100,7 @@ export function createSessionStore<T> (options: SessionStoreOptions<T>): Session
         }
         throw new SessionConflictError(key)
       },
+      seed: (sessionKey, read) => { readVersions.set(keyOf(sessionKey), read) },
       delete: async (sessionKey) => {
         const key = keyOf(sessionKey)
         readVersions.delete(key)

@@ -10,9 +10,9 @@ import type { OfferConfig } from '../../domain/orders/offered-providers.js'
 import type { ProviderName } from '../../domain/payments/payment.js'
 import type { Clock } from '../../domain/shared/clock.js'
 import type { Logger } from '../../logger.js'
-import { KvUnavailableError, type ActivityLog, type KeyValue, type RateLimiter, type Uniques } from '../../usecases/ports-kv.js'
+import { KvUnavailableError, type ActivityLog, type KeyValue, type RateLimitDecision, type RateLimiter, type Uniques, type UpdateSteps } from '../../usecases/ports-kv.js'
 import type { CatalogReads } from '../../usecases/catalog-reads.js'
-import type { BotStore, StarsPayments } from '../../usecases/bot-ports.js'
+import type { BotStore, LastSeenLog, StarsPayments } from '../../usecases/bot-ports.js'
 import type { ShopStore } from '../../usecases/ports.js'
 import type { BotSession } from './session.js'
 import { shopText, type ShopWordField, type ShopWordsCache } from '../../usecases/shop-words.js'
@@ -67,6 +67,10 @@ export interface BotServices {
   dashboardLink?: (telegramId: number) => Promise<string>
   /** Analytics events, buffered and written in batches (never awaited); absent: none recorded. */
   analytics?: EventRecorder
+  /** The per-update key-value work in two round trips (absent: one call at a time). */
+  steps?: UpdateSteps
+  /** Returning customers' last-seen times, written in batches. */
+  lastSeen?: LastSeenLog
 }
 
 /** The analytics event of a tracked action (the ledger writes `order.placed` itself). */
@@ -99,6 +103,10 @@ export class BotContextBase extends Context {
   services!: BotServices
   /** Best-effort key-value writes of this update; they never delay or fail a reply (see ShopBot.settled). */
   readonly background: Array<Promise<void>> = []
+  /** Activity entries held for the update's last step (set when the update runs through {@link BotServices.steps}). */
+  /** The `bot.message` decision the update's first step already made. */
+  prefetchedLimit: RateLimitDecision | undefined
+  deferredActivity: Array<{ customerId: number, action: string, details?: Record<string, unknown> }> | undefined
 
   /**
    * Records an action of this update's user in their activity log, e.g.
@@ -108,6 +116,10 @@ export class BotContextBase extends Context {
   track (action: string, details?: Record<string, unknown>): void {
     const id = this.from?.id
     if (id === undefined || this.from?.is_bot === true) return
+    if (this.deferredActivity !== undefined) {
+      this.deferredActivity.push({ customerId: id, action, ...(details === undefined ? {} : { details }) })
+      return
+    }
     this.runInBackground(`activity ${action}`, () => this.services.activity.record(id, action, details))
     const name = ANALYTICS_EVENT[action]
     if (name !== undefined && this.services.analytics !== undefined) {

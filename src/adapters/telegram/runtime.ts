@@ -8,12 +8,12 @@ import type { UserFromGetMe } from 'grammy/types'
 import type { Notifier } from '../../usecases/ports-notifier.js'
 import type { Logger } from '../../logger.js'
 import type { Metrics } from '../../metrics.js'
-import type { BotStore, StarsPayments } from '../../usecases/bot-ports.js'
+import type { BotStore, LastSeenLog, StarsPayments } from '../../usecases/bot-ports.js'
 import type { ShopStore } from '../../usecases/ports.js'
 import type { OfferConfig } from '../../domain/orders/offered-providers.js'
 import type { ProviderName } from '../../domain/payments/payment.js'
 import type { Clock } from '../../domain/shared/clock.js'
-import type { ActivityLog, KeyValue, RateLimiter, SessionStore, Uniques } from '../../usecases/ports-kv.js'
+import type { ActivityLog, KeyValue, RateLimiter, SessionStore, Uniques, UpdateSteps } from '../../usecases/ports-kv.js'
 import type { ShopWordsCache } from '../../usecases/shop-words.js'
 import type { BotPhotos } from '../../usecases/product-photos.js'
 import type { EventRecorder } from '../../usecases/analytics.js'
@@ -28,7 +28,7 @@ import { createStarsService, type StarsService } from './stars-service.js'
 import { ALLOWED_UPDATES, startPolling, type Polling } from './polling.js'
 import type { BotSession } from './session.js'
 import type { BotSettings } from './context.js'
-import { createUpdateProcessor, type UpdateProcessor } from './update-processor.js'
+import { createUpdateProcessor, dedupeKeyOf, UPDATE_DEDUPE_TTL_MS, type UpdateProcessor } from './update-processor.js'
 
 export interface TelegramRuntimeOptions {
   token: string
@@ -65,6 +65,10 @@ export interface TelegramRuntimeOptions {
   photos: BotPhotos
   /** Analytics events of the bot (buffered). */
   analytics?: EventRecorder
+  /** The per-update key-value work in two round trips (issue 18); absent: one call at a time. */
+  steps?: UpdateSteps
+  /** Returning customers' last-seen times, written in batches (flushed at stop). */
+  lastSeen?: LastSeenLog
   metrics?: Pick<Metrics, 'telegramUpdates' | 'telegramPendingUpdates' | 'telegramWebhookError'>
   /** How often webhook mode reads getWebhookInfo into the metrics [60 s]. */
   webhookInfoIntervalMs?: number
@@ -132,7 +136,9 @@ export function createTelegramRuntime (options: TelegramRuntimeOptions): Telegra
       shopWords: options.shopWords,
       photos: options.photos,
       ...(options.dashboardLink !== undefined ? { dashboardLink: options.dashboardLink } : {}),
-      ...(options.analytics !== undefined ? { analytics: options.analytics } : {})
+      ...(options.analytics !== undefined ? { analytics: options.analytics } : {}),
+      ...(options.steps !== undefined ? { steps: options.steps } : {}),
+      ...(options.lastSeen !== undefined ? { lastSeen: options.lastSeen } : {})
     }
   })
   const metrics = options.metrics
@@ -148,7 +154,8 @@ export function createTelegramRuntime (options: TelegramRuntimeOptions): Telegra
       }
     },
     logger: log,
-    now: () => options.clock.now()
+    now: () => options.clock.now(),
+    ...(options.steps !== undefined ? { begin: async (update: Parameters<UpdateProcessor['process']>[0]) => await shopBot.begin(update, dedupeKeyOf(options.kv.keys, update), UPDATE_DEDUPE_TTL_MS) } : {})
   })
   const processor: UpdateProcessor = {
     process: async (update) => {
@@ -250,6 +257,7 @@ export function createTelegramRuntime (options: TelegramRuntimeOptions): Telegra
       await booting
       await polling?.stop()
       await processor.idle()
+      await options.lastSeen?.flush().catch((err: unknown) => log.warn({ err: String(err) }, 'last-seen times not written at stop'))
     }
   }
 }

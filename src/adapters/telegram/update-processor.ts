@@ -37,13 +37,36 @@ export function chatKeyOf (update: Update): string {
   return 'none'
 }
 
-export function createUpdateProcessor (options: { kv: KeyValue, handle: (update: Update) => Promise<void>, logger: UpdateProcessorLogger, now?: () => number }): UpdateProcessor {
+/**
+ * The key claiming an update: under its chat's hash tag (`{<chat id>}`, the tag of the chat's
+ * session, limiter and customer keys), so the bot's first step stays in one slot on a Cluster.
+ */
+export function dedupeKeyOf (keys: KeyValue['keys'], update: Update): string {
+  const chat = chatKeyOf(update)
+  return keys.taggedKey('tg', [chat === 'none' ? 'none' : chat.slice(1)], 'upd', update.update_id)
+}
+
+export interface UpdateProcessorOptions {
+  kv: KeyValue
+  handle: (update: Update) => Promise<void>
+  logger: UpdateProcessorLogger
+  now?: () => number
+  /**
+   * Claims the update together with the handler's other reads (one round trip, the bot's first
+   * step): true claimed, false a duplicate, undefined when the store could not be reached (the
+   * processor then claims it itself, falling back to this process).
+   */
+  begin?: (update: Update) => Promise<boolean | undefined>
+}
+
+export function createUpdateProcessor (options: UpdateProcessorOptions): UpdateProcessor {
   const { kv, handle, logger } = options
   const now = options.now ?? Date.now
   const local = new Map<number, number>()
   const chains = new Map<string, Promise<unknown>>()
   const running = new Set<Promise<unknown>>()
-  const keyOf = (id: number): string => kv.keys.key('tg', 'upd', id)
+  const keys = new Map<number, string>()
+  const keyOf = (id: number): string => keys.get(id) ?? kv.keys.key('tg', 'upd', id)
 
   const claimLocally = (id: number): boolean => {
     const at = now()
@@ -83,14 +106,21 @@ export function createUpdateProcessor (options: { kv: KeyValue, handle: (update:
 
   return {
     process: (update) => sequence(chatKeyOf(update), async () => {
-      if (!await claim(update.update_id)) return 'duplicate' as const
+      keys.set(update.update_id, dedupeKeyOf(kv.keys, update))
       try {
-        await handle(update)
-      } catch (err) {
-        await release(update.update_id)
-        throw err
+        if (local.has(update.update_id) && (local.get(update.update_id) ?? 0) > now()) return 'duplicate' as const
+        const first = await options.begin?.(update)
+        if (first === false || (first === undefined && !await claim(update.update_id))) return 'duplicate' as const
+        try {
+          await handle(update)
+        } catch (err) {
+          await release(update.update_id)
+          throw err
+        }
+        return 'handled' as const
+      } finally {
+        keys.delete(update.update_id)
       }
-      return 'handled' as const
     }),
     idle: async () => { await Promise.allSettled([...running]) }
   }

@@ -59,7 +59,8 @@ export function countOnly (policy: string, keyFn: RateLimitKeyFn): preHandlerAsy
   return async function countOnlyPreHandler (request) {
     try {
       const decision = await request.server.rateLimiter.check(policy, keyFn(request))
-      if (!decision.allowed) request.log.info({ policy, retryAfterMs: decision.retryAfterMs }, 'over the rate limit (counted only, not refused)')
+      // debug: a flood of callbacks would otherwise write a log line per call (issue 18)
+      if (!decision.allowed) request.log.debug({ policy, retryAfterMs: decision.retryAfterMs }, 'over the rate limit (counted only, not refused)')
     } catch (error) {
       request.log.warn({ err: error, policy }, 'rate-limit counting failed')
     }
