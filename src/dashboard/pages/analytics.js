@@ -8,9 +8,8 @@ export async function render (main) {
   const params = new URLSearchParams(window.location.search)
   const fromDay = params.get('from') ?? isoDay(daysAgo(29))
   const toDay = params.get('to') ?? isoDay(new Date())
-  const from = new Date(fromDay + 'T00:00:00').toISOString()
-  const to = new Date(new Date(toDay + 'T00:00:00').getTime() + 86_400_000).toISOString()
-  const range = `from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`
+  // the analytics routes take days (`YYYY-MM-DD` in the shop's TIMEZONE), both ends included
+  const range = `from=${encodeURIComponent(fromDay)}&to=${encodeURIComponent(toDay)}`
   const fromInput = h('input', { type: 'date', name: 'from', value: fromDay })
   const toInput = h('input', { type: 'date', name: 'to', value: toDay })
   const form = h('form', { class: 'filters', onsubmit: (e) => { e.preventDefault(); go(`/dashboard/analytics?from=${fromInput.value}&to=${toInput.value}`) } },
@@ -53,6 +52,9 @@ export async function render (main) {
   const activeCard = customers === undefined
     ? empty(t('home.activeCustomers'))
     : h('section', { class: 'card chart-card' }, h('h2', {}, t('home.activeCustomers')), lineChart(days, [{ label: t('home.activeCustomers'), values: days.map((day) => (customers.points ?? []).find((p) => String(p.date).slice(0, 10) === day)?.value ?? 0) }]))
+  // the orders list takes instants: the browser's midnights around the chosen days
+  const from = new Date(fromDay + 'T00:00:00').toISOString()
+  const to = new Date(new Date(toDay + 'T00:00:00').getTime() + 86_400_000).toISOString()
   const byProvider = await revenueByProvider(from, to)
   const providerCard = h('section', { class: 'card', 'data-section': 'providers' }, h('h2', {}, t('analytics.byProvider')),
     table([t('orders.provider'), t('catalog.currency'), t('analytics.gross'), t('analytics.refunded'), t('analytics.net'), t('nav.orders')], byProvider.map((r) => h('tr', {},

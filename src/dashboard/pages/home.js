@@ -6,14 +6,17 @@ import { lineChart } from '../chart.js'
 
 const LOW_STOCK = 5
 
-/** [from, to) of the `days` days that end with today (today = 1), `back` periods earlier. */
+/**
+ * The `days` days that end with today (today = 1), `back` periods earlier, as the analytics
+ * routes take them: `YYYY-MM-DD`, both ends included (days of the shop's TIMEZONE).
+ */
 function period (days, back = 0) {
-  const end = new Date()
-  end.setHours(24, 0, 0, 0)
-  end.setDate(end.getDate() - days * back)
-  const start = new Date(end)
-  start.setDate(start.getDate() - days)
-  return { from: start.toISOString(), to: end.toISOString() }
+  const last = new Date()
+  last.setHours(12, 0, 0, 0)
+  last.setDate(last.getDate() - days * back)
+  const first = new Date(last)
+  first.setDate(first.getDate() - (days - 1))
+  return { from: isoDay(first), to: isoDay(last) }
 }
 
 const query = (p) => `from=${encodeURIComponent(p.from)}&to=${encodeURIComponent(p.to)}`
