@@ -14,6 +14,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { testLeg } from '../helpers/db.js'
 import { ROOT } from '../helpers/process.js'
 import { checkoutInEnglish, DEMO, labelsOf, textOf, useShop } from '../helpers/journey.js'
+import { buttonsOf } from '../helpers/sandbox.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 const ARTIFACTS = join(ROOT, 'artifacts', 'screenshots')
@@ -318,10 +319,16 @@ test('a broadcast is sent from the dashboard and reaches done', { skip, timeout:
   await page.waitForURL(`${shop().url}/`)
   await page.goto(`${shop().url}/dashboard/broadcasts`)
   await page.locator('#new-broadcast textarea[name="text"]').fill('New teapots are in!')
+  // a button that opens a product in the bot: its id in the link field
+  const products = await (await fetch(`${shop().url}/api/v1/products?limit=1`, { headers: { authorization: `Bearer ${shop().adminToken}` } })).json() as { items: Array<{ id: string }> }
+  await page.locator('#new-broadcast input[name="buttonText"]').fill('See the teapot')
+  await page.locator('#new-broadcast input[name="buttonUrl"]').fill(products.items[0]!.id)
   await page.getByRole('button', { name: 'Count recipients' }).click()
   await page.locator('[data-count]', { hasText: /recipients/ }).waitFor()
   await page.getByRole('button', { name: 'Send broadcast' }).click()
   await page.locator('[data-state="done"]').waitFor({ timeout: 60_000 })
-  await c.reply(/New teapots are in!/)
+  const message = await c.reply(/New teapots are in!/)
+  const button = buttonsOf(message).find((b) => b.text === 'See the teapot')
+  assert.match(String(button?.url), new RegExp(`\\?start=p_${products.items[0]!.id}$`), 'the button opens the product in the bot')
   await page.screenshot({ path: join(ARTIFACTS, 'dashboard-broadcast-done.png'), fullPage: true })
 })

@@ -14,7 +14,9 @@ export async function render (main, rest) {
   const text = h('textarea', { name: 'text', rows: 5, maxlength: 4096, required: true })
   const photo = h('input', { name: 'photo', placeholder: 'https://… / file_id' })
   const buttonText = h('input', { name: 'buttonText', maxlength: 64 })
-  const buttonUrl = h('input', { name: 'buttonUrl', placeholder: 'https://…' })
+  const buttonUrl = h('input', { name: 'buttonUrl', placeholder: 'https://… / prd_…' })
+  const boughtProduct = h('input', { name: 'boughtProduct', placeholder: 'prd_…', maxlength: 64 })
+  const sendAt = h('input', { name: 'sendAt', type: 'datetime-local' })
   const language = h('select', { name: 'language' }, h('option', { value: '' }, t('all')), ['en', 'ru', 'uz'].map((l) => h('option', { value: l }, l)))
   const activeWithin = h('input', { name: 'activeWithinDays', type: 'number', min: 1, max: 3650 })
   const source = h('input', { name: 'source', maxlength: 64 })
@@ -24,9 +26,14 @@ export async function render (main, rest) {
   const body = () => ({
     text: text.value,
     ...(photo.value.trim() ? { photo: photo.value.trim() } : {}),
-    ...(buttonText.value.trim() && buttonUrl.value.trim() ? { button: { text: buttonText.value.trim(), url: buttonUrl.value.trim() } } : {}),
+    // a product id opens the product in the bot; anything else is a URL
+    ...(buttonText.value.trim() && buttonUrl.value.trim()
+      ? { button: /^prd_/.test(buttonUrl.value.trim()) ? { text: buttonText.value.trim(), productId: buttonUrl.value.trim() } : { text: buttonText.value.trim(), url: buttonUrl.value.trim() } }
+      : {}),
+    ...(sendAt.value ? { sendAt: new Date(sendAt.value).toISOString() } : {}),
     audience: {
       ...(language.value ? { language: language.value } : {}),
+      ...(boughtProduct.value.trim() ? { boughtProduct: boughtProduct.value.trim() } : {}),
       ...(activeWithin.value ? { activeWithinDays: Number(activeWithin.value) } : {}),
       ...(source.value.trim() ? { source: source.value.trim() } : {})
     }
@@ -57,7 +64,8 @@ export async function render (main, rest) {
       }
     }, h('h2', {}, t('broadcast.new')), field(t('broadcast.text'), text, t('broadcast.textHint')), field(t('broadcast.photo'), photo),
     h('div', { class: 'row' }, field(t('broadcast.buttonText'), buttonText), field(t('broadcast.buttonUrl'), buttonUrl)),
-    h('fieldset', {}, h('legend', {}, t('broadcast.audience')), h('div', { class: 'row' }, field(t('language'), language), field(t('broadcast.activeWithin'), activeWithin), field(t('analytics.source'), source))),
+    h('fieldset', {}, h('legend', {}, t('broadcast.audience')), h('div', { class: 'row' }, field(t('language'), language), field(t('broadcast.activeWithin'), activeWithin), field(t('analytics.source'), source), field(t('broadcast.boughtProduct'), boughtProduct))),
+    field(t('broadcast.sendAt'), sendAt),
     h('div', { class: 'row' }, h('button', { type: 'button', onclick: () => check(false) }, t('broadcast.count')), field(t('broadcast.testTo'), testTo), h('button', { type: 'button', onclick: () => check(true) }, t('broadcast.sendTest'))),
     count, h('h3', {}, t('broadcast.preview')), preview,
     h('button', { type: 'submit', class: 'primary' }, t('broadcast.send')))
