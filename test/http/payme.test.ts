@@ -135,6 +135,18 @@ test('Payme refusals: unknown order, wrong amount, unknown ids, old time, 12-hou
   assert.equal((await outboxRows(db)).length, 0)
 })
 
+test('Payme CreateTransaction with a time more than 10 minutes ahead of our clock answers -31008 and holds nothing (decision 0026)', async (t) => {
+  const { clock, db, call } = await setup(t)
+  const { orderId } = await seedOrder(db, { now: clock.now() })
+  const account = { order_id: orderId }
+  const yearsAhead = await call('CreateTransaction', { id: TX_A, time: clock.now() + 3 * 365 * 86_400_000, amount: T, account })
+  assert.equal(yearsAhead.error?.code, -31008)
+  assert.equal((await call('CreateTransaction', { id: TX_A, time: clock.now() + 600_001, amount: T, account })).error?.code, -31008)
+  assert.equal((await paymentsOf(db, orderId)).length, 0, 'nothing recorded: the order is not held')
+  // a clock skew of up to 10 minutes is Payme's to have: accepted, and it holds the order as usual
+  assert.equal((await call('CreateTransaction', { id: TX_B, time: clock.now() + 600_000, amount: T, account })).result?.state, 1)
+})
+
 test('Payme wrong credentials answer -32504 for every method and change nothing', async (t) => {
   const { clock, db, call } = await setup(t)
   const { orderId } = await seedOrder(db, { now: clock.now() })

@@ -2,7 +2,7 @@ import { findHold, type HoldCandidate } from '../orders/hold.js'
 import { isExpired, isRefundAllowed } from '../orders/order-state.js'
 import type { Order } from '../orders/order.js'
 import {
-  cancelPayme, isPaymeLive, isPaymeTimedOut, performPayme, timeOutPayme,
+  cancelPayme, isPaymeLive, isPaymeTimedOut, PAYME_MAX_FUTURE_MS, performPayme, timeOutPayme,
   type PaymeTransactionRecord
 } from './payme-transaction.js'
 
@@ -93,6 +93,7 @@ export function decidePaymeCreate (ctx: PaymeCreateContext): PaymeCreatePlan {
   if (!isOpenForPayme(order, now, false)) return { kind: 'refuse', refusal: 'order_not_payable' }
   if (input.amount !== order.total.amount) return { kind: 'refuse', refusal: 'amount_mismatch' }
   if (isPaymeTimedOut(input, now)) return { kind: 'refuse', refusal: 'state_conflict' }
+  if (input.paymeTime - now > PAYME_MAX_FUTURE_MS) return { kind: 'refuse', refusal: 'state_conflict' }
   const timeOut = others.filter((p) => p.provider === 'payme' && p.state === 1).map((p) => p.id)
   return {
     kind: 'create',

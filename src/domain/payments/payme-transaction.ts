@@ -15,6 +15,11 @@ export const PAYME_CANCEL_REASONS = {
 
 /** A state-1 transaction older than this (measured from Payme's `time`) is dead (§5.3). */
 export const PAYME_TIMEOUT_MS = 43_200_000
+/**
+ * How far ahead of our clock a new transaction's `time` may be (decision 0026): Payme's clock and
+ * ours differ by seconds, not years; a `time` further ahead would hold the order past its expiry.
+ */
+export const PAYME_MAX_FUTURE_MS = 10 * 60_000
 
 /**
  * One Payme transaction as stored (specs/payme.md §11). `performTime`/`cancelTime` are

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import {
-  canPaymeTransition, cancelPayme, isPaymeLive, isPaymeTimedOut, PAYME_TIMEOUT_MS, paymeTransactionState, performPayme,
+  canPaymeTransition, cancelPayme, isPaymeLive, isPaymeTimedOut, PAYME_MAX_FUTURE_MS, PAYME_TIMEOUT_MS, paymeTransactionState, performPayme,
   timeOutPayme, type PaymeState, type PaymeTransactionRecord
 } from '../../../../src/domain/payments/payme-transaction.js'
 import { clickTransactionState, isClickStale, CLICK_PREPARE_STALE_MS } from '../../../../src/domain/payments/click-payment.js'
@@ -72,6 +72,23 @@ test('Create times out the order\'s dead state-1 transactions before inserting',
   assert.equal(plan.kind, 'create')
   assert.deepEqual(plan.kind === 'create' && plan.timeOut, [tx.paymeId])
   assert.throws(() => paymeOutcome(plan), /inserted/)
+})
+
+test('Create refuses a time more than 10 minutes ahead of our clock (-31008), accepts up to 10 minutes', () => {
+  const order = makeOrder({}, TIME)
+  const now = TIME
+  const create = (paymeTime: number) => decidePaymeCreate({
+    input: { paymeId: 'future', paymeTime, amount: 12_500_000, orderId: '1042' },
+    existing: null,
+    order: { ...order, expiresAt: now + 60_000 },
+    payments: [],
+    now
+  })
+  assert.equal(PAYME_MAX_FUTURE_MS, 600_000)
+  assert.equal(create(now + 600_000).kind, 'create', 'exactly 10 minutes ahead: a clock skew Payme may have')
+  assert.deepEqual(create(now + 600_001), { kind: 'refuse', refusal: 'state_conflict' })
+  assert.deepEqual(create(now + 3 * 365 * 86_400_000), { kind: 'refuse', refusal: 'state_conflict' }, 'years ahead would hold the order past its expiry')
+  assert.equal(create(now - 5000).kind, 'create')
 })
 
 test('Cancel of a performed transaction refunds the order unless it is non-refundable and fulfilled', () => {
