@@ -1,9 +1,10 @@
 /**
  * `POST /payments/click/prepare` and `/complete`: Click's SHOP API (specs/click.md), form-encoded
  * (parsed by a raw parser scoped to this plugin), always HTTP 200 JSON. Every call and its
- * answer go to `provider_audit` with the secret key scrubbed.
+ * answer go to `provider_audit` with the secret key scrubbed. A body the server will not read
+ * (over the body limit, a bad Content-Length) is answered as Click's −8 (HTTP 200), not 413.
  */
-import type { FastifyInstance } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { handleClickRequest } from '../../adapters/click/handle-click-request.js'
 import { parseClickBody } from '../../adapters/click/click-form.js'
 import type { Clock } from '../../domain/shared/clock.js'
@@ -35,6 +36,15 @@ export async function clickRoutes (app: FastifyInstance, opts: ClickRoutesOption
   // Click sends application/x-www-form-urlencoded; any other type is read as a form too
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
     done(null, parseClickBody(typeof body === 'string' ? body : body.toString('utf8')))
+  })
+
+  // the body parser's refusals (FST_ERR_CTP_*) answered as a request with no usable fields: −8
+  app.setErrorHandler(async (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    if (typeof error.code !== 'string' || !error.code.startsWith('FST_ERR_CTP_')) throw error
+    request.log.info({ module: 'click', code: error.code }, 'Click call with a body the server does not read')
+    const route = request.url.split('?')[0]?.endsWith('/complete') === true ? 'complete' : 'prepare'
+    const { body } = await handleClickRequest({}, { ledger, serviceId: opts.serviceId, secretKey: opts.secretKey, clock: opts.clock, onError: () => {} }, route)
+    return await reply.code(200).type('application/json; charset=utf-8').send(body)
   })
 
   for (const route of ['prepare', 'complete'] as const) {

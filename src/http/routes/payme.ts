@@ -2,9 +2,11 @@
  * `POST /payments/payme`: Payme's Merchant API (JSON-RPC 2.0, specs/payme.md). Always HTTP 200;
  * the body is read raw whatever its content type (Payme sends `text/json`), so the protocol
  * handler decides between −32700 and the rest. Every call and its answer go to
- * `provider_audit` without the Authorization header and with the key scrubbed.
+ * `provider_audit` without the Authorization header and with the key scrubbed. A body the server
+ * will not read (over the body limit, a bad Content-Length) is answered in Payme's terms too (HTTP
+ * 200; −32504 without valid auth, else −32700), never with an HTTP 413 problem Payme cannot read.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { handlePaymeRequest } from '../../adapters/payme/handle-payme-request.js'
 import type { Clock } from '../../domain/shared/clock.js'
 import type { PaymeLedger } from '../../domain/payments/payme-ledger.js'
@@ -47,8 +49,8 @@ export async function paymeRoutes (app: FastifyInstance, opts: PaymeRoutesOption
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => { done(null, body) })
 
-  const handler = async (request: FastifyRequest): Promise<unknown> => {
-    const raw = typeof request.body === 'string' ? request.body : ''
+  const handler = async (request: FastifyRequest, unread = false): Promise<unknown> => {
+    const raw = !unread && typeof request.body === 'string' ? request.body : ''
     const log = request.log.child({ module: 'payme' })
     const response = await handlePaymeRequest(raw, request.headers.authorization, {
       ledger,
@@ -74,6 +76,14 @@ export async function paymeRoutes (app: FastifyInstance, opts: PaymeRoutesOption
     }
     return response
   }
+
+  // the body parser's refusals (FST_ERR_CTP_*: too large, a bad length) in the protocol's shape
+  app.setErrorHandler(async (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    if (typeof error.code !== 'string' || !error.code.startsWith('FST_ERR_CTP_')) throw error
+    request.log.info({ module: 'payme', code: error.code }, 'Payme call with a body the server does not read')
+    const response = await handler(request, true)
+    return await reply.code(200).type('application/json; charset=utf-8').send(JSON.stringify(response))
+  })
 
   app.route({
     method: ['GET', 'PUT', 'PATCH', 'DELETE', 'POST'],
