@@ -112,6 +112,8 @@ export interface BaseDeps {
   /** Sandbox mode: the customers, orders and analytics events made carry `sandbox = true` (compose sets it). */
   sandboxRows?: boolean
   /** How often returning customers' last-seen times are written [1000 ms]; tests set it long so only stop() writes them. */
+  /** How long the bot's analytics events wait in memory before a batch is written [1 s] (tests that count statements set it long). */
+  analyticsFlushMs?: number
   lastSeenFlushMs?: number
 }
 
@@ -299,7 +301,8 @@ export function composeServices (base: BaseDeps): Services {
     sink: analyticsStore,
     onDrop: (n, reason) => { metrics.analyticsDropped.inc({ reason }, n) },
     logger: logger.child({ module: 'analytics' }),
-    now: () => clock.now()
+    now: () => clock.now(),
+    ...(base.analyticsFlushMs !== undefined ? { intervalMs: base.analyticsFlushMs } : {})
   })
   const telegram = telegramOf(base, { rateLimiter, cache, activity, stripe, payLinks, analytics: analyticsBuffer, steps })
   const view = viewOptionsOf(config, payLinks, stripe)

@@ -224,7 +224,8 @@ export function createOutboxWorker<Tx> (options: OutboxWorkerOptions<Tx>): Outbo
           // rows left unstarted (stopping) go back to the others at once
           if (state.stopping) await queue.release(lease).catch((err: unknown) => logger.warn({ module: 'outbox', err }, 'could not release outbox leases'))
         }
-        if (rows.length < batch) break
+        // claim again even after a short batch: the rows just handled may have queued more
+        // (a reversal's notice to the customer), due now; an empty claim ends the run
       }
       return count
     },

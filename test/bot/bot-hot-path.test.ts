@@ -29,7 +29,7 @@ async function botOnly (t: TestContext) {
   const database = await createTestDb(t)
   const kv = await createTestKv(t)
   // composed without an HTTP server: no background job runs, so every counted statement is the bot's
-  const services = composeServices({ config, logger, metrics: createMetrics(), database, kv, clock: systemClock, payLinkKey: TEST_PAY_LINK_KEY, lastSeenFlushMs: 3_600_000, telegram: { token: emulator.token, apiRoot: emulator.url! } })
+  const services = composeServices({ config, logger, metrics: createMetrics(), database, kv, clock: systemClock, payLinkKey: TEST_PAY_LINK_KEY, lastSeenFlushMs: 3_600_000, analyticsFlushMs: 3_600_000, telegram: { token: emulator.token, apiRoot: emulator.url! } })
   const runtime = services.telegram as TelegramRuntime
   await runtime.init()
   t.after(() => runtime.stop())

@@ -131,8 +131,8 @@ test('BROADCAST_RATE defaults to 25 messages a second and takes 1 to 1000', () =
   assert.match(problemsOf({ BROADCAST_RATE: '2.5' }).join('\n'), /^BROADCAST_RATE: must be an integer/m)
 })
 
-test('OUTBOX_LEASE_S defaults to a minute and takes 4 to 3600 seconds', () => {
-  assert.equal(loadConfig({}).outbox.leaseS, 60)
+test('OUTBOX_LEASE_S defaults to 10 seconds (renewed while work runs, decision 0046) and takes 4 to 3600 seconds', () => {
+  assert.equal(loadConfig({}).outbox.leaseS, 10)
   assert.equal(loadConfig({ OUTBOX_LEASE_S: '5' }).outbox.leaseS, 5)
   assert.match(problemsOf({ OUTBOX_LEASE_S: '3' }).join('\n'), /^OUTBOX_LEASE_S: must be an integer from 4 to 3600 \(got "3"\)/m)
   assert.match(problemsOf({ OUTBOX_LEASE_S: 'soon' }).join('\n'), /^OUTBOX_LEASE_S: must be an integer/m)

@@ -103,9 +103,9 @@ export class BotContextBase extends Context {
   services!: BotServices
   /** Best-effort key-value writes of this update; they never delay or fail a reply (see ShopBot.settled). */
   readonly background: Array<Promise<void>> = []
-  /** Activity entries held for the update's last step (set when the update runs through {@link BotServices.steps}). */
   /** The `bot.message` decision the update's first step already made. */
   prefetchedLimit: RateLimitDecision | undefined
+  /** Activity entries held for the update's last step (set when the update runs through {@link BotServices.steps}). */
   deferredActivity: Array<{ customerId: number, action: string, details?: Record<string, unknown> }> | undefined
 
   /**
@@ -116,16 +116,17 @@ export class BotContextBase extends Context {
   track (action: string, details?: Record<string, unknown>): void {
     const id = this.from?.id
     if (id === undefined || this.from?.is_bot === true) return
-    if (this.deferredActivity !== undefined) {
-      this.deferredActivity.push({ customerId: id, action, ...(details === undefined ? {} : { details }) })
-      return
-    }
-    this.runInBackground(`activity ${action}`, () => this.services.activity.record(id, action, details))
+    // the analytics event goes to the in-process buffer (no I/O here), whichever way activity goes
     const name = ANALYTICS_EVENT[action]
     if (name !== undefined && this.services.analytics !== undefined) {
       const properties = analyticsPropertiesOf(action, details)
       this.services.analytics.record({ name, customerTelegramId: id, at: this.services.clock.now(), ...(properties !== undefined ? { properties } : {}) })
     }
+    if (this.deferredActivity !== undefined) {
+      this.deferredActivity.push({ customerId: id, action, ...(details === undefined ? {} : { details }) })
+      return
+    }
+    this.runInBackground(`activity ${action}`, () => this.services.activity.record(id, action, details))
   }
 
   /** Starts a best-effort key-value write; failures are logged (debug while the store is down). */
