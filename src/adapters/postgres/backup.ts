@@ -16,7 +16,7 @@
  * await restoreBackup({ dataDir: './data' }, '/backups/shop.bozor', { force: false })
  */
 import { execFile } from 'node:child_process'
-import { existsSync, openSync, readSync, closeSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, mkdirSync } from 'node:fs'
+import { existsSync, openSync, readSync, closeSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import { PGlite } from '@electric-sql/pglite'
@@ -94,7 +94,7 @@ export async function backupPostgres (databaseUrl: string, file: string): Promis
     throw childFailure('pg_dump', error)
   }
   renameSync(temporary, file)
-  return { file, bytes: readFileSync(file).length, storage: 'postgres' }
+  return { file, bytes: statSync(file).size, storage: 'postgres' }
 }
 
 /** Tables in the database's own schemas (not PostgreSQL's): what a restore would overwrite. */
