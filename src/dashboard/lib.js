@@ -74,6 +74,11 @@ export async function getOrNothing (path) {
   return res.status === 200 ? res.body : undefined
 }
 
+/** A detail page that could not load: a link back to its list (`section`: orders, catalog, …) and why. */
+export function showLoadError (main, section, res) {
+  main.replaceChildren(link(`/dashboard/${section}`, '← ' + t(`nav.${section}`)), h('p', { class: 'flash error' }, problemText(res)))
+}
+
 /** A problem answer as one line for the page. */
 export function problemText (res) {
   const body = res.body ?? {}

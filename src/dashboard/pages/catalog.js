@@ -1,7 +1,7 @@
 // Catalog: categories and products. A product is made with its English title and price, then
 // edited in full: titles and descriptions in three languages, price, stock, kind, what a digital
 // product delivers, fiscal code (Payme receipts), category, photos, for sale or not.
-import { api, canWrite, field, flash, fromMinor, go, h, link, localized, money, problemText, t, table, toMinor } from '../lib.js'
+import { api, canWrite, field, flash, fromMinor, go, h, link, localized, money, problemText, showLoadError, t, table, toMinor } from '../lib.js'
 
 const LANGS = ['en', 'ru', 'uz']
 
@@ -108,7 +108,7 @@ async function renderCatalog (main) {
 async function renderProduct (main, id) {
   const [res, categories] = await Promise.all([api('GET', `/products/${encodeURIComponent(id)}`), api('GET', '/categories?limit=200')])
   if (res.status !== 200) {
-    main.replaceChildren(link('/dashboard/catalog', '← ' + t('nav.catalog')), h('p', { class: 'flash error' }, problemText(res)))
+    showLoadError(main, 'catalog', res)
     return
   }
   const p = res.body

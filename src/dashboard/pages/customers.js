@@ -1,6 +1,6 @@
 // Customers: search by name, username or id, language and block; a profile with orders, spending,
 // recent activity in the bot, and the merchant's actions (block, message, forget).
-import { api, canWrite, dateTime, field, flash, go, h, link, money, problemText, t, table } from '../lib.js'
+import { api, canWrite, dateTime, field, flash, go, h, link, money, problemText, showLoadError, t, table } from '../lib.js'
 
 export async function render (main, rest) {
   if (rest[0] !== undefined) return await renderCustomer(main, rest[0])
@@ -44,7 +44,7 @@ async function renderList (main) {
 async function renderCustomer (main, id) {
   const res = await api('GET', `/customers/${encodeURIComponent(id)}`)
   if (res.status !== 200) {
-    main.replaceChildren(link('/dashboard/customers', '← ' + t('nav.customers')), h('p', { class: 'flash error' }, problemText(res)))
+    showLoadError(main, 'customers', res)
     return
   }
   const c = res.body

@@ -1,6 +1,6 @@
 // Orders: the list with filters and CSV export; one order with its transactions, history, who did
 // what, and the merchant's actions (fulfil, refund, resolve, cancel).
-import { api, canWrite, dateTime, field, flash, fromMinor, h, link, money, problemText, t, table, toMinor } from '../lib.js'
+import { api, canWrite, dateTime, field, flash, fromMinor, h, link, money, problemText, showLoadError, t, table, toMinor } from '../lib.js'
 
 const STATES = ['pending', 'paid', 'fulfilled', 'cancelled', 'expired', 'refunded']
 const PROVIDERS = ['payme', 'click', 'stripe', 'stars']
@@ -73,7 +73,7 @@ async function renderList (main) {
 async function renderOrder (main, id) {
   const res = await api('GET', `/orders/${encodeURIComponent(id)}`)
   if (res.status !== 200) {
-    main.replaceChildren(link('/dashboard/orders', '← ' + t('nav.orders')), h('p', { class: 'flash error' }, problemText(res)))
+    showLoadError(main, 'orders', res)
     return
   }
   const order = res.body
