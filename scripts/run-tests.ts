@@ -4,7 +4,10 @@
 //
 // Legs: `embedded` (PGlite + memory store) and `services` (PostgreSQL + Redis, from
 // TEST_DATABASE_URL [postgres://root@127.0.0.1:5432/postgres] and TEST_REDIS_URL
-// [redis://127.0.0.1:6379]). BOZOR_TEST_LEGS=embedded,services picks legs; extra arguments
+// [redis://127.0.0.1:6379]) run every file except test/reliability/; the `reliability` leg runs
+// only test/reliability/ (restarts, SIGKILLs, two instances, fuzzing: on the real services and on
+// private Redis and PostgreSQL servers the files start themselves; `npm run test:reliability`).
+// BOZOR_TEST_LEGS=embedded,services,reliability picks legs; extra arguments
 // are file filters (substring match); `--dir=<folder>` (repeatable) keeps only the files under
 // that folder of the repository (`npm run test:e2e` is `--dir=test/e2e`).
 //
@@ -127,7 +130,7 @@ async function runLeg (leg: string, files: string[], out: Output, mirror: string
   const summaryFile = join(tmpdir(), `bozor-summary-${process.pid}-${leg}.json`)
   rmSync(summaryFile, { force: true })
   const env: NodeJS.ProcessEnv = { ...process.env, BOZOR_TEST_LEG: leg, BOZOR_SUMMARY_FILE: summaryFile, BOZOR_ROOT: root, BOZOR_TEST_BUILD: mirror ?? '' }
-  if (leg === 'services') {
+  if (leg === 'services' || leg === 'reliability') {
     env.TEST_DATABASE_URL ??= 'postgres://root@127.0.0.1:5432/postgres'
     env.TEST_REDIS_URL ??= 'redis://127.0.0.1:6379'
     const prep = await run(process.execPath, ['--import', 'tsx', join(root, 'test/helpers/prepare-template.ts')], env, out)
@@ -206,20 +209,25 @@ try {
   console.log('\n0 passed, 1 failed')
   process.exit(1)
 }
-const legs = (process.env.BOZOR_TEST_LEGS ?? 'embedded,services').split(',').map((s) => s.trim()).filter(Boolean)
+const reliabilityDir = join(root, 'test', 'reliability')
+const isReliability = (file: string): boolean => !relative(reliabilityDir, file).startsWith('..')
+/** The files a leg runs: the reliability leg its own folder, the storage legs everything else. */
+const filesOf = (leg: string): string[] => files.filter((f) => (leg === 'reliability') === isReliability(f))
+const legs = (process.env.BOZOR_TEST_LEGS ?? 'embedded,services,reliability').split(',').map((s) => s.trim()).filter(Boolean)
+  .filter((leg) => filesOf(leg).length > 0)
 
 // BOZOR_TEST_PARALLEL_LEGS=1 runs the legs at the same time (the first one's output live, the
 // others' printed when they end).
 const summaries: Summary[] = []
 if (process.env.BOZOR_TEST_PARALLEL_LEGS === '1') {
   const outputs = legs.map((_, i) => i === 0 ? terminal() : buffered())
-  const runs = legs.map((leg, i) => runLeg(leg, files, outputs[i]!, mirror))
+  const runs = legs.map((leg, i) => runLeg(leg, filesOf(leg), outputs[i]!, mirror))
   for (const [i, pending] of runs.entries()) {
     summaries.push(await pending)
     if (outputs[i]!.buffer !== undefined) process.stdout.write(Buffer.concat(outputs[i]!.buffer!))
   }
 } else {
-  for (const leg of legs) summaries.push(await runLeg(leg, files, terminal(), mirror))
+  for (const leg of legs) summaries.push(await runLeg(leg, filesOf(leg), terminal(), mirror))
 }
 
 const total: Summary = { passed: 0, failed: 0, skipped: 0, failures: [] }
