@@ -405,6 +405,7 @@ export function composeServices (base: BaseDeps): Services {
       assetsDir: DASHBOARD_ASSETS_DIR,
       vendorDir: UPLOT_DIR,
       secureCookie: config.server.publicUrl.startsWith('https://'),
+      timezone: config.analytics.timezone,
       sandbox: config.mode.telegram === 'sandbox'
     },
     analytics: analyticsBuffer,

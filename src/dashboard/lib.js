@@ -170,13 +170,40 @@ export function table (headers, rows) {
     h('tbody', {}, rows.length === 0 ? h('tr', {}, h('td', { colspan: headers.length, class: 'empty' }, t('nothing'))) : rows)))
 }
 
-/** Today in the browser's calendar, and n days before, as YYYY-MM-DD. */
-export function isoDay (date) {
-  const d = new Date(date)
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`
+/** The shop's TIMEZONE (the shell's `data-timezone`): days are counted in its calendar, as the
+ * analytics routes count them, not in the browser's. */
+function shopZone () {
+  const zone = document.body.dataset.timezone
+  try {
+    if (zone) return Intl.DateTimeFormat('en-CA', { timeZone: zone }).resolvedOptions().timeZone
+  } catch {}
+  return undefined
 }
-export function daysAgo (n) {
-  const d = new Date()
-  d.setDate(d.getDate() - n)
-  return d
+
+/** The day (YYYY-MM-DD) a moment falls on in the shop's calendar. */
+export function isoDay (date) {
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: shopZone(), year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(new Date(date))
+  const part = (type) => parts.find((p) => p.type === type)?.value
+  return `${part('year')}-${part('month')}-${part('day')}`
+}
+
+/** The calendar day n days after `day` (YYYY-MM-DD; n may be negative). */
+export function addDays (day, n) {
+  return new Date(Date.parse(day + 'T00:00:00Z') + n * 86_400_000).toISOString().slice(0, 10)
+}
+
+/** The instant (ISO) the shop's `day` begins: midnight in TIMEZONE, daylight saving included
+ * (undefined for text that is not a day). */
+export function startOfDay (day) {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day ?? '') || Number.isNaN(Date.parse(day + 'T00:00:00Z'))) return undefined
+  const zone = shopZone()
+  const wall = (ms) => {
+    const p = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
+      .formatToParts(new Date(ms)).map((x) => [x.type, x.value]))
+    return Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second))
+  }
+  const target = Date.parse(day + 'T00:00:00Z')
+  let at = target - (wall(target) - target)
+  at -= wall(at) - target // a second step when the first guess crossed a change of offset
+  return new Date(at).toISOString()
 }

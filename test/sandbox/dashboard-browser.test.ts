@@ -332,3 +332,26 @@ test('a broadcast is sent from the dashboard and reaches done', { skip, timeout:
   assert.match(String(button?.url), new RegExp(`\\?start=p_${products.items[0]!.id}$`), 'the button opens the product in the bot')
   await page.screenshot({ path: join(ARTIFACTS, 'dashboard-broadcast-done.png'), fullPage: true })
 })
+
+test('the pages count days in the shop\'s TIMEZONE (UTC here), not in the browser\'s zone', { skip, timeout: 120_000 }, async () => {
+  // a browser zone whose date differs from UTC's at this hour: +14 h late in the UTC day, -11 h early in it
+  const zone = new Date().getUTCHours() >= 11 ? 'Pacific/Kiritimati' : 'Pacific/Pago_Pago'
+  const context = await browser.newContext({ viewport: DESKTOP, timezoneId: zone })
+  const page = await tab(context)
+  await page.goto(`${shop().url}/login`)
+  await page.locator('#token').fill(shop().adminToken)
+  const asked = page.waitForRequest((request) => request.url().includes('/analytics/active?date='))
+  await page.getByRole('button', { name: 'Log in' }).click()
+  const date = new URL((await asked).url()).searchParams.get('date')
+  const utcToday = new Date().toISOString().slice(0, 10)
+  const browserToday = new Intl.DateTimeFormat('en-CA', { timeZone: zone }).format(new Date())
+  assert.notEqual(browserToday, utcToday, 'the browser\'s zone is on another date')
+  assert.equal(date, utcToday, `home asks for the shop's today (${utcToday}), not the browser's (${browserToday})`)
+  // the orders filter turns the chosen day into the shop's midnights
+  const listed = page.waitForRequest((request) => /\/api\/v1\/orders\?.*from=/.test(request.url()))
+  await page.goto(`${shop().url}/dashboard/orders?from=2026-03-01&to=2026-03-01`)
+  const query = new URL((await listed).url()).searchParams
+  assert.equal(query.get('from'), '2026-03-01T00:00:00.000Z')
+  assert.equal(query.get('to'), '2026-03-02T00:00:00.000Z')
+  await context.close()
+})

@@ -1,13 +1,14 @@
 // Analytics over a date range: the funnel, revenue by currency, revenue per provider (from the
 // orders' payments), referral sources, top products and payment failures. Built on
 // /api/v1/analytics/* (DESIGN.md); a route that is not there shows an empty state.
-import { api, daysAgo, getOrNothing, go, h, isoDay, money, t, table, field } from '../lib.js'
+import { addDays, api, getOrNothing, go, h, isoDay, money, t, table, field, startOfDay } from '../lib.js'
 import { lineChart } from '../chart.js'
 
 export async function render (main) {
   const params = new URLSearchParams(window.location.search)
-  const fromDay = params.get('from') ?? isoDay(daysAgo(29))
-  const toDay = params.get('to') ?? isoDay(new Date())
+  const asDay = (text) => startOfDay(text) === undefined ? undefined : text
+  const fromDay = asDay(params.get('from')) ?? addDays(isoDay(new Date()), -29)
+  const toDay = asDay(params.get('to')) ?? isoDay(new Date())
   // the analytics routes take days (`YYYY-MM-DD` in the shop's TIMEZONE), both ends included
   const range = `from=${encodeURIComponent(fromDay)}&to=${encodeURIComponent(toDay)}`
   const fromInput = h('input', { type: 'date', name: 'from', value: fromDay })
@@ -48,13 +49,13 @@ export async function render (main) {
     : h('section', { class: 'card' }, h('h2', {}, t('analytics.products')), table([t('catalog.product'), t('analytics.units'), t('home.revenue')],
       list(products).map((p) => h('tr', {}, h('td', {}, p.title?.en ?? p.productId ?? p.id ?? ''), h('td', { class: 'num' }, String(p.units ?? p.quantity ?? 0)), h('td', { class: 'num' }, (Array.isArray(p.revenue) ? p.revenue : p.revenue ? [p.revenue] : []).map(money).join(', '))))))
   const days = []
-  for (let d = new Date(fromDay + 'T00:00:00'); isoDay(d) <= toDay && days.length < 400; d.setDate(d.getDate() + 1)) days.push(isoDay(d))
+  for (let d = fromDay; d <= toDay && days.length < 400; d = addDays(d, 1)) days.push(d)
   const activeCard = customers === undefined
     ? empty(t('home.activeCustomers'))
     : h('section', { class: 'card chart-card' }, h('h2', {}, t('home.activeCustomers')), lineChart(days, [{ label: t('home.activeCustomers'), values: days.map((day) => (customers.points ?? []).find((p) => String(p.date).slice(0, 10) === day)?.value ?? 0) }]))
-  // the orders list takes instants: the browser's midnights around the chosen days
-  const from = new Date(fromDay + 'T00:00:00').toISOString()
-  const to = new Date(new Date(toDay + 'T00:00:00').getTime() + 86_400_000).toISOString()
+  // the orders list takes instants: the shop's midnights around the chosen days
+  const from = startOfDay(fromDay)
+  const to = startOfDay(addDays(toDay, 1))
   const byProvider = await revenueByProvider(from, to)
   const providerCard = h('section', { class: 'card', 'data-section': 'providers' }, h('h2', {}, t('analytics.byProvider')),
     table([t('orders.provider'), t('catalog.currency'), t('analytics.gross'), t('analytics.refunded'), t('analytics.net'), t('nav.orders')], byProvider.map((r) => h('tr', {},

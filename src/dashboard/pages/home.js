@@ -1,7 +1,7 @@
 // Home: today and the last 30 days against the period before (revenue per currency, orders,
 // average order, new and active customers), charts, and what needs the merchant's attention.
 // Built on /api/v1/analytics/* (DESIGN.md); a route that is not there answers an empty state.
-import { api, daysAgo, getOrNothing, h, isoDay, link, localized, minorDigits, money, t, table } from '../lib.js'
+import { addDays, api, getOrNothing, h, isoDay, link, localized, minorDigits, money, t, table } from '../lib.js'
 import { lineChart } from '../chart.js'
 
 const LOW_STOCK = 5
@@ -11,12 +11,8 @@ const LOW_STOCK = 5
  * routes take them: `YYYY-MM-DD`, both ends included (days of the shop's TIMEZONE).
  */
 function period (days, back = 0) {
-  const last = new Date()
-  last.setHours(12, 0, 0, 0)
-  last.setDate(last.getDate() - days * back)
-  const first = new Date(last)
-  first.setDate(first.getDate() - (days - 1))
-  return { from: isoDay(first), to: isoDay(last) }
+  const last = addDays(isoDay(new Date()), -days * back)
+  return { from: addDays(last, -(days - 1)), to: last }
 }
 
 const query = (p) => `from=${encodeURIComponent(p.from)}&to=${encodeURIComponent(p.to)}`
@@ -66,7 +62,7 @@ export async function render (main) {
     getOrNothing(`/analytics/timeseries?metric=orders&${query(month)}`),
     getOrNothing(`/analytics/active?date=${isoDay(new Date())}`)
   ])
-  const days = Array.from({ length: 30 }, (_, i) => isoDay(daysAgo(29 - i)))
+  const days = Array.from({ length: 30 }, (_, i) => addDays(isoDay(new Date()), i - 29))
   const charts = h('div', { class: 'cards' })
   if (revenue !== undefined) {
     for (const s of seriesOf(revenue.points ?? [], days, t('home.revenue'))) {

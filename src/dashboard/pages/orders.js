@@ -1,6 +1,6 @@
 // Orders: the list with filters and CSV export; one order with its transactions, history, who did
 // what, and the merchant's actions (fulfil, refund, resolve, cancel).
-import { api, canWrite, dateTime, field, flash, fromMinor, h, link, money, problemText, showLoadError, t, table, toMinor } from '../lib.js'
+import { addDays, api, canWrite, dateTime, field, flash, fromMinor, h, link, money, problemText, showLoadError, startOfDay, t, table, toMinor } from '../lib.js'
 
 const STATES = ['pending', 'paid', 'fulfilled', 'cancelled', 'expired', 'refunded']
 const PROVIDERS = ['payme', 'click', 'stripe', 'stars']
@@ -30,8 +30,10 @@ async function renderList (main) {
   const query = () => {
     const q = new URLSearchParams()
     for (const name of ['state', 'provider', 'flag', 'customer']) if (params.get(name)) q.set(name, params.get(name))
-    if (params.get('from')) q.set('from', new Date(params.get('from') + 'T00:00:00').toISOString())
-    if (params.get('to')) q.set('to', new Date(new Date(params.get('to') + 'T00:00:00').getTime() + 86_400_000).toISOString())
+    const from = startOfDay(params.get('from'))
+    const to = startOfDay(params.get('to')) === undefined ? undefined : startOfDay(addDays(params.get('to'), 1))
+    if (from) q.set('from', from)
+    if (to) q.set('to', to)
     return q
   }
   const apply = () => {

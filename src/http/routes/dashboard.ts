@@ -38,6 +38,8 @@ export interface DashboardRoutesOptions {
   secureCookie: boolean
   /** Sandbox mode: the login page points at the web chat and says where the banner's link is. */
   sandbox: boolean
+  /** TIMEZONE: the pages count days in the shop's calendar, as the analytics routes do. */
+  timezone: string
 }
 
 const LoginBody = Type.Union([
@@ -124,7 +126,7 @@ export async function dashboardRoutes (app: FastifyInstance, options: DashboardR
 
   const shell = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     if (await live(request) === undefined) return await reply.redirect('/login', 302)
-    return html(reply, renderShell())
+    return html(reply, renderShell(options.timezone))
   }
   app.get('/', { schema: { querystring: ShellQuery } }, shell)
   app.get('/dashboard', { schema: { querystring: ShellQuery } }, shell)

@@ -74,12 +74,13 @@ ${code}<form id="login-token" method="post" action="/login"><label for="token">$
 `
 }
 
-/** The page every dashboard URL answers; app.js routes by the path. */
-export function renderShell (): string {
+/** The page every dashboard URL answers; app.js routes by the path. `timezone` (TIMEZONE) is the
+ * calendar the pages count days in, as the analytics routes do, whatever the browser's zone. */
+export function renderShell (timezone: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Bozor</title><link rel="stylesheet" href="/dashboard/vendor/uPlot.min.css"><link rel="stylesheet" href="/dashboard/assets/dashboard.css">
 <script type="module" src="/dashboard/assets/app.js"></script></head>
-<body><div id="app" aria-live="polite"></div><noscript>The dashboard needs JavaScript.</noscript></body></html>
+<body data-timezone="${escapeHtml(timezone)}"><div id="app" aria-live="polite"></div><noscript>The dashboard needs JavaScript.</noscript></body></html>
 `
 }
