@@ -10,27 +10,36 @@ import { orderItem, product, shopOrder } from './schema.js'
 
 export type OrderRow = typeof shopOrder.$inferSelect
 
-/** Reads the items of an order, in product id order (the order rows are locked in). */
-export async function loadOrderItems (db: Db, orderId: string): Promise<OrderItem[]> {
-  const rows = await db.select({
-    productId: orderItem.productId,
-    quantity: orderItem.quantity,
-    unitAmount: orderItem.unitAmount,
-    currency: orderItem.currency,
-    kind: product.kind,
-    refundable: product.refundable
-  }).from(orderItem)
-    .innerJoin(product, eq(product.id, orderItem.productId))
-    .where(eq(orderItem.orderId, orderId))
-    .orderBy(asc(orderItem.productId))
-  return rows.map((r) => ({
+/** The columns an order item is read with: the item row and its product's kind and refundable flag. */
+export const itemColumns = {
+  orderId: orderItem.orderId,
+  productId: orderItem.productId,
+  quantity: orderItem.quantity,
+  unitAmount: orderItem.unitAmount,
+  currency: orderItem.currency,
+  kind: product.kind,
+  refundable: product.refundable
+}
+
+/** The domain item of a row read with {@link itemColumns}. */
+export function toItem (r: { productId: string, quantity: number, unitAmount: number, currency: string, kind: OrderItem['kind'], refundable: boolean }): OrderItem {
+  return {
     productId: r.productId,
     quantity: r.quantity,
     price: money(r.unitAmount, r.currency),
     lineTotal: money(r.unitAmount * r.quantity, r.currency),
     kind: r.kind,
     refundable: r.refundable
-  }))
+  }
+}
+
+/** Reads the items of an order, in product id order (the order rows are locked in). */
+export async function loadOrderItems (db: Db, orderId: string): Promise<OrderItem[]> {
+  const rows = await db.select(itemColumns).from(orderItem)
+    .innerJoin(product, eq(product.id, orderItem.productId))
+    .where(eq(orderItem.orderId, orderId))
+    .orderBy(asc(orderItem.productId))
+  return rows.map(toItem)
 }
 
 /** The domain order of a `shop_order` row and its items. */

@@ -4,12 +4,15 @@
 import { asc, eq } from 'drizzle-orm'
 import { offeredProviders } from '../../domain/orders/offered-providers.js'
 import type { ProviderName } from '../../domain/payments/payment.js'
+import type { Order } from '../../domain/orders/order.js'
 import type { OrderDelivery, OrderView, OrderViewOptions } from '../../usecases/ports.js'
 import type { Db } from './database.js'
 import { readOrder } from './orders-rows.js'
 import { orderTransition, paymentTransaction, shopOrder } from './schema.js'
 
 export type { OrderView, OrderViewOptions }
+type TransactionRow = typeof paymentTransaction.$inferSelect
+type TransitionRow = typeof orderTransition.$inferSelect
 
 /** The order as DESIGN.md's `order` shape, or undefined when there is no such order. */
 export async function getOrderView (db: Db, orderId: string, options: OrderViewOptions): Promise<OrderView | undefined> {
@@ -21,7 +24,11 @@ export async function getOrderView (db: Db, orderId: string, options: OrderViewO
     db.select().from(orderTransition).where(eq(orderTransition.orderId, orderId)).orderBy(asc(orderTransition.id)),
     db.select({ contact: shopOrder.contact, address: shopOrder.shippingAddress }).from(shopOrder).where(eq(shopOrder.id, orderId))
   ])
-  const delivery = deliveryOf(shipping[0]?.contact, shipping[0]?.address)
+  return toOrderView(order, transactions, history, options, deliveryOf(shipping[0]?.contact, shipping[0]?.address))
+}
+
+/** DESIGN.md's `order` of a domain order, its payment transactions and its transitions (both in order). */
+export function toOrderView (order: Order, transactions: TransactionRow[], history: TransitionRow[], options: OrderViewOptions, delivery?: OrderDelivery): OrderView {
   const payUrls: Partial<Record<ProviderName, string>> = {}
   if (order.state === 'pending') {
     const offered = offeredProviders({ total: order.total, hasDigital: order.items.some((i) => i.kind === 'digital'), hasPhysical: order.items.some((i) => i.kind === 'physical') }, options.offer)
