@@ -122,10 +122,8 @@ test('fuzz: POST /telegram/webhook: a wrong or missing secret is 401 before the 
   // as designed, and nothing else changes
   const from = fc.record({ id: fc.integer({ min: 1, max: 2 ** 40 }), is_bot: fc.boolean(), first_name: fc.oneof(fc.string({ maxLength: 20 }), odd), language_code: odd }, { requiredKeys: ['id'] })
   const chat = from.map((u) => ({ id: u.id, type: 'private' }))
-  const message = fc.record({
-    message_id: fc.nat(), date: fc.nat(), chat, from,
-    text: odd, entities: odd, contact: odd, reply_to_message: odd, successful_payment: odd, refunded_payment: odd
-  }, { requiredKeys: ['message_id', 'date', 'chat'] })
+  const message = fc.record({ message_id: fc.nat(), date: fc.nat(), chat, from, text: odd, entities: odd, contact: odd, reply_to_message: odd, successful_payment: odd, refunded_payment: odd },
+    { requiredKeys: ['message_id', 'date', 'chat'] })
   const callback = fc.record({ id: fc.string({ maxLength: 10 }), from, data: odd, message: fc.oneof(message, fc.object({ maxDepth: 1 })) }, { requiredKeys: ['id', 'from'] })
   const envelope = fc.oneof(
     fc.record({ update_id: fc.integer({ min: 1, max: 2 ** 31 }), message }),
