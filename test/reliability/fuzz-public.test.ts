@@ -262,6 +262,24 @@ test('fuzz: every admin route refuses a missing, wrong or cookie-only caller wit
   }), 120)
 })
 
+test('fuzz: POST /telegram/webapp/auth and GET /media/photos/:id refuse with a problem and change nothing', async () => {
+  const initData = fc.oneof(
+    fc.string({ maxLength: 200 }), fc.constant(''), fc.constant('x'.repeat(9000)),
+    fc.dictionary(fc.constantFrom('user', 'auth_date', 'hash', 'query_id', 'signature'), fc.string({ maxLength: 40 }), { maxKeys: 5 }).map((d) => new URLSearchParams(d).toString())
+  )
+  const body = fc.oneof(initData.map((v) => ({ initData: v })), fc.record({ initData: odd }), fc.object({ maxDepth: 1 }))
+  await unchanged('Mini App auth', fc.asyncProperty(body, async (payload) => {
+    const res = await app.inject({ method: 'POST', url: '/telegram/webapp/auth', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(payload) })
+    assertProblem(res, [400, 401], `initData ${JSON.stringify(payload).slice(0, 100)}`)
+  }))
+  await unchanged('photos', fc.asyncProperty(fc.oneof(fc.string({ maxLength: 40 }), fc.constant('..%2F..%2Fpackage.json'), fc.constant('pho_x'), fc.constant('x'.repeat(300))), async (id) => {
+    const url = `/media/photos/${id.includes('%') ? id : encodeURIComponent(id)}`
+    const res = await app.inject({ url })
+    assert.ok(res.statusCode < 500, `${url} → ${res.statusCode}`)
+    if (res.statusCode >= 400) assertProblem(res, [400, 404], url)
+  }))
+})
+
 test('fuzz: dashboard login routes, /healthz, /readyz, /metrics and unknown paths never answer 5xx and change nothing', async () => {
   const loginBody = fc.oneof(fc.record({ code: odd }), fc.record({ token: odd }), fc.record({ code: fc.string({ maxLength: 300 }) }), fc.record({ token: fc.string({ maxLength: 600 }) }), fc.object({ maxDepth: 1 }), fc.constant({ code: 'a', token: 'b' }))
   await unchanged('dashboard logins', fc.asyncProperty(loginBody, fc.constantFrom(undefined, 'same-origin', 'cross-site'), async (body, site) => {
