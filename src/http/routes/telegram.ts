@@ -7,7 +7,8 @@
  * - `POST /telegram/webapp/auth`: Mini App `initData` → 200 `{user, authDate}` or 401.
  */
 import { timingSafeEqual } from 'node:crypto'
-import { Type } from 'typebox'
+import { Type, type TSchema } from 'typebox'
+import { Compile } from 'typebox/compile'
 import type { FastifyInstance } from 'fastify'
 import type { Update } from 'grammy/types'
 import type { UpdateProcessor } from '../../adapters/telegram/update-processor.js'
@@ -34,9 +35,40 @@ function sameSecret (given: unknown, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b)
 }
 
-const UpdateBody = Type.Object({ update_id: Type.Integer({ minimum: 0 }) }, { additionalProperties: true })
+// The fields Telegram always sends for the kinds of update the bot takes (allowed_updates), so
+// a body that only looks like an update (`"pre_checkout_query": "x"`, a message without a chat)
+// is refused 400 here instead of failing in a handler (which answers 503: Telegram would
+// redeliver it for a day). Anything else in an update passes as it is.
+const Open = { additionalProperties: true }
+const User = Type.Object({ id: Type.Integer() }, Open)
+const Chat = Type.Object({ id: Type.Integer(), type: Type.String() }, Open)
+const Message = Type.Object({ message_id: Type.Integer(), date: Type.Integer(), chat: Chat, from: Type.Optional(User) }, Open)
+const UpdateBody = Type.Object({
+  update_id: Type.Integer({ minimum: 0 }),
+  message: Type.Optional(Message),
+  edited_message: Type.Optional(Message),
+  callback_query: Type.Optional(Type.Object({ id: Type.String(), from: User, message: Type.Optional(Type.Object({}, Open)) }, Open)),
+  pre_checkout_query: Type.Optional(Type.Object({ id: Type.String(), from: User, currency: Type.String(), total_amount: Type.Integer(), invoice_payload: Type.String() }, Open)),
+  my_chat_member: Type.Optional(Type.Object({ chat: Chat, from: User, date: Type.Integer() }, Open))
+}, Open)
+
+/**
+ * Checks a body against its schema as it is: Fastify's default Ajv coerces types, which made
+ * `{"update_id": null}` or `{"update_id": "7"}` an update (0, 7) instead of the 400 a body that is
+ * not an update gets.
+ */
+function compileExactValidator ({ schema }: { schema: unknown }): (data: unknown) => boolean | { value: unknown } {
+  const check = Compile(schema as TSchema)
+  const fn = (data: unknown): boolean | { value: unknown } => {
+    if (check.Check(data)) return { value: data }
+    Object.assign(fn, { errors: [...check.Errors(data)].map((e) => ({ keyword: e.keyword, instancePath: e.instancePath, schemaPath: e.schemaPath, params: e.params as Record<string, unknown>, message: e.message })) })
+    return false
+  }
+  return fn
+}
 
 export async function telegramWebhookRoutes (app: FastifyInstance, opts: TelegramWebhookOptions): Promise<void> {
+  app.setValidatorCompiler(compileExactValidator)
   app.addHook('onRequest', async (request, reply) => {
     if (!sameSecret(request.headers[SECRET_HEADER], opts.secret)) {
       request.log.info({ module: 'telegram' }, 'webhook call without the right secret token refused')
