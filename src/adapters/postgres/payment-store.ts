@@ -21,6 +21,7 @@ import { insertHistory, lockOrNull, writeState } from './order-ledger.js'
 import { readOrder } from './orders-rows.js'
 import { moveStock } from './orders-stock.js'
 import { enqueueOutbox } from './outbox.js'
+import { writeProviderAudit } from './provider-audit.js'
 import { analyticsEvent, orderItem, paymentRefund, paymentTransaction, product, providerEvent, shopOrder, stripeAttempt } from './schema.js'
 
 type PaymentRow = typeof paymentTransaction.$inferSelect
@@ -293,6 +294,8 @@ export function paymentTx (db: Db): PaymentTx {
       }).where(eq(paymentRefund.id, id)).returning()
       return row === undefined ? undefined : toRefundRecord(row)
     },
+
+    audit: async (entry, secrets) => { await writeProviderAudit(db, entry, secrets) },
 
     async recordProviderEvent (provider, eventId, payload, now) {
       const inserted = await db.insert(providerEvent).values({ provider, eventId, receivedAt: new Date(now), payload: payload as object })
