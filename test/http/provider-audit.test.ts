@@ -80,8 +80,15 @@ test('Click: 40 calls of 200 KB with a bad signature keep a capped summary each 
   const before = await auditSize(database.db)
   for (let i = 0; i < CALLS; i++) {
     const fields = {
-      click_trans_id: String(2387417364 + i), service_id: '12345', click_paydoc_id: '3112459087', merchant_trans_id: orderId,
-      amount: '125000.00', action: '0', error: '0', error_note: noise(`click${i}`, PADDING), sign_time: '2026-01-01 15:00:00'
+      click_trans_id: String(2387417364 + i),
+      service_id: '12345',
+      click_paydoc_id: '3112459087',
+      merchant_trans_id: orderId,
+      amount: '125000.00',
+      action: '0',
+      error: '0',
+      error_note: noise(`click${i}`, PADDING),
+      sign_time: '2026-01-01 15:00:00'
     } as Record<string, string> & ClickSignFields
     fields.sign_string = clickSignString(fields, 'not-the-secret')
     const res = await app.inject({ method: 'POST', url: `/payments/click/${i % 2 === 0 ? 'prepare' : 'complete'}`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams(fields).toString() })
