@@ -115,6 +115,8 @@ export interface BaseDeps {
   /** How long the bot's analytics events wait in memory before a batch is written [1 s] (tests that count statements set it long). */
   analyticsFlushMs?: number
   lastSeenFlushMs?: number
+  /** How long queued provider audit rows wait before a batch is written [1 s] (tests that count statements set it long). */
+  auditFlushMs?: number
 }
 
 /** The services, plus the storage they were built over. */
@@ -291,7 +293,12 @@ export function composeServices (base: BaseDeps): Services {
   // in the sandbox, the customers, orders and events made carry `sandbox = true`
   const marks = { sandbox: base.sandboxRows === true }
   const shop = createPostgresShop(db, marks)
-  const audit = createProviderAudit(db)
+  // provider_audit: state changes write theirs in their own transaction; the rest are queued (issue 18)
+  const audit = createProviderAudit(db, {
+    onDrop: (n, reason) => { metrics.providerAuditDropped.inc({ reason }, n) },
+    logger: logger.child({ module: 'provider-audit' }),
+    ...(base.auditFlushMs !== undefined ? { intervalMs: base.auditFlushMs } : {})
+  })
   const payLinks = createPayLinks(base.payLinkKey ?? randomBytes(32), config.server.publicUrl)
   const stripe = stripeDepsOf(base, payLinks)
   const clickApi = clickApiOf(config, clock)
@@ -352,9 +359,9 @@ export function composeServices (base: BaseDeps): Services {
     kv,
     health: { database, kv, ...(config.metricsToken !== undefined ? { metricsToken: config.metricsToken } : {}) },
     rateLimiter,
-    ...(config.payme !== undefined ? { payme: { key: config.payme.key, ledger: paymeLedgerOf(db), audit, clock } } : {}),
+    ...(config.payme !== undefined ? { payme: { key: config.payme.key, ledger: paymeLedgerOf(db), audit, clock, onUnauthenticated: () => { metrics.providerUnauthenticated.inc({ provider: 'payme' }) } } } : {}),
     // with the Merchant API configured, a payment confirmed too late is reversed automatically
-    ...(config.click !== undefined ? { click: { serviceId: config.click.serviceId, secretKey: config.click.secretKey, ledger: clickLedgerOf(db, { autoReverse: config.click.merchantUserId !== undefined }), audit, clock } } : {}),
+    ...(config.click !== undefined ? { click: { serviceId: config.click.serviceId, secretKey: config.click.secretKey, ledger: clickLedgerOf(db, { autoReverse: config.click.merchantUserId !== undefined }), audit, clock, onUnauthenticated: () => { metrics.providerUnauthenticated.inc({ provider: 'click' }) } } } : {}),
     ...(stripe !== undefined && config.stripe !== undefined ? { stripeWebhook: { stripe, webhookSecret: config.stripe.webhookSecret, live: config.stripe.secretKey.startsWith('sk_live_') } } : {}),
     media: { photos },
     pay: { store: createPayLinkStore(db), providers: payProvidersOf(config, stripe, stars), links: payLinks, defaultLanguage: config.bot.defaultLanguage, clock },
@@ -410,8 +417,13 @@ export function composeServices (base: BaseDeps): Services {
     },
     analytics: analyticsBuffer,
     ...(telegram !== undefined ? { telegram } : {}),
-    jobs: withBroadcastWorker(backgroundJobs, broadcastWorker)
+    jobs: withAuditFlush(withBroadcastWorker(backgroundJobs, broadcastWorker), audit)
   }
+}
+
+/** The jobs, then the provider audit's queue written out, on stop (before the database closes). */
+function withAuditFlush (jobs: BackgroundJobs, audit: { close(): Promise<void> }): BackgroundJobs {
+  return { start () { jobs.start() }, async stop () { await jobs.stop(); await audit.close() } }
 }
 
 /** The periodic jobs and, when a bot runs, the broadcast worker: started and stopped together. */

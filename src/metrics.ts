@@ -17,6 +17,10 @@ export interface Metrics {
   telegramWebhookError: Gauge<'message'>
   /** Bot analytics events dropped instead of written (buffer full, or a batch the database refused). */
   analyticsDropped: Counter<'reason'>
+  /** Payme and Click calls that failed authentication (Payme's Basic auth, Click's signature). */
+  providerUnauthenticated: Counter<'provider'>
+  /** Provider audit rows dropped instead of written (queue full, or a batch the database refused). */
+  providerAuditDropped: Counter<'reason'>
 }
 
 export function createMetrics (): Metrics {
@@ -64,5 +68,17 @@ export function createMetrics (): Metrics {
     labelNames: ['reason'] as const,
     registers: [registry]
   })
-  return { registry, analyticsDropped, httpDuration, kvFallbacks, rateLimitFallbacks, telegramUpdates, telegramPendingUpdates, telegramWebhookError }
+  const providerUnauthenticated = new Counter({
+    name: 'bozor_provider_unauthenticated_total',
+    help: 'Payme and Click callbacks that failed authentication (Basic auth, signature), by provider',
+    labelNames: ['provider'] as const,
+    registers: [registry]
+  })
+  const providerAuditDropped = new Counter({
+    name: 'bozor_provider_audit_dropped_total',
+    help: 'Provider audit rows dropped instead of written, by reason (buffer_full, write_failed)',
+    labelNames: ['reason'] as const,
+    registers: [registry]
+  })
+  return { registry, analyticsDropped, providerUnauthenticated, providerAuditDropped, httpDuration, kvFallbacks, rateLimitFallbacks, telegramUpdates, telegramPendingUpdates, telegramWebhookError }
 }

@@ -9,10 +9,8 @@
 import type { Db } from '../adapters/postgres/database.js'
 import { isUniqueViolation } from '../adapters/postgres/errors.js'
 import { createPaymentStore, paymentTx } from '../adapters/postgres/payment-store.js'
-import type { PaymeLedger } from '../domain/payments/payme-ledger.js'
-import { createPaymeLedger } from '../usecases/payments/payme-ledger.js'
-import type { ClickLedger } from '../domain/payments/click-ledger.js'
-import { createClickLedger } from '../usecases/payments/click-ledger.js'
+import { createPaymeLedger, type AuditedPaymeLedger } from '../usecases/payments/payme-ledger.js'
+import { createClickLedger, type AuditedClickLedger } from '../usecases/payments/click-ledger.js'
 import { createClickRefundLedger } from '../usecases/payments/click-refunds.js'
 import type { ClickReversalLedger } from '../usecases/click-reversal.js'
 import type { StarsPayments } from '../usecases/bot-ports.js'
@@ -22,11 +20,11 @@ import { createStripeLedger } from '../usecases/payments/stripe-ledger.js'
 import type { StripeLedger } from '../usecases/ports-stripe.js'
 import type { RefundOrderStore } from '../usecases/refund-order.js'
 
-export function paymeLedgerOf (db: Db): PaymeLedger {
+export function paymeLedgerOf (db: Db): AuditedPaymeLedger {
   return createPaymeLedger({ store: createPaymentStore(db), isUniqueViolation })
 }
 
-export function clickLedgerOf (db: Db, options: { autoReverse?: boolean } = {}): ClickLedger {
+export function clickLedgerOf (db: Db, options: { autoReverse?: boolean } = {}): AuditedClickLedger {
   return createClickLedger({ store: createPaymentStore(db), isUniqueViolation, ...options })
 }
 

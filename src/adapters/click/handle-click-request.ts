@@ -1,6 +1,8 @@
 import type { ClickOutcome, ClickRefusal } from '../../domain/payments/click-decisions.js'
-import type { ClickLedger } from '../../domain/payments/click-ledger.js'
 import type { Clock } from '../../domain/shared/clock.js'
+import type { ProviderAuditEntry } from '../../usecases/ports-audit.js'
+import type { AuditedClickLedger } from '../../usecases/payments/click-ledger.js'
+import type { AuditInTx } from '../../usecases/payments/ports.js'
 import { parseClickAmount } from './click-amount.js'
 import { CLICK_ERROR, type ClickErrorCode } from './click-errors.js'
 import { clickTransIdOf, parseClickForm, type ClickForm } from './click-form.js'
@@ -10,7 +12,7 @@ import {
 import { isClickSignatureValid } from './click-sign.js'
 
 export interface ClickDeps {
-  ledger: ClickLedger
+  ledger: AuditedClickLedger
   /** `CLICK_SERVICE_ID`. */
   serviceId: string
   /** `CLICK_SECRET_KEY`. */
@@ -18,12 +20,26 @@ export interface ClickDeps {
   clock: Clock
   /** Called with an unexpected exception before answering −7 (log it there). */
   onError?: (error: unknown, context: { action: string, clickTransId: string | null }) => void
+  /**
+   * The call's audit row for an answer: given, the ledger writes it inside the call's own
+   * transaction (one commit; {@link ClickReply.audited}).
+   */
+  audit?: { entryFor(answer: ClickAnswer): ProviderAuditEntry, secrets: readonly string[] }
 }
 
 /** The answer object and its JSON text (send `body` with HTTP 200, `application/json`). */
 export interface ClickReply {
   answer: ClickAnswer
   body: string
+  /**
+   * True when the call was refused before it was trusted (fields unusable: −8 before the
+   * signature check; a bad signature: −1): its audit keeps a capped summary (issue 19).
+   */
+  refused: boolean
+  /** True for a bad signature (−1). */
+  unauthenticated: boolean
+  /** True when the ledger wrote the audit row in the call's own transaction. */
+  audited: boolean
 }
 
 const REFUSAL_CODE: Readonly<Record<ClickRefusal, ClickErrorCode>> = {
@@ -39,8 +55,8 @@ export function clickCodeOf (refusal: ClickRefusal): ClickErrorCode {
   return REFUSAL_CODE[refusal]
 }
 
-function reply (answer: ClickAnswer): ClickReply {
-  return { answer, body: serializeClickAnswer(answer) }
+function reply (answer: ClickAnswer, flags: Partial<Pick<ClickReply, 'refused' | 'unauthenticated' | 'audited'>> = {}): ClickReply {
+  return { answer, body: serializeClickAnswer(answer), refused: false, unauthenticated: false, audited: false, ...flags }
 }
 
 /**
@@ -59,36 +75,44 @@ export async function handleClickRequest (form: ClickForm, deps: ClickDeps, rout
   const complete = action === '1' || (action !== '0' && route === 'complete')
   const clickTransId = clickTransIdOf(form)
   const merchantTransId = typeof form.merchant_trans_id === 'string' ? form.merchant_trans_id : ''
-  const fail = (code: ClickErrorCode, outcome?: ClickOutcome): ClickReply => {
+  const failed = (code: ClickErrorCode, outcome?: ClickOutcome): ClickAnswer => {
     const record = outcome?.record ?? null
     return complete
-      ? reply(completeAnswer(clickTransId, merchantTransId, record?.confirmedAt != null ? record.prepareId : null, code))
-      : reply(prepareAnswer(clickTransId, merchantTransId, record?.prepareId ?? 0, code))
+      ? completeAnswer(clickTransId, merchantTransId, record?.confirmedAt != null ? record.prepareId : null, code)
+      : prepareAnswer(clickTransId, merchantTransId, record?.prepareId ?? 0, code)
   }
+  const fail = (code: ClickErrorCode, outcome?: ClickOutcome): ClickReply => reply(failed(code, outcome))
 
   const parsed = parseClickForm(form)
-  if (!parsed.ok) return fail(CLICK_ERROR.BAD_REQUEST)
+  if (!parsed.ok) return reply(failed(CLICK_ERROR.BAD_REQUEST), { refused: true })
   const req = parsed.request
-  if (!isClickSignatureValid(req, req.sign_string, deps.secretKey)) return fail(CLICK_ERROR.SIGN_CHECK_FAILED)
+  if (!isClickSignatureValid(req, req.sign_string, deps.secretKey)) return reply(failed(CLICK_ERROR.SIGN_CHECK_FAILED), { refused: true, unauthenticated: true })
   if (req.action !== '0' && req.action !== '1') return fail(CLICK_ERROR.ACTION_NOT_FOUND)
   if (req.service_id !== deps.serviceId) return fail(CLICK_ERROR.BAD_REQUEST)
 
   const amount = parseClickAmount(req.amount)
   const tiyin = amount.ok ? amount.tiyin : null
   const now = deps.clock.now()
+  const answerOf = (outcome: ClickOutcome): ClickAnswer => {
+    if (!outcome.ok) return failed(clickCodeOf(outcome.refusal), outcome)
+    return complete
+      ? completeAnswer(clickTransId, merchantTransId, outcome.record.prepareId, CLICK_ERROR.SUCCESS)
+      : prepareAnswer(clickTransId, merchantTransId, outcome.record.prepareId, CLICK_ERROR.SUCCESS)
+  }
+  let audited = false
+  const audit: AuditInTx<ClickOutcome> | undefined = deps.audit === undefined
+    ? undefined
+    : { secrets: deps.audit.secrets, entry: (outcome) => { audited = true; return (deps.audit as NonNullable<ClickDeps['audit']>).entryFor(answerOf(outcome)) } }
   let outcome: ClickOutcome
   try {
     outcome = req.action === '0'
-      ? await deps.ledger.prepare({ clickTransId: req.click_trans_id, clickPaydocId: req.click_paydoc_id, orderId: req.merchant_trans_id, amount: tiyin, rawAmount: req.amount, clickError: req.error, now })
-      : await deps.ledger.complete({ clickTransId: req.click_trans_id, orderId: req.merchant_trans_id, prepareId: Number(req.merchant_prepare_id), amount: tiyin, rawAmount: req.amount, clickError: req.error, now })
+      ? await deps.ledger.prepare({ clickTransId: req.click_trans_id, clickPaydocId: req.click_paydoc_id, orderId: req.merchant_trans_id, amount: tiyin, rawAmount: req.amount, clickError: req.error, now }, audit)
+      : await deps.ledger.complete({ clickTransId: req.click_trans_id, orderId: req.merchant_trans_id, prepareId: Number(req.merchant_prepare_id), amount: tiyin, rawAmount: req.amount, clickError: req.error, now }, audit)
   } catch (error) {
     deps.onError?.(error, { action: req.action, clickTransId })
     return fail(CLICK_ERROR.FAILED_TO_UPDATE)
   }
-  if (!outcome.ok) return fail(clickCodeOf(outcome.refusal), outcome)
-  return complete
-    ? reply(completeAnswer(clickTransId, merchantTransId, outcome.record.prepareId, CLICK_ERROR.SUCCESS))
-    : reply(prepareAnswer(clickTransId, merchantTransId, outcome.record.prepareId, CLICK_ERROR.SUCCESS))
+  return reply(answerOf(outcome), { audited })
 }
 
 /** `POST /payments/click/prepare`: {@link handleClickRequest} with the Prepare shape as fallback. */

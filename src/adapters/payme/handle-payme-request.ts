@@ -1,6 +1,8 @@
-import type { PaymeRefusal } from '../../domain/payments/payme-decisions.js'
-import type { PaymeLedger } from '../../domain/payments/payme-ledger.js'
+import type { PaymeOutcome, PaymeRefusal } from '../../domain/payments/payme-decisions.js'
 import type { Clock } from '../../domain/shared/clock.js'
+import type { ProviderAuditEntry } from '../../usecases/ports-audit.js'
+import type { AuditInTx } from '../../usecases/payments/ports.js'
+import type { AuditedPaymeLedger } from '../../usecases/payments/payme-ledger.js'
 import { isPaymeAuthorized } from './payme-auth.js'
 import { PAYME_ERROR, paymeErrorBody, type PaymeErrorBody, type PaymeErrorCode } from './payme-errors.js'
 import {
@@ -19,13 +21,21 @@ export type PaymeResponse =
   | { jsonrpc: '2.0', id: PaymeRequestId, error: PaymeErrorBody }
 
 export interface PaymeDeps {
-  ledger: PaymeLedger
+  ledger: AuditedPaymeLedger
   /** `PAYME_KEY` (or the TEST_KEY in the sandbox). */
   key: string
   clock: Clock
   /** Called with an unexpected exception before answering −32400 (log it there). */
   onError?: (error: unknown, context: { method: string, id: PaymeRequestId }) => void
+  /**
+   * The call's audit row for an answer: given, a method that changes state has its ledger write
+   * it inside the call's transaction (one commit; {@link PaymeCall.audited}).
+   */
+  audit?: { entryFor(response: PaymeResponse, body: unknown): ProviderAuditEntry, secrets: readonly string[] }
 }
+
+/** A state-changing method's hook: the audit of the outcome, built from its answer. */
+export type PaymeAuditHook = <O>(toAnswer: (outcome: O) => PaymeAnswer) => AuditInTx<O> | undefined
 
 /** What a method handler answers: a result object, or an error code. */
 export type PaymeAnswer = { result: object } | { error: PaymeErrorCode }
@@ -33,7 +43,7 @@ export type PaymeAnswer = { result: object } | { error: PaymeErrorCode }
 /** A method: validate `params` (−32600/−31050/−31001), then run against the ledger. */
 export interface PaymeMethod<P> {
   parse(params: Record<string, unknown>): ParamsResult<P>
-  run(params: P, ledger: PaymeLedger, now: number): Promise<PaymeAnswer>
+  run(params: P, ledger: AuditedPaymeLedger, now: number, audit: PaymeAuditHook): Promise<PaymeAnswer>
 }
 
 const REFUSAL_CODE: Readonly<Record<PaymeRefusal, PaymeErrorCode>> = {
@@ -70,23 +80,23 @@ export const PAYME_METHODS: Readonly<Record<string, PaymeMethod<unknown>>> = {
   }),
   CreateTransaction: method({
     parse: parseCreateParams,
-    async run (p, ledger, now) {
-      const out = await ledger.create({ paymeId: p.id, paymeTime: p.time, amount: p.amount, orderId: p.account.order_id, now })
-      return out.ok ? { result: createResult(out.tx) } : { error: paymeCodeOf(out.refusal) }
+    async run (p, ledger, now, audit) {
+      const answer = (out: PaymeOutcome): PaymeAnswer => out.ok ? { result: createResult(out.tx) } : { error: paymeCodeOf(out.refusal) }
+      return answer(await ledger.create({ paymeId: p.id, paymeTime: p.time, amount: p.amount, orderId: p.account.order_id, now }, audit(answer)))
     }
   }),
   PerformTransaction: method({
     parse: parseIdParams,
-    async run (p, ledger, now) {
-      const out = await ledger.perform({ paymeId: p.id, now })
-      return out.ok ? { result: performResult(out.tx) } : { error: paymeCodeOf(out.refusal) }
+    async run (p, ledger, now, audit) {
+      const answer = (out: PaymeOutcome): PaymeAnswer => out.ok ? { result: performResult(out.tx) } : { error: paymeCodeOf(out.refusal) }
+      return answer(await ledger.perform({ paymeId: p.id, now }, audit(answer)))
     }
   }),
   CancelTransaction: method({
     parse: parseCancelParams,
-    async run (p, ledger, now) {
-      const out = await ledger.cancel({ paymeId: p.id, reason: p.reason, now })
-      return out.ok ? { result: cancelResult(out.tx) } : { error: paymeCodeOf(out.refusal) }
+    async run (p, ledger, now, audit) {
+      const answer = (out: PaymeOutcome): PaymeAnswer => out.ok ? { result: cancelResult(out.tx) } : { error: paymeCodeOf(out.refusal) }
+      return answer(await ledger.cancel({ paymeId: p.id, reason: p.reason, now }, audit(answer)))
     }
   }),
   CheckTransaction: method({
@@ -132,6 +142,28 @@ function idOf (body: unknown): PaymeRequestId {
 
 const UNPARSED = Symbol('unparsed')
 
+/** One answered call and what its audit needs to know. */
+export interface PaymeCall {
+  response: PaymeResponse
+  /**
+   * True when the call was refused before its body was trusted (not a POST, failed Basic auth, not
+   * JSON): its audit keeps a capped summary, never the body (issue 19).
+   */
+  refused: boolean
+  /** True when Basic auth failed (−32504). */
+  unauthenticated: boolean
+  /** The `method` the body named, when it parsed and named one. */
+  method: string | null
+  /** True when the ledger wrote the audit row in the call's own transaction ({@link PaymeDeps.audit}). */
+  audited: boolean
+  /** The parsed body (undefined when refused). */
+  body?: unknown
+}
+
+function answerOf (id: PaymeRequestId, answer: PaymeAnswer): PaymeResponse {
+  return 'result' in answer ? { jsonrpc: '2.0', id, result: answer.result } : failure(id, answer.error)
+}
+
 /**
  * Answers one call of Payme's Merchant API (`POST /payments/payme`); the route sends the
  * returned object as JSON with HTTP 200, always. Checks run in the order of
@@ -144,27 +176,49 @@ const UNPARSED = Symbol('unparsed')
  * reply.code(200).send(body)
  */
 export async function handlePaymeRequest (rawBody: string, authorization: string | undefined, deps: PaymeDeps, httpMethod = 'POST'): Promise<PaymeResponse> {
-  if (httpMethod.toUpperCase() !== 'POST') return failure(null, PAYME_ERROR.METHOD_NOT_POST)
+  return (await answerPaymeCall(rawBody, authorization, deps, httpMethod)).response
+}
+
+/**
+ * {@link handlePaymeRequest} with what the route's audit needs: whether the call was refused
+ * before its body was trusted, the method named, and whether the ledger already wrote the
+ * audit row inside its transaction.
+ *
+ * @example
+ * const call = await answerPaymeCall(raw, request.headers.authorization, { ledger, key, clock, audit: { entryFor, secrets: [key] } })
+ * if (!call.audited) audit.record(entryFor(call.response), [key])
+ */
+export async function answerPaymeCall (rawBody: string, authorization: string | undefined, deps: PaymeDeps, httpMethod = 'POST'): Promise<PaymeCall> {
+  const refuse = (response: PaymeResponse, unauthenticated = false, method: string | null = null): PaymeCall =>
+    ({ response, refused: true, unauthenticated, method, audited: false })
+  if (httpMethod.toUpperCase() !== 'POST') return refuse(failure(null, PAYME_ERROR.METHOD_NOT_POST))
   let body: unknown = UNPARSED
   try {
     body = JSON.parse(rawBody)
   } catch {}
   const id = body === UNPARSED ? null : idOf(body)
-  if (!isPaymeAuthorized(authorization, deps.key)) return failure(id, PAYME_ERROR.INSUFFICIENT_PRIVILEGES)
-  if (body === UNPARSED) return failure(null, PAYME_ERROR.PARSE_ERROR)
+  const named = isObject(body) && typeof body.method === 'string' ? body.method : null
+  if (!isPaymeAuthorized(authorization, deps.key)) return refuse(failure(id, PAYME_ERROR.INSUFFICIENT_PRIVILEGES), true, named)
+  if (body === UNPARSED) return refuse(failure(null, PAYME_ERROR.PARSE_ERROR))
+  const done = (response: PaymeResponse, audited = false): PaymeCall => ({ response, refused: false, unauthenticated: false, method: named, audited, body })
   if (!isObject(body) || typeof body.method !== 'string' || !isObject(body.params) || typeof body.id !== 'number') {
-    return failure(id, PAYME_ERROR.INVALID_REQUEST)
+    return done(failure(id, PAYME_ERROR.INVALID_REQUEST))
   }
   const name = body.method
   const handler = Object.prototype.hasOwnProperty.call(PAYME_METHODS, name) ? PAYME_METHODS[name] : undefined
-  if (handler === undefined) return failure(id, PAYME_ERROR.METHOD_NOT_FOUND, name)
+  if (handler === undefined) return done(failure(id, PAYME_ERROR.METHOD_NOT_FOUND, name))
   const params = handler.parse(body.params)
-  if (!params.ok) return failure(id, params.code)
+  if (!params.ok) return done(failure(id, params.code))
+  let audited = false
+  const audit = deps.audit
+  const hook: PaymeAuditHook = (toAnswer) => audit === undefined
+    ? undefined
+    : { secrets: audit.secrets, entry: (outcome) => { audited = true; return audit.entryFor(answerOf(id, toAnswer(outcome)), body) } }
   try {
-    const answer = await handler.run(params.value, deps.ledger, deps.clock.now())
-    return 'result' in answer ? { jsonrpc: '2.0', id, result: answer.result } : failure(id, answer.error)
+    const answer = await handler.run(params.value, deps.ledger, deps.clock.now(), hook)
+    return done(answerOf(id, answer), audited)
   } catch (error) {
     deps.onError?.(error, { method: name, id })
-    return failure(id, PAYME_ERROR.SYSTEM_ERROR)
+    return done(failure(id, PAYME_ERROR.SYSTEM_ERROR))
   }
 }

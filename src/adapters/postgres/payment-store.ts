@@ -7,9 +7,10 @@
  * const store = createPaymentStore(database.db)
  * await store.transaction(async (tx) => await tx.lockOrder('1042'))
  */
-import { and, asc, between, desc, eq, inArray, isNull, lte, sql, type SQL } from 'drizzle-orm'
+import { and, asc, between, desc, eq, inArray, isNull, lte, sql, type Placeholder, type SQL } from 'drizzle-orm'
 import type { Order } from '../../domain/orders/order.js'
 import type { ProviderName, TransactionState } from '../../domain/payments/payment.js'
+import type { FiscalItem } from '../../domain/payments/payme-receipt.js'
 import { createId } from '../../domain/shared/ids.js'
 import type { StripeAttempt } from '../../usecases/ports-stripe.js'
 import type {
@@ -21,6 +22,7 @@ import { insertHistory, lockOrNull, writeState } from './order-ledger.js'
 import { readOrder } from './orders-rows.js'
 import { moveStock } from './orders-stock.js'
 import { enqueueOutbox } from './outbox.js'
+import { writeProviderAudit } from './provider-audit.js'
 import { analyticsEvent, orderItem, paymentRefund, paymentTransaction, product, providerEvent, shopOrder, stripeAttempt } from './schema.js'
 
 type PaymentRow = typeof paymentTransaction.$inferSelect
@@ -114,6 +116,23 @@ function refundWhere (filter: RefundFilter): SQL | undefined {
   return and(...parts)
 }
 
+/** An order's items with their products' fiscal data (a query to run, or to prepare with a placeholder). */
+function fiscalQuery (db: Db, orderId: string | Placeholder) {
+  return db.select({
+    title: orderItem.title, unitAmount: orderItem.unitAmount, quantity: orderItem.quantity, code: product.fiscalCode, packageCode: product.packageCode, vatPercent: product.vatPercent
+  }).from(orderItem).innerJoin(product, eq(product.id, orderItem.productId))
+    .where(eq(orderItem.orderId, orderId)).orderBy(asc(orderItem.productId))
+}
+
+function toFiscalItem (r: Awaited<ReturnType<typeof fiscalQuery>>[number]): FiscalItem {
+  return {
+    title: r.title,
+    unitAmount: r.unitAmount,
+    quantity: r.quantity,
+    fiscal: r.code !== null && r.packageCode !== null && r.vatPercent !== null ? { code: r.code, packageCode: r.packageCode, vatPercent: r.vatPercent } : null
+  }
+}
+
 /** The {@link PaymentTx} operations over `db` (a transaction, or the pool for single statements). */
 export function paymentTx (db: Db): PaymentTx {
   return {
@@ -131,16 +150,7 @@ export function paymentTx (db: Db): PaymentTx {
     },
 
     async fiscalItems (orderId) {
-      const rows = await db.select({
-        title: orderItem.title, unitAmount: orderItem.unitAmount, quantity: orderItem.quantity, code: product.fiscalCode, packageCode: product.packageCode, vatPercent: product.vatPercent
-      }).from(orderItem).innerJoin(product, eq(product.id, orderItem.productId))
-        .where(eq(orderItem.orderId, orderId)).orderBy(asc(orderItem.productId))
-      return rows.map((r) => ({
-        title: r.title,
-        unitAmount: r.unitAmount,
-        quantity: r.quantity,
-        fiscal: r.code !== null && r.packageCode !== null && r.vatPercent !== null ? { code: r.code, packageCode: r.packageCode, vatPercent: r.vatPercent } : null
-      }))
+      return (await fiscalQuery(db, orderId)).map(toFiscalItem)
     },
 
     holdCandidates: async (orderId, except) => await loadHoldCandidates(db, orderId, except),
@@ -294,6 +304,8 @@ export function paymentTx (db: Db): PaymentTx {
       return row === undefined ? undefined : toRefundRecord(row)
     },
 
+    audit: async (entry, secrets) => { await writeProviderAudit(db, entry, secrets) },
+
     async recordProviderEvent (provider, eventId, payload, now) {
       const inserted = await db.insert(providerEvent).values({ provider, eventId, receivedAt: new Date(now), payload: payload as object })
         .onConflictDoNothing().returning({ id: providerEvent.eventId })
@@ -354,10 +366,32 @@ export function paymentTx (db: Db): PaymentTx {
   }
 }
 
+/**
+ * The hot reads of the callbacks outside a transaction (CheckTransaction's lookup,
+ * CheckPerformTransaction's fiscal items) as prepared statements on the pool: built once instead
+ * of through the query builder on every call, and parsed once per connection by PostgreSQL
+ * (issue 18; the profile showed the builder's cost per call).
+ */
+function preparedReads (db: Db): Pick<PaymentTx, 'payment' | 'fiscalItems'> {
+  const byProviderId = db.select().from(paymentTransaction)
+    .where(and(eq(paymentTransaction.provider, sql.placeholder('provider')), eq(paymentTransaction.providerTransactionId, sql.placeholder('providerId'))))
+    .prepare('bozor_payment_by_provider_id')
+  const fiscal = fiscalQuery(db, sql.placeholder('orderId')).prepare('bozor_order_fiscal_items')
+  const locking = paymentTx(db)
+  return {
+    async payment (provider, providerId, lock = false) {
+      if (lock) return await locking.payment(provider, providerId, true)
+      const [row] = await byProviderId.execute({ provider, providerId })
+      return row === undefined ? undefined : toPaymentRecord(row)
+    },
+    fiscalItems: async (orderId) => (await fiscal.execute({ orderId })).map(toFiscalItem)
+  }
+}
+
 /** The {@link PaymentStore} over `db`. */
 export function createPaymentStore (db: Db): PaymentStore {
   return {
     transaction: async (work) => await db.transaction(async (t) => await work(paymentTx(t as unknown as Db))),
-    direct: paymentTx(db)
+    direct: { ...paymentTx(db), ...preparedReads(db) }
   }
 }

@@ -24,9 +24,10 @@ import {
   paymeTransactionState, timeOutPayme, type PaymeState, type PaymeTransactionRecord
 } from '../../domain/payments/payme-transaction.js'
 import type { PaymentEvent } from '../../domain/payments/payment.js'
+import { isOrderId } from '../../domain/shared/ids.js'
 import { paymeReceiptDetail } from '../../domain/payments/payme-receipt.js'
 import { applyPaymentEvent } from './apply-payment-event.js'
-import type { PaymentRecord, PaymentStore, PaymentTx } from './ports.js'
+import { auditedOutcome, type AuditInTx, type PaymentRecord, type PaymentStore, type PaymentTx } from './ports.js'
 
 const PAYME = 'payme'
 
@@ -65,38 +66,50 @@ export interface PaymeLedgerDeps {
   isUniqueViolation: (error: unknown) => boolean
 }
 
-export function createPaymeLedger ({ store, isUniqueViolation }: PaymeLedgerDeps): PaymeLedger {
-  async function createOnce (input: PaymeCreateInput): Promise<PaymeOutcome> {
-    return await store.transaction(async (tx) => {
-      const order = await tx.lockOrder(input.orderId)
-      const row = await tx.payment(PAYME, input.paymeId, true)
-      const existing = row === undefined ? null : toPaymeRecord(row)
-      const payments = await tx.holdCandidates(input.orderId, row?.id)
-      const plan = decidePaymeCreate({ input, existing, order, payments, now: input.now })
-      if (plan.kind === 'time_out' && row !== undefined) await saveRecord(tx, row, plan.tx)
-      if (plan.kind !== 'create' || order === null) return paymeOutcome(plan)
-      for (const id of plan.timeOut) {
-        const dead = await tx.payment(PAYME, id, true)
-        if (dead !== undefined) {
-          await saveRecord(tx, dead, timeOutPayme(toPaymeRecord(dead), input.now))
-          await applyPaymentEvent(tx, order, { type: 'released', provider: PAYME, orderId: order.id, transactionId: dead.id, reason: 'timed out', failure: 'timed_out' }, input.now)
-        }
+/**
+ * The {@link PaymeLedger} whose mutating calls also take the call's audit row, written in their
+ * own transaction (one commit per call; issue 18).
+ */
+export interface AuditedPaymeLedger extends PaymeLedger {
+  create(input: PaymeCreateInput, audit?: AuditInTx<PaymeOutcome>): Promise<PaymeOutcome>
+  perform(input: { paymeId: string, now: number }, audit?: AuditInTx<PaymeOutcome>): Promise<PaymeOutcome>
+  cancel(input: { paymeId: string, reason: number, now: number }, audit?: AuditInTx<PaymeOutcome>): Promise<PaymeOutcome>
+}
+
+export function createPaymeLedger ({ store, isUniqueViolation }: PaymeLedgerDeps): AuditedPaymeLedger {
+  async function createOnce (input: PaymeCreateInput, audit: AuditInTx<PaymeOutcome> | undefined): Promise<PaymeOutcome> {
+    return await store.transaction(async (tx) => await auditedOutcome(tx, await createIn(tx, input), audit))
+  }
+
+  async function createIn (tx: PaymentTx, input: PaymeCreateInput): Promise<PaymeOutcome> {
+    const order = await tx.lockOrder(input.orderId)
+    const row = await tx.payment(PAYME, input.paymeId, true)
+    const existing = row === undefined ? null : toPaymeRecord(row)
+    const payments = await tx.holdCandidates(input.orderId, row?.id)
+    const plan = decidePaymeCreate({ input, existing, order, payments, now: input.now })
+    if (plan.kind === 'time_out' && row !== undefined) await saveRecord(tx, row, plan.tx)
+    if (plan.kind !== 'create' || order === null) return paymeOutcome(plan)
+    for (const id of plan.timeOut) {
+      const dead = await tx.payment(PAYME, id, true)
+      if (dead !== undefined) {
+        await saveRecord(tx, dead, timeOutPayme(toPaymeRecord(dead), input.now))
+        await applyPaymentEvent(tx, order, { type: 'released', provider: PAYME, orderId: order.id, transactionId: dead.id, reason: 'timed out', failure: 'timed_out' }, input.now)
       }
-      const inserted = await tx.insertPayment({
-        orderId: order.id,
-        provider: PAYME,
-        providerId: plan.draft.paymeId,
-        state: 'pending',
-        providerState: 1,
-        amount: plan.draft.amount,
-        currency: order.total.currency,
-        paymeTime: plan.draft.paymeTime,
-        providerCreatedAt: plan.draft.createTime,
-        createdAt: input.now
-      }, input.now)
-      await applyPaymentEvent(tx, order, { type: 'hold', provider: PAYME, orderId: order.id, transactionId: inserted.id, amount: { amount: inserted.amount, currency: inserted.currency } }, input.now)
-      return paymeOutcome(plan, toPaymeRecord(inserted))
-    })
+    }
+    const inserted = await tx.insertPayment({
+      orderId: order.id,
+      provider: PAYME,
+      providerId: plan.draft.paymeId,
+      state: 'pending',
+      providerState: 1,
+      amount: plan.draft.amount,
+      currency: order.total.currency,
+      paymeTime: plan.draft.paymeTime,
+      providerCreatedAt: plan.draft.createTime,
+      createdAt: input.now
+    }, input.now)
+    await applyPaymentEvent(tx, order, { type: 'hold', provider: PAYME, orderId: order.id, transactionId: inserted.id, amount: { amount: inserted.amount, currency: inserted.currency } }, input.now)
+    return paymeOutcome(plan, toPaymeRecord(inserted))
   }
 
   /** Locks the order of `paymeId`'s transaction, then the transaction row. */
@@ -109,30 +122,30 @@ export function createPaymeLedger ({ store, isUniqueViolation }: PaymeLedgerDeps
 
   return {
     async checkPerform (input): Promise<PaymeCheckOutcome> {
-      // read-only; the lock only gives a consistent view of the order and its payments
-      return await store.transaction(async (tx) => {
-        const order = await tx.lockOrder(input.orderId)
-        const holds = await tx.holdCandidates(input.orderId)
-        const decision = decidePaymeCheck({ order, holds, amount: input.amount, now: input.now })
-        if (!decision.ok || order === null) return decision
-        // the fiscal receipt when every product carries its IKPU code (decision 0023)
-        const detail = paymeReceiptDetail(await tx.fiscalItems(order.id), input.amount, order.total.currency)
-        return detail === undefined ? decision : { ...decision, detail }
-      })
+      // read-only and advisory (Create decides again under the order's lock): plain reads, no
+      // transaction and no commit on the request path (issue 18, decision 0056)
+      const tx = store.direct
+      const order = isOrderId(input.orderId) ? await tx.readOrder(input.orderId) : null
+      const holds = order === null ? [] : await tx.holdCandidates(input.orderId)
+      const decision = decidePaymeCheck({ order, holds, amount: input.amount, now: input.now })
+      if (!decision.ok || order === null) return decision
+      // the fiscal receipt when every product carries its IKPU code (decision 0023)
+      const detail = paymeReceiptDetail(await tx.fiscalItems(order.id), input.amount, order.total.currency)
+      return detail === undefined ? decision : { ...decision, detail }
     },
 
-    async create (input) {
+    async create (input, audit) {
       try {
-        return await createOnce(input)
+        return await createOnce(input, audit)
       } catch (error) {
         // A concurrent Create of the same id or of another id for the same order won the
         // insert; re-running answers as a repeat or as the conflict (specs/payme.md §6.2).
         if (!isUniqueViolation(error)) throw error
-        return await createOnce(input)
+        return await createOnce(input, audit)
       }
     },
 
-    async perform (input) {
+    async perform (input, audit) {
       return await store.transaction(async (tx) => {
         const { row, order } = await lockBoth(tx, input.paymeId)
         const plan = decidePaymePerform({ tx: row === undefined ? null : toPaymeRecord(row), order, now: input.now })
@@ -151,11 +164,11 @@ export function createPaymeLedger ({ store, isUniqueViolation }: PaymeLedgerDeps
           }
           await applyPaymentEvent(tx, order, event, input.now)
         }
-        return paymeOutcome(plan)
+        return await auditedOutcome(tx, paymeOutcome(plan), audit)
       })
     },
 
-    async cancel (input) {
+    async cancel (input, audit) {
       return await store.transaction(async (tx) => {
         const { row, order } = await lockBoth(tx, input.paymeId)
         const plan = decidePaymeCancel({ tx: row === undefined ? null : toPaymeRecord(row), order, reason: input.reason, now: input.now })
@@ -169,7 +182,7 @@ export function createPaymeLedger ({ store, isUniqueViolation }: PaymeLedgerDeps
             await applyPaymentEvent(tx, order, event, input.now)
           }
         }
-        return paymeOutcome(plan)
+        return await auditedOutcome(tx, paymeOutcome(plan), audit)
       })
     },
 

@@ -11,6 +11,7 @@ import type { Actor, HistoryEntry, Order, OrderItem } from '../../domain/orders/
 import type { ProviderName, TransactionState } from '../../domain/payments/payment.js'
 import type { FiscalItem } from '../../domain/payments/payme-receipt.js'
 import type { Money } from '../../domain/shared/money.js'
+import type { ProviderAuditEntry } from '../ports-audit.js'
 import type { OutboxTopic } from '../ports-outbox.js'
 import type { StripeAttempt } from '../ports-stripe.js'
 
@@ -150,6 +151,9 @@ export interface PaymentTx {
   insertRefund(refund: NewRefund, now: number, id?: string): Promise<RefundRecord>
   updateRefund(id: string, change: RefundChange): Promise<RefundRecord | undefined>
 
+  /** The call's `provider_audit` row, in this transaction (committed with the state change). */
+  audit(entry: ProviderAuditEntry, secrets: readonly string[]): Promise<void>
+
   /** Records a provider event once by its id: false when it was recorded before. */
   recordProviderEvent(provider: ProviderName, eventId: string, payload: unknown, now: number): Promise<boolean>
   setProviderEventResult(provider: ProviderName, eventId: string, result: unknown): Promise<void>
@@ -182,6 +186,22 @@ export interface PaymentStore {
   transaction<T>(work: (tx: PaymentTx) => Promise<T>): Promise<T>
   /** The same operations outside a transaction (reads, single statements). */
   readonly direct: PaymentTx
+}
+
+/**
+ * The audit row of a callback that changes state: its ledger writes it inside the call's own
+ * transaction, so one commit holds the change and its audit (issue 18). `entry` is called with the
+ * outcome just before the commit (again when the call re-runs after a unique violation).
+ */
+export interface AuditInTx<O> {
+  entry(outcome: O): ProviderAuditEntry
+  secrets: readonly string[]
+}
+
+/** Writes `audit`'s row for `outcome` in `tx` (when there is one) and returns the outcome. */
+export async function auditedOutcome<O> (tx: PaymentTx, outcome: O, audit: AuditInTx<O> | undefined): Promise<O> {
+  if (audit !== undefined) await tx.audit(audit.entry(outcome), audit.secrets)
+  return outcome
 }
 
 /** Who acts for a provider in history rows. */
