@@ -7,6 +7,7 @@ CREATE TABLE "analytics_customer_year" (
 	"catalog" bit(366) NOT NULL,
 	"product" bit(366) NOT NULL,
 	"checkout" bit(366) NOT NULL,
+	"paid" bit(366) DEFAULT B'0'::bit(366) NOT NULL,
 	CONSTRAINT "analytics_customer_year_pkey" PRIMARY KEY("year","sandbox","customer_telegram_id")
 );
 --> statement-breakpoint
@@ -16,6 +17,7 @@ CREATE TABLE "analytics_day_active" (
 	"customers" integer NOT NULL,
 	CONSTRAINT "analytics_day_active_pkey" PRIMARY KEY("day","sandbox")
 );
+
 --> statement-breakpoint
 -- Kept in step with analytics_customer_day by statement triggers (decision 0059): every writer
 -- (the bot's batches, sandbox clear, a customer's erasure, a bulk load) keeps the rollups exact.
@@ -41,18 +43,24 @@ BEGIN
 END
 $$;
 --> statement-breakpoint
--- an update or a delete rebuilds the customer-years it touched from analytics_customer_day
+-- an update or a delete rebuilds the day bits of the customer-years it touched from
+-- analytics_customer_day (the paid bits, the analytics job's, stay)
 CREATE FUNCTION analytics_customer_year_rebuild() RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-  DELETE FROM analytics_customer_year t USING analytics_touched k
-  WHERE t.customer_telegram_id = k.customer_telegram_id AND t.year = k.year AND t.sandbox = k.sandbox;
-  INSERT INTO analytics_customer_year (customer_telegram_id, year, sandbox, active, started, catalog, product, checkout)
+  UPDATE analytics_customer_year t SET active = B'0'::bit(366), started = B'0'::bit(366), catalog = B'0'::bit(366), product = B'0'::bit(366), checkout = B'0'::bit(366)
+  FROM analytics_touched k WHERE t.customer_telegram_id = k.customer_telegram_id AND t.year = k.year AND t.sandbox = k.sandbox;
+  INSERT INTO analytics_customer_year AS t (customer_telegram_id, year, sandbox, active, started, catalog, product, checkout)
   SELECT d.customer_telegram_id, k.year, d.sandbox,
          bit_or(analytics_year_bits(d.day, d.steps, 0)), bit_or(analytics_year_bits(d.day, d.steps, 1)), bit_or(analytics_year_bits(d.day, d.steps, 2)),
          bit_or(analytics_year_bits(d.day, d.steps, 4)), bit_or(analytics_year_bits(d.day, d.steps, 8))
   FROM analytics_touched k JOIN analytics_customer_day d ON d.customer_telegram_id = k.customer_telegram_id AND d.sandbox = k.sandbox
     AND d.day >= make_date(k.year, 1, 1) AND d.day < make_date(k.year + 1, 1, 1)
-  GROUP BY 1, 2, 3;
+  GROUP BY 1, 2, 3
+  ON CONFLICT (year, sandbox, customer_telegram_id) DO UPDATE SET active = excluded.active, started = excluded.started,
+    catalog = excluded.catalog, product = excluded.product, checkout = excluded.checkout;
+  DELETE FROM analytics_customer_year t USING analytics_touched k
+  WHERE t.customer_telegram_id = k.customer_telegram_id AND t.year = k.year AND t.sandbox = k.sandbox
+    AND t.active = B'0'::bit(366) AND t.paid = B'0'::bit(366);
   DROP TABLE analytics_touched;
 END
 $$;

@@ -172,24 +172,39 @@ export function createAnalyticsStore (db: Db, options: AnalyticsStoreOptions): A
     },
 
     async funnel (range) {
-      // a customer counts at every step up to the furthest one reached in the range (decision 0031)
-      const [r] = await rows(sql`
-        with y as (
+      // a customer counts at every step up to the furthest one reached in the range (decision 0031),
+      // from one row per customer and year: bits of the days of each step, and of the days they
+      // paid for the days the analytics job rolled up; the ledger's raw rows for the other days
+      const [mark] = await rows(sql`select to_char(min(day), 'YYYY-MM-DD') as first, to_char(max(day), 'YYYY-MM-DD') as last from analytics_rolled_day`)
+      const first = typeof mark?.first === 'string' ? mark.first : undefined
+      const last = typeof mark?.last === 'string' ? mark.last : undefined
+      const rolled = first !== undefined && last !== undefined && first <= range.to && last >= range.from
+        ? { from: first > range.from ? first : range.from, to: last < range.to ? last : range.to }
+        : undefined
+      const raw: SQL[] = []
+      if (rolled === undefined) raw.push(paidIn(range.from, range.to))
+      else {
+        if (range.from < rolled.from) raw.push(paidIn(range.from, addDays(rolled.from, -1)))
+        if (rolled.to < range.to) raw.push(paidIn(addDays(rolled.to, 1), range.to))
+      }
+      const r = raw.length === 0 ? sql`select null::bigint as id where false` : sql`select distinct o.customer_telegram_id as id from shop_order o where ${sql.join(raw.map((w) => sql`(${w})`), sql` or `)}`
+      const paidBits = rolled === undefined ? sql`false` : customerYears(rolled, sql`y.paid`)
+      const [found] = await rows(sql`
+        with r as (${r}), y as (
           select y.customer_telegram_id as id,
-                 case when ${customerYears(range, sql`y.checkout`)} then 4 when ${customerYears(range, sql`y.product`)} then 3
+                 case when ${paidBits} or y.customer_telegram_id in (select id from r) then 5
+                      when ${customerYears(range, sql`y.checkout`)} then 4 when ${customerYears(range, sql`y.product`)} then 3
                       when ${customerYears(range, sql`y.catalog`)} then 2 when ${customerYears(range, sql`y.started`)} then 1 else 0 end as level
           from analytics_customer_year y where ${yearsOf(range)} and ${live(sql`y.sandbox`)}
         ), c as (
           ${onePerCustomer(range) ? sql`select y.id, max(y.level) as level from y where y.level > 0 group by 1` : sql`select y.id, y.level from y where y.level > 0`}
-        ), p as (
-          select distinct o.customer_telegram_id as id from shop_order o where ${paidIn(range.from, range.to)}
         ), l as (
-          select case when p.id is not null then 5 else c.level end as level
-          from c full join p on c.id = p.id
+          select c.level from c
+          union all select 5 from r where r.id not in (select c.id from c)
         )
         select count(*)::int as l1, count(*) filter (where level >= 2)::int as l2, count(*) filter (where level >= 3)::int as l3,
                count(*) filter (where level >= 4)::int as l4, count(*) filter (where level >= 5)::int as l5 from l`)
-      return [num(r?.l1), num(r?.l2), num(r?.l3), num(r?.l4), num(r?.l5)]
+      return [num(found?.l1), num(found?.l2), num(found?.l3), num(found?.l4), num(found?.l5)]
     },
 
     activeCustomers,
@@ -269,6 +284,13 @@ export function createAnalyticsStore (db: Db, options: AnalyticsStoreOptions): A
             select ${d}::date, e.name, coalesce(e.properties->>'provider', ''),
                    case when e.name = 'payment.failed' then coalesce(e.properties->>'reason', '') else '' end, e.sandbox, count(*)
             from analytics_event e where e.at >= ${start(d)} and e.at < ${end(d)} group by 2, 3, 4, 5`)
+          // the day's paying customers, as a bit of their year (the funnel's paid step, decision 0059)
+          await tx.execute(sql`
+            insert into analytics_customer_year as t (customer_telegram_id, year, sandbox, active, started, catalog, product, checkout, paid)
+            select o.customer_telegram_id, ${Number(d.slice(0, 4))}, o.sandbox, ${ZERO}, ${ZERO}, ${ZERO}, ${ZERO}, ${ZERO},
+                   set_bit(${ZERO}, ${daysBetween(`${d.slice(0, 4)}-01-01`, d)}, 1)
+            from shop_order o where o.paid_at >= ${start(d)} and o.paid_at < ${end(d)} group by 1, 3
+            on conflict (year, sandbox, customer_telegram_id) do update set paid = t.paid | excluded.paid`)
           await tx.execute(sql`insert into analytics_rolled_day (day) values (${d}::date) on conflict do nothing`)
         })
         rolled++

@@ -62,7 +62,12 @@ export const analyticsCustomerYear = pgTable('analytics_customer_year', {
   started: yearDays('started').notNull(),
   catalog: yearDays('catalog').notNull(),
   product: yearDays('product').notNull(),
-  checkout: yearDays('checkout').notNull()
+  checkout: yearDays('checkout').notNull(),
+  /**
+   * Days on which an order of theirs was paid (in the order's sandbox mark): written by the
+   * analytics job when it rolls a finished day up (it alone knows TIMEZONE's day of `paid_at`).
+   */
+  paid: yearDays('paid').notNull().default(sql`B'0'::bit(366)`)
 }, (t) => [
   primaryKey({ name: 'analytics_customer_year_pkey', columns: [t.year, t.sandbox, t.customerTelegramId] })
 ])
