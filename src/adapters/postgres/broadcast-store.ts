@@ -241,6 +241,10 @@ export function createBroadcastStore (db: Db, marks: { sandbox: boolean }): Broa
         returning 1 as ok`)
       return result.rows.length > 0
     },
+    async unmarkSending (recipient, owner) {
+      await db.update(broadcastRecipient).set({ state: 'pending' })
+        .where(and(pk(recipient), eq(broadcastRecipient.leaseOwner, owner), eq(broadcastRecipient.state, 'sending')))
+    },
     async release (owner) {
       // only pending rows: a `sending` one whose outcome could not be written lapses into `uncertain`
       const rows = await db.update(broadcastRecipient).set({ leaseOwner: null, leaseExpiresAt: null })

@@ -99,6 +99,8 @@ export interface BroadcastStore {
    * the broadcast is still sending (pause and cancel stop the very next copy). False: do not send.
    */
   markSending (recipient: { broadcastId: string, telegramId: number }, owner: string): Promise<boolean>
+  /** Takes back an intent whose copy was not sent after all (a stopping worker): pending again. */
+  unmarkSending (recipient: { broadcastId: string, telegramId: number }, owner: string): Promise<void>
   /** Records an outcome other than sent (fenced by the lease); `blocked` also marks the customer. */
   markOutcome (recipient: { broadcastId: string, telegramId: number }, owner: string, outcome: RecipientOutcome, now: number): Promise<void>
   /** Extends every lease of `owner` to now + leaseMs. */

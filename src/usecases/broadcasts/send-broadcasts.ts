@@ -10,6 +10,9 @@
  */
 import type { BroadcastPacer, BroadcastSender, BroadcastStore, ClaimedRecipient, SendResult } from './ports.js'
 
+/** Copies whose intent is written ahead of their slot: a crash leaves at most these, and the copies in flight, `uncertain`. */
+export const INTENT_AHEAD = 2
+
 /** Sends of one recipient that ended in a network failure (or a 5xx) before it counts as failed; 429s do not count. */
 export const MAX_BROADCAST_ATTEMPTS = 5
 
@@ -131,14 +134,28 @@ async function dispatchBatch (deps: SendBroadcastsDeps, pace: DispatchPace, reco
   const firstMs = await deps.pacer.reserve(reachable.length)
   const sends: Array<Promise<boolean>> = []
   const stopped = new Set<string>()
+  // the intent first (a crash after it leaves the recipient `uncertain`, never sent twice), written
+  // INTENT_AHEAD copies ahead so a slow write never delays a slot; a paused or cancelled broadcast
+  // answers false and the rest of its batch stays pending
+  const intents = new Map<number, Promise<boolean>>()
+  const intentOf = (j: number): Promise<boolean> | undefined => {
+    const recipient = reachable[j]
+    if (recipient === undefined || stopped.has(recipient.broadcastId) || shouldStop()) return undefined
+    let intent = intents.get(j)
+    if (intent === undefined) {
+      intent = deps.store.markSending(recipient, deps.owner)
+      intent.catch(() => {})
+      intents.set(j, intent)
+    }
+    return intent
+  }
   for (let i = 0; i < reachable.length; i++) {
     const recipient = reachable[i]!
     if (stopped.has(recipient.broadcastId)) continue
     // a stopping worker sends nothing more: the rest are released and sent after the restart
     if (shouldStop()) break
-    // the intent first (a crash after it leaves the recipient `uncertain`, never sent twice); a
-    // paused or cancelled broadcast answers false and the rest of its batch stays pending
-    if (!await deps.store.markSending(recipient, deps.owner)) { stopped.add(recipient.broadcastId); continue }
+    for (let j = i + 1; j <= i + INTENT_AHEAD; j++) intentOf(j)
+    if (await intentOf(i) !== true) { stopped.add(recipient.broadcastId); continue }
     // the booked slot; a copy that is late (a busy event loop) does not move the later ones, they
     // catch up at most twice as fast, and never past Telegram's count (the answer window)
     const due = Math.max(booked + firstMs + i * deps.pacer.intervalMs, pace.lastAt + deps.pacer.intervalMs / 2)
@@ -154,6 +171,11 @@ async function dispatchBatch (deps: SendBroadcastsDeps, pace: DispatchPace, reco
       deps.logger?.warn({ module: 'broadcasts', err, broadcastId: recipient.broadcastId }, 'could not record a broadcast recipient')
       return false
     }))
+    intents.delete(i)
+  }
+  // intents written ahead for copies a stopping worker did not send: back to pending, not uncertain
+  for (const [j, intent] of intents) {
+    if (await intent.catch(() => false)) await deps.store.unmarkSending(reachable[j]!, deps.owner)
   }
   return sends
 }
