@@ -137,6 +137,7 @@ async function dispatchBatch (deps: SendBroadcastsDeps, pace: DispatchPace, reco
   // the intent first (a crash after it leaves the recipient `uncertain`, never sent twice), written
   // INTENT_AHEAD copies ahead so a slow write never delays a slot; a paused or cancelled broadcast
   // answers false and the rest of its batch stays pending
+  let shiftMs = 0
   const intents = new Map<number, Promise<boolean>>()
   const intentOf = (j: number): Promise<boolean> | undefined => {
     const recipient = reachable[j]
@@ -156,12 +157,14 @@ async function dispatchBatch (deps: SendBroadcastsDeps, pace: DispatchPace, reco
     if (shouldStop()) break
     for (let j = i + 1; j <= i + INTENT_AHEAD; j++) intentOf(j)
     if (await intentOf(i) !== true) { stopped.add(recipient.broadcastId); continue }
-    // the booked slot; a copy that is late (a busy event loop) does not move the later ones, they
-    // catch up at most twice as fast, and never past Telegram's count (the answer window)
-    const due = Math.max(booked + firstMs + i * deps.pacer.intervalMs, pace.lastAt + deps.pacer.intervalMs / 2)
+    // the booked slot, and never past Telegram's count (the answer window); a copy sent late (the
+    // event loop was busy) moves the rest of the batch with it: copies of one worker never go out
+    // closer than the interval, so a stall never turns into a burst of requests
+    const due = booked + firstMs + i * deps.pacer.intervalMs + shiftMs
     const wait = Math.max(due - deps.now(), await pace.window.ready())
     if (wait > 0) await deps.sleep(wait)
-    pace.lastAt = deps.now()
+    const late = deps.now() - due
+    if (late > deps.pacer.intervalMs / 2) shiftMs += late
     sends.push((async () => {
       const result = await pace.window.track(deps.sender.send(recipient.telegramId, recipient.content, recipient.language))
       return await recordResult(deps, recordSent, recipient, result)
@@ -180,8 +183,8 @@ async function dispatchBatch (deps: SendBroadcastsDeps, pace: DispatchPace, reco
   return sends
 }
 
-/** A worker's pace across its batches: its last send and Telegram's count of its copies. */
-interface DispatchPace { lastAt: number, window: ReturnType<typeof createAnswerWindow> }
+/** A worker's pace across its batches: Telegram's count of its copies. */
+interface DispatchPace { window: ReturnType<typeof createAnswerWindow> }
 
 /**
  * One round: start what is due, then claim and send batches until none is left or `shouldStop`.
@@ -194,7 +197,7 @@ export async function runBroadcastRound (deps: SendBroadcastsDeps, shouldStop: (
   if (result.started > 0) deps.logger?.info({ module: 'broadcasts', started: result.started }, 'broadcast sending started')
   const claim = (): Promise<ClaimedRecipient[]> => deps.store.claim({ owner: deps.owner, now: deps.now(), leaseMs: deps.leaseMs, limit: deps.batchSize })
   const recordSent = createSentRecorder(deps)
-  const pace: DispatchPace = { lastAt: 0, window: createAnswerWindow(deps.pacer.rate, deps.now) }
+  const pace: DispatchPace = { window: createAnswerWindow(deps.pacer.rate, deps.now) }
   const outcomes: Array<Promise<boolean>> = []
   const renew = setInterval(() => {
     deps.store.renew(deps.owner, deps.now(), deps.leaseMs).catch(() => {})
