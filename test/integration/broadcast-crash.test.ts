@@ -51,8 +51,16 @@ async function startChild (t: TestContext, emulator: TelegramEmulator, env: Reco
   const url = `http://127.0.0.1:${port}`
   const spawned = spawnBozor(t, 'src/cli.ts', ['start'], {
     env: {
-      PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: url, LOG_LEVEL: 'info', BOT_TOKEN: emulator.token, TELEGRAM_API_ROOT: emulator.url!,
-      TELEGRAM_MODE: 'polling', ADMIN_TOKEN, OUTBOX_LEASE_S: '4', BROADCAST_RATE: '40',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PUBLIC_URL: url,
+      LOG_LEVEL: 'info',
+      BOT_TOKEN: emulator.token,
+      TELEGRAM_API_ROOT: emulator.url!,
+      TELEGRAM_MODE: 'polling',
+      ADMIN_TOKEN,
+      OUTBOX_LEASE_S: '4',
+      BROADCAST_RATE: '40',
       RATE_LIMITS: JSON.stringify({ 'api.token': [{ limit: 100_000, windowS: 60 }] }),
       ...env
     }
