@@ -202,7 +202,7 @@ export function createAnalyticsStore (db: Db, options: AnalyticsStoreOptions): A
           ${onePerCustomer(range) ? sql`select y.id, max(y.level) as level from y where y.level > 0 group by 1` : sql`select y.id, y.level from y where y.level > 0`}
         ), l as (
           select c.level from c
-          union all select 5 from r where r.id not in (select c.id from c)
+          union all select 5 from r left join c on c.id = r.id where c.id is null
         )
         select count(*)::int as l1, count(*) filter (where level >= 2)::int as l2, count(*) filter (where level >= 3)::int as l3,
                count(*) filter (where level >= 4)::int as l4, count(*) filter (where level >= 5)::int as l5 from l`)
