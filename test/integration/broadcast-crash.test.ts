@@ -70,6 +70,7 @@ async function startChild (t: TestContext, emulator: TelegramEmulator, env: Reco
 }
 
 async function admin (child: Child, method: string, path: string, body?: unknown): Promise<any> {
+  if (child.child.exitCode !== null) throw new Error(`the server exited (${child.child.exitCode}): ${child.stderr.join('').slice(-2000)} ${child.stdout.slice(-5).join('\n')}`)
   const res = await fetch(`${child.url}/api/v1${path}`, {
     method,
     headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
