@@ -35,8 +35,12 @@ test('every command answers in en, ru and uz, and the command menu is registered
   }
   for (const language of ['en', 'ru', 'uz']) {
     const commands = emulator.commands({ languageCode: language })
-    assert.deepEqual(commands.map((c) => c.command), ['catalog', 'orders', 'language', 'help', 'cancel', 'support', 'paysupport'])
+    assert.deepEqual(commands.map((c) => c.command), ['catalog', 'orders', 'language', 'help', 'cancel', 'support', 'paysupport', 'news', 'stop_news'])
     assert.equal(commands[0]!.description, TEXTS[language as 'en'].cmd_catalog)
+    // the broadcasts' opt-in and opt-out, in the menu in the customer's language
+    assert.equal(commands.find((c) => c.command === 'news')?.description, TEXTS[language as 'en'].cmd_news)
+    assert.equal(commands.find((c) => c.command === 'stop_news')?.description, TEXTS[language as 'en'].cmd_stop_news)
+    assert.notEqual(TEXTS[language as 'en'].cmd_news, TEXTS[language as 'en'].cmd_stop_news)
   }
 })
 

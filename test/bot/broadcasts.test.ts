@@ -14,6 +14,7 @@ import { seedProduct } from '../helpers/catalog.js'
 import { createTestDb } from '../helpers/db.js'
 import { createTestKv } from '../helpers/kv.js'
 import { eventually } from '../helpers/wait.js'
+import { INTENT_AHEAD } from '../../src/usecases/broadcasts/send-broadcasts.js'
 
 const TOKEN = 'test-admin-token-broadcasts-0001'
 const headers = { authorization: `Bearer ${TOKEN}` }
@@ -87,7 +88,7 @@ test('1,000 recipients, 3 blocked the bot, 2 opted out: 995 delivered, 3 marked 
   assert.equal(created.status, 201)
   assert.equal(created.body.state, 'scheduled')
   const done = await waitDone(bot, created.body.id)
-  assert.deepEqual(done.counts, { total: 998, sent: 995, failed: 0, blocked: 3, remaining: 0, skipped: 0 })
+  assert.deepEqual(done.counts, { total: 998, sent: 995, failed: 0, blocked: 3, remaining: 0, skipped: 0, uncertain: 0 })
   // one `broadcast.sent` analytics event per copy delivered, written with the recipient's row
   const sentEvents = await bot.database.db.select({ id: analyticsEvent.customerTelegramId, properties: analyticsEvent.properties }).from(analyticsEvent).where(eq(analyticsEvent.name, 'broadcast.sent'))
   assert.equal(sentEvents.length, 995)
@@ -101,7 +102,8 @@ test('1,000 recipients, 3 blocked the bot, 2 opted out: 995 delivered, 3 marked 
 
   const copies = copiesByChat(bot.emulator, text)
   assert.equal(copies.size, 995 + 1, 'every reachable customer, and the test copy')
-  assert.ok([...copies.values()].every((calls) => calls.length === 1), 'one copy each')
+  const twice = [...copies].filter(([, calls]) => calls.length !== 1)
+  assert.deepEqual(twice.map(([chat, calls]) => [chat, calls.length]), [], 'one copy each')
   for (const id of [...blocked, ...optedOut]) assert.equal(copies.has(id), false)
   assert.equal(bot.emulator.sent({ ok: false }).filter((c) => c.error?.error_code === 429).length, 0, 'no 429')
   // one message a second per chat, whatever sent it (the opted-out customers' replies too)
@@ -139,7 +141,7 @@ test('the button under a broadcast opts out; a stopped worker resumes on the sam
   const second = await startBotApp(t, { env, database, kv, emulator, chatGapMs: 1000 })
   const done = await waitDone(second, created.body.id)
   const english = ids.filter((id) => id % 2 === 0)
-  assert.deepEqual(done.counts, { total: english.length, sent: english.length, failed: 0, blocked: 0, remaining: 0, skipped: 0 })
+  assert.deepEqual(done.counts, { total: english.length, sent: english.length, failed: 0, blocked: 0, remaining: 0, skipped: 0, uncertain: 0 })
   const copies = copiesByChat(emulator, text)
   assert.equal(copies.size, english.length)
   assert.ok([...copies.values()].every((calls) => calls.length === 1), 'no duplicates after the restart')
@@ -172,9 +174,41 @@ test('two instances on one database and one store share a broadcast at its sendA
   assert.equal(created.body.state, 'scheduled')
   const done = await waitDone(two, created.body.id)
   assert.ok(done.startedAt >= sendAt, `started ${done.startedAt as string}, not before ${sendAt}`)
-  assert.deepEqual(done.counts, { total: 300, sent: 300, failed: 0, blocked: 0, remaining: 0, skipped: 0 })
+  assert.deepEqual(done.counts, { total: 300, sent: 300, failed: 0, blocked: 0, remaining: 0, skipped: 0, uncertain: 0 })
   const copies = copiesByChat(emulator, text)
   assert.equal(copies.size, ids.length)
   assert.ok([...copies.values()].every((calls) => calls.length === 1), 'one copy each')
   assert.deepEqual(emulator.sent({ ok: false }).filter((c) => c.error?.error_code === 429).map((c) => c.chatId), [ids[7]], 'only the 429 asked for')
+})
+
+test('pause and cancel stop the copies within the batch under way, not after it; resume sends the rest once', async (t) => {
+  // 100 a second: a batch is half a second of sends (50 copies); the intent written before each
+  // copy sees the pause, so only the copies whose intent was already written still go
+  const bot = await startBotApp(t, { env: { ADMIN_TOKEN: TOKEN, RATE_LIMITS: LIMITS, BROADCAST_RATE: '100' }, emulatorOptions: FAST_TELEGRAM, chatGapMs: 1000 })
+  const ids = await seedCustomers(bot.database, bot.emulator, 7_400_001, 300)
+  const text = 'Paused and resumed'
+  const created = await api(bot, 'POST', '/api/v1/broadcasts', { text, audience: {} })
+  const id = created.body.id as string
+  const stopsWithin = async (action: 'pause' | 'cancel'): Promise<void> => {
+    await eventually('copies going out', async () => copiesByChat(bot.emulator, text).size >= 10 + (action === 'cancel' ? 100 : 0) ? true : undefined, { intervalMs: 5 })
+    const answered = await api(bot, 'POST', `/api/v1/broadcasts/${id}/${action}`)
+    assert.equal(answered.status, 200)
+    const atAnswer = copiesByChat(bot.emulator, text).size
+    // every copy Telegram accepted is recorded, and no more go out
+    const settled = await eventually('the copies under way recorded', async () => {
+      const { body } = await api(bot, 'GET', `/api/v1/broadcasts/${id}`)
+      return body.counts.sent === copiesByChat(bot.emulator, text).size ? body : undefined
+    }, { intervalMs: 50 })
+    const after = copiesByChat(bot.emulator, text).size - atAnswer
+    // the intents written ahead, and the copies already on their way at the answer: a few, not the batch
+    assert.ok(after <= INTENT_AHEAD + 8, `${after} copies went out after the ${action} was answered (a batch is 50)`)
+    assert.equal(settled.state, action === 'pause' ? 'paused' : 'cancelled')
+    assert.ok(settled.counts.remaining > 0)
+  }
+  await stopsWithin('pause')
+  assert.equal((await api(bot, 'POST', `/api/v1/broadcasts/${id}/resume`)).status, 200)
+  await stopsWithin('cancel')
+  const copies = copiesByChat(bot.emulator, text)
+  assert.ok(copies.size < ids.length)
+  assert.ok([...copies.values()].every((calls) => calls.length === 1), 'one copy each across pause and resume')
 })

@@ -43,7 +43,7 @@ test('a broadcast is checked before it is stored: Telegram HTML, products, capti
   assert.equal(ok.body.state, 'scheduled')
   assert.equal(ok.body.sendAt, '2100-01-01T09:00:00.000Z')
   assert.deepEqual(ok.body.audience, { language: 'ru', activeWithinDays: 30 })
-  assert.deepEqual(ok.body.counts, { total: 0, sent: 0, failed: 0, blocked: 0, remaining: 0, skipped: 0 })
+  assert.deepEqual(ok.body.counts, { total: 0, sent: 0, failed: 0, blocked: 0, remaining: 0, skipped: 0, uncertain: 0 })
   assert.deepEqual((await call(app, 'GET', `/api/v1/broadcasts/${ok.body.id}`)).body, ok.body)
   assert.equal((await call(app, 'GET', '/api/v1/broadcasts/brd_unknown')).status, 404)
 })

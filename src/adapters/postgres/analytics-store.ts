@@ -10,7 +10,7 @@
  * await analytics.appendBatch([{ customerTelegramId: 42, at: Date.now(), event: { name: 'bot.started', customerTelegramId: 42, at: Date.now() } }])
  */
 import { sql, type SQL } from 'drizzle-orm'
-import { addDays, dayIn, stepBitOf, type BotEvent } from '../../domain/analytics/events.js'
+import { addDays, dayIn, daysBetween, stepBitOf, type BotEvent } from '../../domain/analytics/events.js'
 import type { AnalyticsStore, FailureRow, ProductRow, SourceRow, TimeseriesMetric } from '../../usecases/analytics.js'
 import type { Db } from './database.js'
 import { analyticsCustomerDay, analyticsEvent } from './schema.js'
@@ -46,6 +46,24 @@ export async function insertAnalyticsEvent (tx: Db, event: BotEvent, marks: { sa
 
 type Row = Record<string, unknown>
 
+/**
+ * The years a range touches, each with its `bit(366)` mask of the range's days (bit n = the
+ * year's day n), for `analytics_customer_year` (decision 0059).
+ */
+export function yearMasks (range: { from: string, to: string }): Array<{ year: number, mask: string }> {
+  const out: Array<{ year: number, mask: string }> = []
+  for (let year = Number(range.from.slice(0, 4)); year <= Number(range.to.slice(0, 4)); year++) {
+    const first = `${year}-01-01`
+    const from = range.from > first ? range.from : first
+    const last = `${year}-12-31`
+    const to = range.to < last ? range.to : last
+    const a = daysBetween(first, from)
+    const b = daysBetween(first, to)
+    out.push({ year, mask: '0'.repeat(a) + '1'.repeat(b - a + 1) + '0'.repeat(366 - b - 1) })
+  }
+  return out
+}
+
 export function createAnalyticsStore (db: Db, options: AnalyticsStoreOptions): AnalyticsStore & {
   appendBatch(entries: readonly Entry[]): Promise<void>
   /** Rolls up finished days and removes raw events past retention; resolves with what it did. */
@@ -60,10 +78,26 @@ export function createAnalyticsStore (db: Db, options: AnalyticsStoreOptions): A
   const num = (v: unknown): number => Number(v ?? 0)
   const paidIn = (from: string, to: string): SQL => sql`o.paid_at >= ${start(from)} and o.paid_at < ${end(to)} and ${live(sql`o.sandbox`)}`
 
+  // exact distinct customers from one row per customer and year (bit sets of days, decision 0059)
+  const ZERO = sql`B'0'::bit(366)`
+  const touches = (column: SQL, mask: string): SQL => sql`(${column} & ${mask}::bit(366)) <> ${ZERO}`
+  const customerYears = (range: { from: string, to: string }, column: SQL): SQL => {
+    const masks = yearMasks(range)
+    return sql.join(masks.map(({ year, mask }) => sql`(y.year = ${year} and ${touches(column, mask)})`), sql` or `)
+  }
+  const yearsOf = (range: { from: string, to: string }): SQL => sql`y.year between ${Number(range.from.slice(0, 4))} and ${Number(range.to.slice(0, 4))}`
+  /** One row per customer: sandbox rows count too in sandbox mode, or a range over two years. */
+  const onePerCustomer = (range: { from: string, to: string }): boolean => options.includeSandbox || range.from.slice(0, 4) !== range.to.slice(0, 4)
+
   const activeCustomers = async (range: { from: string, to: string }): Promise<number> => {
-    const query = range.from === range.to
-      ? sql`select count(*)::int as n from analytics_customer_day d where d.day = ${range.from}::date and ${live(sql`d.sandbox`)}`
-      : sql`select count(*)::int as n from (select distinct d.customer_telegram_id from analytics_customer_day d where d.day between ${range.from}::date and ${range.to}::date and ${live(sql`d.sandbox`)}) t`
+    if (range.from === range.to) {
+      const [r] = await rows(sql`select coalesce(sum(a.customers), 0)::int as n from analytics_day_active a where a.day = ${range.from}::date and ${live(sql`a.sandbox`)}`)
+      return num(r?.n)
+    }
+    const where = sql`${yearsOf(range)} and ${live(sql`y.sandbox`)} and (${customerYears(range, sql`y.active`)})`
+    const query = onePerCustomer(range)
+      ? sql`select count(distinct y.customer_telegram_id)::int as n from analytics_customer_year y where ${where}`
+      : sql`select count(*)::int as n from analytics_customer_year y where ${where}`
     return num((await rows(query))[0]?.n)
   }
 
@@ -130,28 +164,49 @@ export function createAnalyticsStore (db: Db, options: AnalyticsStoreOptions): A
             where c.first_seen_at >= ${start(range.from)} and c.first_seen_at < ${end(range.to)} and ${live(sql`c.sandbox`)} group by 1`
           break
         case 'active_customers':
-          query = sql`select to_char(d.day, 'YYYY-MM-DD') as date, count(*)::int as value from analytics_customer_day d
-            where d.day between ${range.from}::date and ${range.to}::date and ${live(sql`d.sandbox`)} group by d.day`
+          query = sql`select to_char(a.day, 'YYYY-MM-DD') as date, sum(a.customers)::int as value from analytics_day_active a
+            where a.day between ${range.from}::date and ${range.to}::date and ${live(sql`a.sandbox`)} group by a.day having sum(a.customers) > 0`
           break
       }
       return (await rows(query)).map((r) => ({ date: String(r.date), value: num(r.value), ...(r.currency !== undefined ? { currency: String(r.currency) } : {}) }))
     },
 
     async funnel (range) {
-      // a customer counts at every step up to the furthest one reached in the range (decision 0031)
-      const [r] = await rows(sql`
-        with c as (
-          select d.customer_telegram_id as id, bit_or(d.steps) as s from analytics_customer_day d
-          where d.day between ${range.from}::date and ${range.to}::date and d.steps <> 0 and ${live(sql`d.sandbox`)} group by 1
-        ), p as (
-          select distinct o.customer_telegram_id as id from shop_order o where ${paidIn(range.from, range.to)}
+      // a customer counts at every step up to the furthest one reached in the range (decision 0031),
+      // from one row per customer and year: bits of the days of each step, and of the days they
+      // paid for the days the analytics job rolled up; the ledger's raw rows for the other days
+      const [mark] = await rows(sql`select to_char(min(day), 'YYYY-MM-DD') as first, to_char(max(day), 'YYYY-MM-DD') as last from analytics_rolled_day`)
+      const first = typeof mark?.first === 'string' ? mark.first : undefined
+      const last = typeof mark?.last === 'string' ? mark.last : undefined
+      const rolled = first !== undefined && last !== undefined && first <= range.to && last >= range.from
+        ? { from: first > range.from ? first : range.from, to: last < range.to ? last : range.to }
+        : undefined
+      const raw: SQL[] = []
+      if (rolled === undefined) raw.push(paidIn(range.from, range.to))
+      else {
+        if (range.from < rolled.from) raw.push(paidIn(range.from, addDays(rolled.from, -1)))
+        if (rolled.to < range.to) raw.push(paidIn(addDays(rolled.to, 1), range.to))
+      }
+      const r = raw.length === 0 ? sql`select null::bigint as id where false` : sql`select distinct o.customer_telegram_id as id from shop_order o where ${sql.join(raw.map((w) => sql`(${w})`), sql` or `)}`
+      const paidBits = rolled === undefined ? sql`false` : customerYears(rolled, sql`y.paid`)
+      const [found] = await rows(sql`
+        with r as (${r}), y as (
+          select y.customer_telegram_id as id,
+                 case when ${paidBits} or y.customer_telegram_id in (select id from r) then 5
+                      when ${customerYears(range, sql`y.checkout`)} then 4 when ${customerYears(range, sql`y.product`)} then 3
+                      when ${customerYears(range, sql`y.catalog`)} then 2 when ${customerYears(range, sql`y.started`)} then 1 else 0 end as level
+          from analytics_customer_year y where ${yearsOf(range)} and ${live(sql`y.sandbox`)}
+            -- most rows are of customers not seen in the range: one or two tests leave them out
+            and (${customerYears(range, sql`y.active`)} or ${paidBits} or y.customer_telegram_id in (select id from r))
+        ), c as (
+          ${onePerCustomer(range) ? sql`select y.id, max(y.level) as level from y where y.level > 0 group by 1` : sql`select y.id, y.level from y where y.level > 0`}
         ), l as (
-          select case when p.id is not null then 5 when c.s >= 8 then 4 when c.s >= 4 then 3 when c.s >= 2 then 2 else 1 end as level
-          from c full join p on c.id = p.id
+          select c.level from c
+          union all select 5 from r left join c on c.id = r.id where c.id is null
         )
         select count(*)::int as l1, count(*) filter (where level >= 2)::int as l2, count(*) filter (where level >= 3)::int as l3,
                count(*) filter (where level >= 4)::int as l4, count(*) filter (where level >= 5)::int as l5 from l`)
-      return [num(r?.l1), num(r?.l2), num(r?.l3), num(r?.l4), num(r?.l5)]
+      return [num(found?.l1), num(found?.l2), num(found?.l3), num(found?.l4), num(found?.l5)]
     },
 
     activeCustomers,
@@ -231,6 +286,13 @@ export function createAnalyticsStore (db: Db, options: AnalyticsStoreOptions): A
             select ${d}::date, e.name, coalesce(e.properties->>'provider', ''),
                    case when e.name = 'payment.failed' then coalesce(e.properties->>'reason', '') else '' end, e.sandbox, count(*)
             from analytics_event e where e.at >= ${start(d)} and e.at < ${end(d)} group by 2, 3, 4, 5`)
+          // the day's paying customers, as a bit of their year (the funnel's paid step, decision 0059)
+          await tx.execute(sql`
+            insert into analytics_customer_year as t (customer_telegram_id, year, sandbox, active, started, catalog, product, checkout, paid)
+            select o.customer_telegram_id, ${Number(d.slice(0, 4))}, o.sandbox, ${ZERO}, ${ZERO}, ${ZERO}, ${ZERO}, ${ZERO},
+                   set_bit(${ZERO}, ${daysBetween(`${d.slice(0, 4)}-01-01`, d)}, 1)
+            from shop_order o where o.paid_at >= ${start(d)} and o.paid_at < ${end(d)} group by 1, 3
+            on conflict (year, sandbox, customer_telegram_id) do update set paid = t.paid | excluded.paid`)
           await tx.execute(sql`insert into analytics_rolled_day (day) values (${d}::date) on conflict do nothing`)
         })
         rolled++

@@ -41,7 +41,7 @@ function contentOf (row: Pick<BroadcastRow, 'text' | 'photo' | 'button'>): Broad
   return { text: row.text, ...(row.photo !== null ? { photo: row.photo } : {}), ...(row.button !== null ? { button: row.button } : {}) }
 }
 
-const EMPTY_COUNTS = { sent: 0, failed: 0, blocked: 0, remaining: 0, skipped: 0 }
+const EMPTY_COUNTS = { sent: 0, failed: 0, blocked: 0, remaining: 0, skipped: 0, uncertain: 0 }
 
 async function countsOf (db: Db, rows: BroadcastRow[]): Promise<Map<string, BroadcastCounts>> {
   const counts = new Map<string, BroadcastCounts>(rows.map((r) => [r.id, { total: r.total, ...EMPTY_COUNTS }]))
@@ -53,11 +53,12 @@ async function countsOf (db: Db, rows: BroadcastRow[]): Promise<Map<string, Broa
   for (const g of grouped) {
     const c = counts.get(g.id)!
     const n = Number(g.n)
-    if (g.state === 'pending') c.remaining += n
+    if (g.state === 'pending' || g.state === 'sending') c.remaining += n
     else if (g.state === 'sent') c.sent += n
     else if (g.state === 'failed') c.failed += n
     else if (g.state === 'blocked') c.blocked += n
     else if (g.state === 'skipped') c.skipped += n
+    else if (g.state === 'uncertain') c.uncertain += n
   }
   return counts
 }
@@ -81,7 +82,8 @@ export function createBroadcastStore (db: Db, marks: { sandbox: boolean }): Broa
   const live = !marks.sandbox
   const pk = (r: { broadcastId: string, telegramId: number }): SQL =>
     and(eq(broadcastRecipient.broadcastId, r.broadcastId), eq(broadcastRecipient.telegramId, r.telegramId))!
-  const fenced = (owner: string): SQL => and(eq(broadcastRecipient.leaseOwner, owner), eq(broadcastRecipient.state, 'pending'))!
+  // a recipient this worker holds: pending, or `sending` (its copy is about to go or went out, decision 0059)
+  const fenced = (owner: string): SQL => and(eq(broadcastRecipient.leaseOwner, owner), inArray(broadcastRecipient.state, ['pending', 'sending']))!
   return {
     async insert (input) {
       await db.insert(broadcast).values({
@@ -156,6 +158,11 @@ export function createBroadcastStore (db: Db, marks: { sandbox: boolean }): Broa
     },
     async claim (input) {
       return await db.transaction(async (tx) => {
+        // a copy whose worker died between the intent and the record may or may not have reached the
+        // chat: it is marked `uncertain`, never sent blindly again (decision 0059)
+        await tx.execute(sql`update broadcast_recipient set state = 'uncertain', lease_owner = null, lease_expires_at = null,
+            error = 'the worker stopped while this copy was being sent: it may have been delivered'
+          where state = 'sending' and lease_expires_at < ${iso(input.now)}::timestamptz`)
         const claimed = await tx.execute<{ broadcast_id: string, telegram_id: number | string, language: string, attempts: number }>(sql`
           with picked as (
             select r.broadcast_id, r.telegram_id from broadcast_recipient r join broadcast b on b.id = r.broadcast_id
@@ -193,7 +200,7 @@ export function createBroadcastStore (db: Db, marks: { sandbox: boolean }): Broa
       const rows = await db.transaction(async (tx) => {
         const result = await tx.execute<{ broadcast_id: string, telegram_id: number | string }>(sql`update broadcast_recipient
           set state = 'sent', sent_at = ${iso(now)}::timestamptz, lease_owner = null, lease_expires_at = null
-          where (broadcast_id, telegram_id) in (${keys}) and lease_owner = ${owner} and state = 'pending'
+          where (broadcast_id, telegram_id) in (${keys}) and lease_owner = ${owner} and state in ('pending', 'sending')
           returning broadcast_id, telegram_id`)
         // `broadcast.sent` (DESIGN.md analytics) in the same transaction, one per copy marked sent
         if (result.rows.length > 0) {
@@ -208,7 +215,7 @@ export function createBroadcastStore (db: Db, marks: { sandbox: boolean }): Broa
     async markOutcome (recipient, owner, outcome, now) {
       if (outcome.kind === 'retry') {
         await db.update(broadcastRecipient)
-          .set({ availableAt: new Date(now + outcome.afterMs), attempts: sql`${broadcastRecipient.attempts} + 1`, error: outcome.error, leaseOwner: null, leaseExpiresAt: null })
+          .set({ state: 'pending', availableAt: new Date(now + outcome.afterMs), attempts: sql`${broadcastRecipient.attempts} + 1`, error: outcome.error, leaseOwner: null, leaseExpiresAt: null })
           .where(and(pk(recipient), fenced(owner)))
         return
       }
@@ -224,12 +231,31 @@ export function createBroadcastStore (db: Db, marks: { sandbox: boolean }): Broa
     async renew (owner, now, leaseMs) {
       await db.update(broadcastRecipient).set({ leaseExpiresAt: new Date(now + leaseMs) }).where(fenced(owner))
     },
+    async markSending (recipient, owner) {
+      // one statement: the intent is durable before the copy goes, and a paused or cancelled
+      // broadcast sends nothing more, from the very next copy (not the next batch)
+      const result = await db.execute(sql`update broadcast_recipient r set state = 'sending'
+        from broadcast b
+        where r.broadcast_id = ${recipient.broadcastId} and r.telegram_id = ${recipient.telegramId}::bigint
+          and b.id = r.broadcast_id and b.state = 'sending' and r.lease_owner = ${owner} and r.state = 'pending'
+        returning 1 as ok`)
+      return result.rows.length > 0
+    },
+    async unmarkSending (recipient, owner) {
+      await db.update(broadcastRecipient).set({ state: 'pending' })
+        .where(and(pk(recipient), eq(broadcastRecipient.leaseOwner, owner), eq(broadcastRecipient.state, 'sending')))
+    },
     async release (owner) {
+      // only pending rows: a `sending` one whose outcome could not be written lapses into `uncertain`
       const rows = await db.update(broadcastRecipient).set({ leaseOwner: null, leaseExpiresAt: null })
-        .where(fenced(owner)).returning({ id: broadcastRecipient.telegramId })
+        .where(and(eq(broadcastRecipient.leaseOwner, owner), eq(broadcastRecipient.state, 'pending'))).returning({ id: broadcastRecipient.telegramId })
       return rows.length
     },
     async releaseForeign (ownerPrefix) {
+      // an earlier process's copies in flight at its end are uncertain (decision 0059)
+      await db.execute(sql`update broadcast_recipient set state = 'uncertain', lease_owner = null, lease_expires_at = null,
+          error = 'the worker stopped while this copy was being sent: it may have been delivered'
+        where state = 'sending' and lease_owner is not null and left(lease_owner, ${ownerPrefix.length}) <> ${ownerPrefix}`)
       const result = await db.execute<{ n: number }>(sql`with freed as (
           update broadcast_recipient set lease_owner = null, lease_expires_at = null
           where state = 'pending' and lease_owner is not null and left(lease_owner, ${ownerPrefix.length}) <> ${ownerPrefix} returning 1)
@@ -238,7 +264,7 @@ export function createBroadcastStore (db: Db, marks: { sandbox: boolean }): Broa
     },
     async finish (now) {
       const rows = await db.update(broadcast).set({ state: 'done', finishedAt: new Date(now) })
-        .where(and(eq(broadcast.state, 'sending'), sql`not exists (select 1 from broadcast_recipient r where r.broadcast_id = ${broadcast.id} and r.state = 'pending')`))
+        .where(and(eq(broadcast.state, 'sending'), sql`not exists (select 1 from broadcast_recipient r where r.broadcast_id = ${broadcast.id} and r.state in ('pending', 'sending'))`))
         .returning({ id: broadcast.id })
       return rows.length
     }

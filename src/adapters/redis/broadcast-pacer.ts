@@ -83,6 +83,7 @@ export function createBroadcastPacer (options: BroadcastPacerOptions): Broadcast
   }
   return {
     intervalMs: intervalUs / 1000,
+    rate: options.rate,
     reserve: (n) => run(n, 0),
     async holdFor (ms) { await run(0, Math.max(1, Math.ceil(ms)) * 1000) }
   }

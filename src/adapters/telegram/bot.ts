@@ -32,7 +32,7 @@ import { checkSession, initialSession, type BotSession } from './session.js'
 import { languageFromCode, plain, t, type TextKey } from './texts.js'
 
 /** Commands in the menu, in order (registered per language with setMyCommands). */
-export const BOT_COMMANDS = ['catalog', 'orders', 'language', 'help', 'cancel', 'support', 'paysupport'] as const
+export const BOT_COMMANDS = ['catalog', 'orders', 'language', 'help', 'cancel', 'support', 'paysupport', 'news', 'stop_news'] as const
 
 /** Retry bounds of calls made while handling an update (specs/telegram.md §8.6). */
 export const REQUEST_RETRY = { maxRetryAttempts: 3, maxDelaySeconds: 30, networkAttempts: 3, networkBackoffMs: 300 }

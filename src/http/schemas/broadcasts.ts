@@ -55,7 +55,8 @@ export const Broadcast = Type.Object({
     failed: Type.Integer(),
     blocked: Type.Integer(),
     remaining: Type.Integer(),
-    skipped: Type.Integer({ description: 'opted out or blocked after sending started' })
+    skipped: Type.Integer({ description: 'opted out or blocked after sending started' }),
+    uncertain: Type.Integer({ description: 'a worker stopped while the copy was being sent: it may have been delivered, and is not sent again' })
   }),
   createdAt: Time,
   startedAt: Type.Optional(Time),

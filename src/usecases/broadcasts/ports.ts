@@ -38,6 +38,8 @@ export interface BroadcastCounts {
   remaining: number
   /** Opted out or blocked after the recipients were fixed: not sent. */
   skipped: number
+  /** A worker stopped (crashed) while their copy was being sent: it may or may not have arrived, and is not sent again (decision 0059). */
+  uncertain: number
 }
 
 export interface BroadcastView {
@@ -92,6 +94,13 @@ export interface BroadcastStore {
   claim (input: { owner: string, now: number, leaseMs: number, limit: number }): Promise<ClaimedRecipient[]>
   /** Records recipients sent, in one transaction (fenced by the lease); answers the `broadcastId/telegramId` keys recorded. */
   markSent (recipients: ReadonlyArray<{ broadcastId: string, telegramId: number }>, owner: string, now: number): Promise<Set<string>>
+  /**
+   * Just before a copy goes out: records the intent (`sending`), fenced by the lease, and only while
+   * the broadcast is still sending (pause and cancel stop the very next copy). False: do not send.
+   */
+  markSending (recipient: { broadcastId: string, telegramId: number }, owner: string): Promise<boolean>
+  /** Takes back an intent whose copy was not sent after all (a stopping worker): pending again. */
+  unmarkSending (recipient: { broadcastId: string, telegramId: number }, owner: string): Promise<void>
   /** Records an outcome other than sent (fenced by the lease); `blocked` also marks the customer. */
   markOutcome (recipient: { broadcastId: string, telegramId: number }, owner: string, outcome: RecipientOutcome, now: number): Promise<void>
   /** Extends every lease of `owner` to now + leaseMs. */
@@ -123,6 +132,8 @@ export interface BroadcastSender {
  */
 export interface BroadcastPacer {
   readonly intervalMs: number
+  /** BROADCAST_RATE: messages a second, all instances together. */
+  readonly rate: number
   reserve (n: number): Promise<number>
   holdFor (ms: number): Promise<void>
 }

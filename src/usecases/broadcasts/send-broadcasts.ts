@@ -10,6 +10,9 @@
  */
 import type { BroadcastPacer, BroadcastSender, BroadcastStore, ClaimedRecipient, SendResult } from './ports.js'
 
+/** Copies whose intent is written ahead of their slot: a crash leaves at most these, and the copies in flight, `uncertain`. */
+export const INTENT_AHEAD = 2
+
 /** Sends of one recipient that ended in a network failure (or a 5xx) before it counts as failed; 429s do not count. */
 export const MAX_BROADCAST_ATTEMPTS = 5
 
@@ -90,10 +93,37 @@ async function recordResult (deps: SendBroadcastsDeps, recordSent: (r: ClaimedRe
 }
 
 /**
+ * Telegram's own count, kept by this worker: a send may start only a second after the answer to
+ * the send `rate` copies before it. Telegram stamps a copy somewhere between our send and its
+ * answer, so no second of Telegram's clock ever holds more than `rate` of our copies, whatever
+ * the network or a busy CPU does to the spacing (decision 0060).
+ */
+export function createAnswerWindow (rate: number, now: () => number): { ready(): Promise<number>, track<T>(sent: Promise<T>): Promise<T> } {
+  const size = Math.max(1, Math.floor(rate))
+  const answers: Array<Promise<number>> = []
+  let index = 0
+  return {
+    /** Answers how long to wait (ms) before the next copy may start. */
+    async ready () {
+      const earlier = answers[index % size]
+      if (earlier === undefined) return 0
+      return Math.max(0, await earlier + 1001 - now())
+    },
+    track (sent) {
+      answers[index % size] = sent.then(() => now(), () => now())
+      index++
+      return sent
+    }
+  }
+}
+
+/**
  * Dispatches one claimed batch, each copy in its booked slot; resolves once the last copy has
  * gone out (not answered), with a promise per copy that settles when its outcome is recorded.
+ * Before each copy its intent is recorded (`markSending`), which also stops it when the broadcast
+ * was paused or cancelled meanwhile: pause and cancel take effect from the next copy.
  */
-async function dispatchBatch (deps: SendBroadcastsDeps, recordSent: (r: ClaimedRecipient) => Promise<boolean>, batch: ClaimedRecipient[], shouldStop: () => boolean): Promise<Array<Promise<boolean>>> {
+async function dispatchBatch (deps: SendBroadcastsDeps, pace: DispatchPace, recordSent: (r: ClaimedRecipient) => Promise<boolean>, batch: ClaimedRecipient[], shouldStop: () => boolean): Promise<Array<Promise<boolean>>> {
   const reachable: ClaimedRecipient[] = []
   for (const recipient of batch) {
     if (recipient.reachable) reachable.push(recipient)
@@ -103,29 +133,58 @@ async function dispatchBatch (deps: SendBroadcastsDeps, recordSent: (r: ClaimedR
   const booked = deps.now()
   const firstMs = await deps.pacer.reserve(reachable.length)
   const sends: Array<Promise<boolean>> = []
-  // a copy sent late (the event loop was busy) moves the rest of the batch with it: copies of
-  // one worker never go out closer than the interval, so a stall never turns into a burst
+  const stopped = new Set<string>()
+  // the intent first (a crash after it leaves the recipient `uncertain`, never sent twice), written
+  // INTENT_AHEAD copies ahead so a slow write never delays a slot; a paused or cancelled broadcast
+  // answers false and the rest of its batch stays pending
   let shiftMs = 0
+  const intents = new Map<number, Promise<boolean>>()
+  const intentOf = (j: number): Promise<boolean> | undefined => {
+    const recipient = reachable[j]
+    if (recipient === undefined || stopped.has(recipient.broadcastId) || shouldStop()) return undefined
+    let intent = intents.get(j)
+    if (intent === undefined) {
+      intent = deps.store.markSending(recipient, deps.owner)
+      intent.catch(() => {})
+      intents.set(j, intent)
+    }
+    return intent
+  }
   for (let i = 0; i < reachable.length; i++) {
     const recipient = reachable[i]!
+    if (stopped.has(recipient.broadcastId)) continue
+    // a stopping worker sends nothing more: the rest are released and sent after the restart
+    if (shouldStop()) break
+    for (let j = i + 1; j <= i + INTENT_AHEAD; j++) intentOf(j)
+    if (await intentOf(i) !== true) { stopped.add(recipient.broadcastId); continue }
+    // the booked slot, and never past Telegram's count (the answer window); a copy sent late (the
+    // event loop was busy) moves the rest of the batch with it: copies of one worker never go out
+    // closer than the interval, so a stall never turns into a burst of requests
     const due = booked + firstMs + i * deps.pacer.intervalMs + shiftMs
-    const wait = due - deps.now()
+    const wait = Math.max(due - deps.now(), await pace.window.ready())
     if (wait > 0) await deps.sleep(wait)
     const late = deps.now() - due
     if (late > deps.pacer.intervalMs / 2) shiftMs += late
-    // a stopping worker sends nothing more: the rest are released and sent after the restart
-    if (shouldStop()) break
     sends.push((async () => {
-      const result = await deps.sender.send(recipient.telegramId, recipient.content, recipient.language)
+      const result = await pace.window.track(deps.sender.send(recipient.telegramId, recipient.content, recipient.language))
       return await recordResult(deps, recordSent, recipient, result)
     })().catch((err: unknown) => {
-      // the outcome could not be recorded (database down): the lease lapses and the recipient is sent again
+      // the outcome could not be recorded (database down): the lease lapses and the recipient is
+      // marked uncertain (its copy may have gone out), not sent again
       deps.logger?.warn({ module: 'broadcasts', err, broadcastId: recipient.broadcastId }, 'could not record a broadcast recipient')
       return false
     }))
+    intents.delete(i)
+  }
+  // intents written ahead for copies a stopping worker did not send: back to pending, not uncertain
+  for (const [j, intent] of intents) {
+    if (await intent.catch(() => false)) await deps.store.unmarkSending(reachable[j]!, deps.owner)
   }
   return sends
 }
+
+/** A worker's pace across its batches: Telegram's count of its copies. */
+interface DispatchPace { window: ReturnType<typeof createAnswerWindow> }
 
 /**
  * One round: start what is due, then claim and send batches until none is left or `shouldStop`.
@@ -138,6 +197,7 @@ export async function runBroadcastRound (deps: SendBroadcastsDeps, shouldStop: (
   if (result.started > 0) deps.logger?.info({ module: 'broadcasts', started: result.started }, 'broadcast sending started')
   const claim = (): Promise<ClaimedRecipient[]> => deps.store.claim({ owner: deps.owner, now: deps.now(), leaseMs: deps.leaseMs, limit: deps.batchSize })
   const recordSent = createSentRecorder(deps)
+  const pace: DispatchPace = { window: createAnswerWindow(deps.pacer.rate, deps.now) }
   const outcomes: Array<Promise<boolean>> = []
   const renew = setInterval(() => {
     deps.store.renew(deps.owner, deps.now(), deps.leaseMs).catch(() => {})
@@ -149,7 +209,7 @@ export async function runBroadcastRound (deps: SendBroadcastsDeps, shouldStop: (
       if (batch.length === 0 || shouldStop()) break
       next = claim()
       next.catch(() => {})
-      outcomes.push(...await dispatchBatch(deps, recordSent, batch, shouldStop))
+      outcomes.push(...await dispatchBatch(deps, pace, recordSent, batch, shouldStop))
       result.other += batch.length
     }
     await next.catch(() => [])

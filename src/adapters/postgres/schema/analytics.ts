@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { bigint, boolean, date, index, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core'
+import { bigint, boolean, customType, date, index, integer, pgTable, primaryKey, smallint, text } from 'drizzle-orm/pg-core'
 import { timestamptz } from './columns.js'
 
 /**
@@ -43,3 +43,40 @@ export const analyticsRolledDay = pgTable('analytics_rolled_day', {
   day: date('day', { mode: 'string' }).primaryKey(),
   rolledAt: timestamptz('rolled_at').notNull().defaultNow()
 })
+
+/** A bit per day of a year (bit n = the year's day n, from 0 = 1 January), as `bit(366)`. */
+const yearDays = customType<{ data: string, driverData: string }>({ dataType: () => 'bit(366)' })
+
+/**
+ * The days of a year on which a customer was active, and reached each funnel step, as bit sets
+ * (decision 0059): one row per customer, year (in `TIMEZONE`) and sandbox mark, kept in step with
+ * `analytics_customer_day` by statement triggers on it (migration `analytics-rollups`), so every
+ * writer (the bot's batches, sandbox clear, a customer's erasure) keeps it exact. Distinct
+ * customers over any range are one count over about one row per customer and year.
+ */
+export const analyticsCustomerYear = pgTable('analytics_customer_year', {
+  customerTelegramId: bigint('customer_telegram_id', { mode: 'number' }).notNull(),
+  year: smallint('year').notNull(),
+  sandbox: boolean('sandbox').notNull(),
+  active: yearDays('active').notNull(),
+  started: yearDays('started').notNull(),
+  catalog: yearDays('catalog').notNull(),
+  product: yearDays('product').notNull(),
+  checkout: yearDays('checkout').notNull(),
+  /**
+   * Days on which an order of theirs was paid (in the order's sandbox mark): written by the
+   * analytics job when it rolls a finished day up (it alone knows TIMEZONE's day of `paid_at`).
+   */
+  paid: yearDays('paid').notNull().default(sql`B'0'::bit(366)`)
+}, (t) => [
+  primaryKey({ name: 'analytics_customer_year_pkey', columns: [t.year, t.sandbox, t.customerTelegramId] })
+])
+
+/** Customers active per day and sandbox mark (the `active_customers` series), kept by the same triggers. */
+export const analyticsDayActive = pgTable('analytics_day_active', {
+  day: date('day', { mode: 'string' }).notNull(),
+  sandbox: boolean('sandbox').notNull(),
+  customers: integer('customers').notNull()
+}, (t) => [
+  primaryKey({ name: 'analytics_day_active_pkey', columns: [t.day, t.sandbox] })
+])
