@@ -159,10 +159,12 @@ export function createBroadcastStore (db: Db, marks: { sandbox: boolean }): Broa
     async claim (input) {
       return await db.transaction(async (tx) => {
         // a copy whose worker died between the intent and the record may or may not have reached the
-        // chat: it is marked `uncertain`, never sent blindly again (decision 0059)
+        // chat: it is marked `uncertain`, never sent blindly again (decision 0059). Never the
+        // claimer's own: it is alive and records their outcome even when a slow machine let its
+        // leases lapse before a renewal
         await tx.execute(sql`update broadcast_recipient set state = 'uncertain', lease_owner = null, lease_expires_at = null,
             error = 'the worker stopped while this copy was being sent: it may have been delivered'
-          where state = 'sending' and lease_expires_at < ${iso(input.now)}::timestamptz`)
+          where state = 'sending' and lease_expires_at < ${iso(input.now)}::timestamptz and lease_owner <> ${input.owner}`)
         const claimed = await tx.execute<{ broadcast_id: string, telegram_id: number | string, language: string, attempts: number }>(sql`
           with picked as (
             select r.broadcast_id, r.telegram_id from broadcast_recipient r join broadcast b on b.id = r.broadcast_id
