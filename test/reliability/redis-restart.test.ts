@@ -25,10 +25,10 @@ const USD = { amount: 1500, currency: 'USD' }
 
 /** Customers writing /help until told to stop; every message must get its answer. */
 function chatLoad (users: TelegramTestUser[]): { stop (): Promise<number> } {
-  let running = true
+  const state = { running: true }
   let answered = 0
   const loops = users.map(async (user) => {
-    while (running) {
+    while (state.running) {
       user.sendText('/help')
       const reply = await user.nextBotMessage({ timeoutMs: 20_000 })
       assert.match(reply.text ?? '', /How to buy/, `user ${user.id} got an answer to /help`)
@@ -37,7 +37,7 @@ function chatLoad (users: TelegramTestUser[]): { stop (): Promise<number> } {
   })
   return {
     async stop () {
-      running = false
+      state.running = false
       await Promise.all(loops)
       return answered
     }
@@ -107,6 +107,9 @@ test('Redis stopped under load and started again: the bot answers, callbacks nev
   // a conversation step that needs the session asks to try again rather than failing silently
   const sessionUser = telegram.user({ firstName: 'Gulnora', languageCode: 'en', started: true })
   const productId = (await shop.admin(bozor, 'GET', '/products')).body.items[0].id as string
+  // the merchant edits the catalog meanwhile: PostgreSQL is up, so the change is saved and said so
+  const edited = await shop.admin(bozor, 'PATCH', `/products/${productId}`, { title: { en: 'Licence edited in the outage' } })
+  assert.equal(edited.status, 200, JSON.stringify(edited.body))
   sessionUser.sendText(`/start p_${productId}`)
   await sessionUser.nextBotMessage({ timeoutMs: 20_000 })
 
