@@ -13,11 +13,13 @@
  * const answer = await shop.payme(bozor, 'CheckPerformTransaction', { amount: 1_500_000, account: { order_id: orderId } })
  */
 import type { TestContext } from 'node:test'
+import assert from 'node:assert/strict'
 import { paymeAuthHeader } from '../../src/adapters/payme/payme-auth.js'
 import { createStripeEmulator, signPayload, type StripeEmulator } from '../../src/sandbox/stripe/index.js'
 import { createTelegramEmulator, type TelegramEmulator, type TelegramTestUser } from '../../src/sandbox/telegram/index.js'
 import { CLICK_FORM_HEADERS, clickForm } from './click.js'
 import { freePort, spawnBozor, type Spawned } from './process.js'
+import { eventually } from './wait.js'
 
 export const PAYME_KEY = 'Rel1ab1lity#Payme&Key!2026'
 export const PAYME_MERCHANT_ID = '5e730e8e0b852a417aa49cec'
@@ -280,4 +282,81 @@ export function deliveriesOf (telegram: TelegramEmulator, user: TelegramTestUser
     confirmations: sent.filter((c) => text(c).includes('Payment received for order') && text(c).includes(`#${orderId}`)).length,
     goods: sent.filter((c) => text(c).includes('LICENCE-') && text(c).includes(`order #${orderId}`)).length
   }
+}
+
+/**
+ * Every payment's order is fulfilled, moved to paid exactly once, holds exactly one succeeded
+ * transaction of its provider, and its customer got one payment confirmation and one delivery.
+ */
+export async function assertPaidAndDeliveredOnce (shop: Shop, bozor: Bozor, user: TelegramTestUser, payments: readonly Payment[]): Promise<void> {
+  for (const p of payments) {
+    let last: any
+    const view = await eventually(`order ${p.orderId} fulfilled`, async () => {
+      const o = await shop.admin(bozor, 'GET', `/orders/${p.orderId}`)
+      last = o.body
+      return o.body?.state === 'fulfilled' ? o.body : undefined
+    }, { timeoutMs: WAIT_MS }).catch((err: Error) => { throw new Error(`${err.message}: ${JSON.stringify(last)}`) })
+    assert.equal(view.history.filter((h: { to: string }) => h.to === 'paid').length, 1, `order ${p.orderId} paid once`)
+    assert.deepEqual(view.transactions.map((x: { provider: string, state: string }) => [x.provider, x.state]), [[p.provider, 'succeeded']], `order ${p.orderId}: one ${p.provider} payment`)
+    const sent = await eventually(`goods of order ${p.orderId}`, () => {
+      const d = deliveriesOf(shop.telegram, user, p.orderId)
+      return d.goods >= 1 ? d : undefined
+    }, { timeoutMs: WAIT_MS })
+    assert.deepEqual(sent, { confirmations: 1, goods: 1 }, `order ${p.orderId} confirmed and delivered once`)
+  }
+}
+
+/** Customers writing /help in turn until stopped; counts answers and (when allowed) silences. */
+export function chatLoad (users: TelegramTestUser[], options: { allowSilence?: boolean } = {}): { stop (): Promise<{ answered: number, unanswered: number }> } {
+  const state = { running: true }
+  const counts = { answered: 0, unanswered: 0 }
+  const loops = users.map(async (user) => {
+    while (state.running) {
+      user.sendText('/help')
+      let reply
+      try {
+        reply = await user.nextBotMessage({ timeoutMs: 20_000 })
+      } catch (err) {
+        if (options.allowSilence !== true) throw err
+        counts.unanswered++
+        continue
+      }
+      assert.match(reply.text ?? '', /How to buy/, `user ${user.id} got an answer to /help`)
+      counts.answered++
+    }
+  })
+  return {
+    async stop () {
+      state.running = false
+      await Promise.all(loops)
+      return counts
+    }
+  }
+}
+
+/** GET /readyz. */
+export async function readyz (bozor: Bozor): Promise<Answer> {
+  const res = await fetch(`${bozor.url}/readyz`, { signal: AbortSignal.timeout(WAIT_MS) })
+  return { status: res.status, body: await res.json() }
+}
+
+export const UZS = { amount: 1_500_000, currency: 'UZS' }
+export const USD = { amount: 1500, currency: 'USD' }
+
+/** A new payment of `provider` for `orderId`, with provider ids unique per `i` (and per run: `tag`). */
+export function payment (provider: PayProvider, orderId: string, i: number): Payment {
+  const price = provider === 'stripe' ? USD : UZS
+  const providerId = provider === 'payme' ? `6650a3f1c2e4b8a1d3f1${String(i).padStart(4, '0')}` : provider === 'click' ? String(7_100_000 + i) : `evt_rel_${i}`
+  return { provider, orderId, ...price, providerId, time: Date.now() }
+}
+
+/** One order per provider (Payme and Click in UZS, Stripe in USD) for `user`, and their payments. */
+export async function newPayments (shop: Shop, bozor: Bozor, user: TelegramTestUser, from: number): Promise<Payment[]> {
+  const providers: PayProvider[] = ['payme', 'click', 'stripe']
+  const out: Payment[] = []
+  for (const [k, provider] of providers.entries()) {
+    const orderId = await shop.placeOrder(bozor, user, provider === 'stripe' ? USD : UZS)
+    out.push(payment(provider, orderId, from + k))
+  }
+  return out
 }

@@ -16,54 +16,8 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createEmptyPostgresDb } from '../helpers/db.js'
 import { hasRedisServer, startRestartableRedis } from '../helpers/private-services.js'
-import { attemptPayment, deliveriesOf, startShop, WAIT_MS, type Attempt, type Bozor, type Payment, type PayProvider, type Shop } from '../helpers/reliability-shop.js'
+import { assertPaidAndDeliveredOnce, attemptPayment, chatLoad, newPayments, readyz, startShop, UZS, WAIT_MS, type Attempt } from '../helpers/reliability-shop.js'
 import { eventually } from '../helpers/wait.js'
-import type { TelegramTestUser } from '../../src/sandbox/telegram/index.js'
-
-const UZS = { amount: 1_500_000, currency: 'UZS' }
-const USD = { amount: 1500, currency: 'USD' }
-
-/** Customers writing /help until told to stop; every message must get its answer. */
-function chatLoad (users: TelegramTestUser[]): { stop (): Promise<number> } {
-  const state = { running: true }
-  let answered = 0
-  const loops = users.map(async (user) => {
-    while (state.running) {
-      user.sendText('/help')
-      const reply = await user.nextBotMessage({ timeoutMs: 20_000 })
-      assert.match(reply.text ?? '', /How to buy/, `user ${user.id} got an answer to /help`)
-      answered++
-    }
-  })
-  return {
-    async stop () {
-      state.running = false
-      await Promise.all(loops)
-      return answered
-    }
-  }
-}
-
-async function readyz (bozor: Bozor): Promise<{ status: number, body: any }> {
-  const res = await fetch(`${bozor.url}/readyz`)
-  return { status: res.status, body: await res.json() }
-}
-
-function payment (provider: PayProvider, orderId: string, i: number): Payment {
-  const price = provider === 'stripe' ? USD : UZS
-  const providerId = provider === 'payme' ? `6650a3f1c2e4b8a1d3f1${String(i).padStart(4, '0')}` : provider === 'click' ? String(7_100_000 + i) : `evt_redis_${i}`
-  return { provider, orderId, ...price, providerId, time: Date.now() }
-}
-
-async function newPayments (shop: Shop, bozor: Bozor, user: TelegramTestUser, from: number): Promise<Payment[]> {
-  const providers: PayProvider[] = ['payme', 'click', 'stripe']
-  const out: Payment[] = []
-  for (const [k, provider] of providers.entries()) {
-    const orderId = await shop.placeOrder(bozor, user, provider === 'stripe' ? USD : UZS)
-    out.push(payment(provider, orderId, from + k))
-  }
-  return out
-}
 
 function assertNo5xx (attempts: Attempt[], when: string): void {
   for (const a of attempts) {
@@ -123,7 +77,7 @@ test('Redis stopped under load and started again: the bot answers, callbacks nev
   payments.push(...after)
   const afterAttempts = await Promise.all(after.map((p) => attemptPayment(shop, bozor, p)))
   assertNo5xx(afterAttempts, 'after the outage')
-  const answered = await load.stop()
+  const { answered } = await load.stop()
   assert.ok(answered >= chatters.length, 'the customers were answered all along')
 
   // the providers retry what was not done (none should be left, but a retry must succeed)
@@ -166,19 +120,7 @@ test('Redis stopped under load and started again: the bot answers, callbacks nev
   assert.match(renamed.text ?? renamed.caption ?? '', /Licence renamed/)
 
   // the ledger: every order paid once, its goods delivered once
-  for (const p of payments) {
-    const view = await eventually(`order ${p.orderId} fulfilled`, async () => {
-      const o = await shop.admin(bozor, 'GET', `/orders/${p.orderId}`)
-      return o.body.state === 'fulfilled' ? o.body : undefined
-    }, { timeoutMs: WAIT_MS })
-    assert.equal(view.history.filter((h: { to: string }) => h.to === 'paid').length, 1, `order ${p.orderId} paid once`)
-    assert.deepEqual(view.transactions.map((x: { provider: string, state: string }) => [x.provider, x.state]), [[p.provider, 'succeeded']])
-    const sent = await eventually(`goods of order ${p.orderId}`, () => {
-      const d = deliveriesOf(telegram, payer, p.orderId)
-      return d.goods >= 1 ? d : undefined
-    }, { timeoutMs: WAIT_MS })
-    assert.deepEqual(sent, { confirmations: 1, goods: 1 }, `order ${p.orderId} delivered once`)
-  }
+  await assertPaidAndDeliveredOnce(shop, bozor, payer, payments)
   bozor.child.kill('SIGTERM')
   assert.equal(await bozor.exited, 0, 'a clean stop after the outage')
 })
