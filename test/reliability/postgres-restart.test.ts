@@ -15,8 +15,25 @@ import assert from 'node:assert/strict'
 import { hasPostgresServer, hasRedisServer, startPrivatePostgres, startRestartableRedis } from '../helpers/private-services.js'
 import { assertPaidAndDeliveredOnce, attemptPayment, chatLoad, newPayments, readyz, startShop, WAIT_MS, type Attempt, type Payment } from '../helpers/reliability-shop.js'
 import { eventually } from '../helpers/wait.js'
+import pg from 'pg'
+import { sql } from 'drizzle-orm'
+import { IN_MEMORY, openDatabase } from '../../src/adapters/postgres/database.js'
+
+const silentLogger = { info () {}, warn () {}, error () {} }
 
 const skip = !hasPostgresServer() ? 'the PostgreSQL server binaries are not installed' : !hasRedisServer() ? 'redis-server is not installed' : false
+
+/** Bozor's LISTEN connections (outbox wake-ups) to the shop database, as the server sees them. */
+async function listeners (adminUrl: string): Promise<number> {
+  const client = new pg.Client({ connectionString: adminUrl })
+  await client.connect()
+  try {
+    const { rows } = await client.query("select count(*)::int as n from pg_stat_activity where datname = 'shop' and application_name = 'bozor-listen' and query like 'LISTEN%'")
+    return (rows[0] as { n: number }).n
+  } finally {
+    await client.end()
+  }
+}
 
 /** Every answer of an attempt made while the database was down is the protocol's "try again". */
 function assertRetryable (payment: Payment, attempt: Attempt): void {
@@ -52,6 +69,8 @@ test('PostgreSQL restarted under load: providers get retryable protocol answers,
   for (const attempt of await Promise.all(done.map((p) => attemptPayment(shop, bozor, p)))) assert.equal(attempt.done, true, JSON.stringify(attempt))
   const pending = await newPayments(shop, bozor, payer, 10)
   const load = chatLoad(chatters, { allowSilence: true })
+  t.after(() => load.stop().catch(() => {}))
+  assert.equal(await listeners(postgres.adminUrl), 1, 'Bozor listens for outbox wake-ups')
 
   // the outage
   await postgres.stop('fast')
@@ -74,6 +93,8 @@ test('PostgreSQL restarted under load: providers get retryable protocol answers,
     const r = await readyz(bozor)
     return r.status === 200 && r.body.checks?.database === 'up' ? r : undefined
   }, { timeoutMs: WAIT_MS })
+  // the outbox wake-ups come back too (a LISTEN connection retried until the server is there)
+  await eventually('the LISTEN connection back', async () => await listeners(postgres.adminUrl) === 1 ? true : undefined, { timeoutMs: 30_000, intervalMs: 250 })
   // the providers retry until done
   for (const p of pending) {
     let last: Attempt | undefined
@@ -101,4 +122,37 @@ test('PostgreSQL restarted under load: providers get retryable protocol answers,
   await assertPaidAndDeliveredOnce(shop, bozor, payer, [...done, ...pending, ...after])
   bozor.child.kill('SIGTERM')
   assert.equal(await bozor.exited, 0, 'a clean stop after the outage')
+})
+
+test('PostgreSQL stopped while a transaction holds a connection: the transaction fails, the process lives, the pool serves again after the restart', { skip }, async (t) => {
+  const postgres = await startPrivatePostgres(t)
+  const url = await postgres.createDatabase('shop')
+  const database = await openDatabase({ databaseUrl: url, dataDir: IN_MEMORY, poolMax: 2, logger: silentLogger })
+  t.after(() => database.close())
+  const crashes: unknown[] = []
+  const onCrash = (err: unknown): void => { crashes.push(err) }
+  process.on('uncaughtException', onCrash)
+  t.after(() => { process.off('uncaughtException', onCrash) })
+
+  let release!: () => void
+  const held = new Promise<void>((resolve) => { release = resolve })
+  let inside!: () => void
+  const entered = new Promise<void>((resolve) => { inside = resolve })
+  const transaction = database.db.transaction(async (tx) => {
+    await tx.execute(sql`select 1`)
+    inside()
+    await held // the connection is checked out, no statement in flight: what the fast stop hits
+    await tx.execute(sql`select 2`)
+  })
+  const outcome = transaction.then(() => 'committed', () => 'failed')
+  await entered
+  await postgres.stop('fast')
+  release()
+  assert.equal(await outcome, 'failed')
+  assert.deepEqual(crashes, [], 'no uncaught error from the dropped connection')
+  await postgres.start()
+  const rows = await eventually('a query after the restart', async () => {
+    try { return (await database.db.execute(sql`select 42 as n`)).rows } catch { return undefined }
+  }, { timeoutMs: 30_000, intervalMs: 100 })
+  assert.deepEqual(rows, [{ n: 42 }])
 })
