@@ -110,6 +110,13 @@ export async function startShop (t: TestContext, storage: { databaseUrl: string,
           ...env
         }
       })
+      // a child that dies on its own (not killed by the test) leaves its last words in the report
+      spawned.exited.then((code) => {
+        if (spawned.child.signalCode !== null || code === 0) return
+        const tail = [...spawned.stdout.slice(-15), spawned.stderr.join('').slice(-3000)].join('\n')
+        t.diagnostic(`Bozor (pid ${spawned.child.pid}) exited with ${code} by itself:\n${tail}`)
+        console.error(`Bozor (pid ${spawned.child.pid}) exited with ${code} by itself:\n${tail}`)
+      }).catch(() => {})
       await spawned.waitForLog('Bozor is listening', WAIT_MS)
       return { ...spawned, url }
     },

@@ -43,6 +43,7 @@ test('Redis stopped under load and started again: the bot answers, callbacks nev
   // before: one round of payments, and the load starts
   const payments = await newPayments(shop, bozor, payer, 0)
   const load = chatLoad(chatters)
+  t.after(() => load.stop().catch(() => {}))
   const before = await Promise.all(payments.map((p) => attemptPayment(shop, bozor, p)))
   assertNo5xx(before, 'before the outage')
 
