@@ -345,6 +345,7 @@ export function composeServices (base: BaseDeps): Services {
     clock,
     logger,
     soleInstance: database.kind === 'pglite',
+    isDatabaseUnavailable,
     outboxLeaseMs: config.outbox.leaseS * 1000,
     outboxWakeups: (onWake) => database.listen(OUTBOX_CHANNEL, onWake),
     ...(stripe !== undefined ? { stripe } : {}),

@@ -35,6 +35,8 @@ export interface BackgroundJobsOptions<Tx> {
   logger: WorkerLogger
   /** Where deliveries go; without a bot they are only logged. */
   notifier?: Notifier
+  /** Tells a "database unreachable" error (the outbox worker retries recording a done step then). */
+  isDatabaseUnavailable?: (error: unknown) => boolean
   /** Outbox lease length [OUTBOX_LEASE_MS]; renewed four times per lease while a row runs. */
   outboxLeaseMs?: number
   expiryIntervalMs?: number
@@ -84,7 +86,7 @@ export function createBackgroundJobs<Tx> (options: BackgroundJobsOptions<Tx>): B
 function startLoops<Tx> (options: BackgroundJobsOptions<Tx>): { stop(): Promise<void> } {
   const { queue, shop } = options
   const leases = options.outboxLeaseMs === undefined ? {} : { leaseMs: options.outboxLeaseMs, leaseRenewMs: Math.max(1000, Math.floor(options.outboxLeaseMs / 4)) }
-  const worker = createOutboxWorker({ queue, clock: options.clock, logger: options.logger, notifier: options.notifier ?? createLoggingNotifier(options.logger), handlers: options.handlers, ...leases })
+  const worker = createOutboxWorker({ queue, clock: options.clock, logger: options.logger, notifier: options.notifier ?? createLoggingNotifier(options.logger), handlers: options.handlers, ...leases, ...(options.isDatabaseUnavailable !== undefined ? { isUnavailable: options.isDatabaseUnavailable } : {}) })
   const running = new Set<Promise<unknown>>()
   let leasesFreed = options.soleInstance !== true
   const stripe = options.stripe

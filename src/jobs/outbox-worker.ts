@@ -64,6 +64,16 @@ export interface OutboxWorkerOptions<Tx> {
    * `leaseMs`. (A test sets it beyond the lease to stand for a worker that stopped renewing.)
    */
   leaseRenewMs?: number
+  /**
+   * True for an error meaning "the database is unreachable right now" (adapters/postgres
+   * errors.ts). When recording a step or the row's completion fails that way, the worker keeps
+   * retrying the record (the step's work is done; redoing it would repeat a message) until it
+   * goes through, the lease turns out lost, or the worker stops. Without it a failed record is an
+   * attempt's failure, and the step is repeated after the lease expires.
+   */
+  isUnavailable?: (error: unknown) => boolean
+  /** First wait between such retries [250 ms], doubling up to 5 s. */
+  recordRetryMs?: number
 }
 
 export interface OutboxWorker {
@@ -136,6 +146,28 @@ export function createOutboxWorker<Tx> (options: OutboxWorkerOptions<Tx>): Outbo
     }
   }
 
+  const state = { stopping: false }
+
+  /**
+   * Runs `record` (a step's or a row's bookkeeping, after its work was done) again while it fails
+   * because the database is unreachable, so an outage does not turn into a repeated message.
+   */
+  async function recording<T> (row: ClaimedOutboxRow, what: string, record: () => Promise<T>): Promise<T> {
+    let waitMs = options.recordRetryMs ?? 250
+    let warned = false
+    for (;;) {
+      try {
+        return await record()
+      } catch (error) {
+        if (state.stopping || options.isUnavailable?.(error) !== true) throw error
+        if (!warned) logger.warn({ module: 'outbox', id: row.id, topic: row.topic, err: error }, `database unavailable while recording ${what}; retrying it, so the work done is not repeated`)
+        warned = true
+        await new Promise((resolve) => setTimeout(resolve, waitMs))
+        waitMs = Math.min(waitMs * 2, 5000)
+      }
+    }
+  }
+
   function leaseLost (row: ClaimedOutboxRow, what: string): OutboxLeaseLostError {
     return new OutboxLeaseLostError(`outbox row ${row.id} (${row.topic}) was taken over by another worker before ${what}; it does the rest`)
   }
@@ -162,7 +194,7 @@ export function createOutboxWorker<Tx> (options: OutboxWorkerOptions<Tx>): Outbo
           const steps = [...done, name]
           // a taken-over row gets neither the progress nor the step's state change from this
           // worker (the new holder does both)
-          if (!await queue.recordStep(row.id, row.lease, { ...payload, steps }, clock.now() + leaseMs, commit)) throw leaseLost(row, `recording step ${name}`)
+          if (!await recording(row, `step ${name}`, () => queue.recordStep(row.id, row.lease, { ...payload, steps }, clock.now() + leaseMs, commit))) throw leaseLost(row, `recording step ${name}`)
           done.push(name)
           payload.steps = steps
         }
@@ -176,7 +208,7 @@ export function createOutboxWorker<Tx> (options: OutboxWorkerOptions<Tx>): Outbo
       return 'lost'
     }
     if (failure === undefined) {
-      if (await queue.complete(row.id, row.lease, clock.now())) return 'handled'
+      if (await recording(row, 'its completion', () => queue.complete(row.id, row.lease, clock.now()))) return 'handled'
       // what the handler did last (a message) may be repeated by the new holder
       logger.warn(log, 'outbox lease lost before the row was marked done; another worker finishes the row')
       return 'lost'
@@ -189,7 +221,6 @@ export function createOutboxWorker<Tx> (options: OutboxWorkerOptions<Tx>): Outbo
     return 'lost'
   }
 
-  const state = { stopping: false }
   return {
     async runOnce () {
       let count = 0

@@ -111,7 +111,11 @@ export interface Cache {
   set (key: string, value: unknown, options: CacheWriteOptions, versions?: readonly string[]): Promise<boolean>
   /** The cached value, or the loader's (one loader call per key per process at a time; errors are never cached). */
   getOrLoad<T> (key: string, loader: () => Promise<T>, options: CacheWriteOptions): Promise<T>
-  /** Drops every entry carrying `tag`; returns how many entry keys it removed. */
+  /**
+   * Drops every entry carrying `tag`; returns how many entry keys it removed. With the store down
+   * it resolves 0 instead of failing (the change it follows is committed): the tag is retried
+   * before the next read, and reads bypass the cache until it went through.
+   */
   invalidateTag (tag: string): Promise<number>
   /** Drops `key` and, transitively, every entry depending on it; returns the keys removed. */
   invalidateKey (key: string): Promise<string[]>

@@ -24,6 +24,12 @@ export async function openPostgres (options: DriverOptions): Promise<Database> {
   pool.on('error', (err) => {
     options.logger.error({ err }, 'PostgreSQL connection lost while idle')
   })
+  // A client checked out for a transaction has no 'error' listener of the pool's: a server going
+  // away meanwhile (a restart's 57P01, a cut connection) would emit one unhandled and crash the
+  // process. The statement in flight fails on its own; the pool drops the broken client on release.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => { options.logger.warn({ err }, 'PostgreSQL connection lost while in use') })
+  })
   const counter = createStatsCounter()
   const db = counter.countTransactions(drizzle({ client: pool, schema: options.schema, logger: counter.logger }))
   let closing: Promise<void> | undefined
@@ -42,17 +48,36 @@ export async function openPostgres (options: DriverOptions): Promise<Database> {
       let client: pg.Client | undefined
       let stopped = false
       let retry: NodeJS.Timeout | undefined
+      // every 5 s until it works again: one failed try (the server still restarting) must not
+      // leave the process without wake-ups until it is restarted
+      const reconnect = (): void => {
+        if (stopped) return
+        clearTimeout(retry)
+        retry = setTimeout(() => {
+          connect().then(
+            () => { if (client !== undefined) options.logger.info({}, 'LISTEN connection restored') },
+            () => reconnect()
+          )
+        }, 5000).unref()
+      }
       const connect = async (): Promise<void> => {
         const c = new pg.Client({ connectionString: options.databaseUrl, connectionTimeoutMillis: options.connectTimeoutMs, application_name: 'bozor-listen' })
         c.on('notification', (message) => { if (message.channel === channel) onNotify() })
         c.on('error', (err) => {
-          options.logger.warn({ err }, 'LISTEN connection lost; polling carries on and it reconnects')
           c.end().catch(() => {})
-          if (client === c) client = undefined
-          if (!stopped) retry = setTimeout(() => { connect().catch(() => {}) }, 5000).unref()
+          // a client that never got to listen fails its connect(), whose caller retries
+          if (client !== c) return
+          options.logger.warn({ err }, 'LISTEN connection lost; polling carries on and it reconnects')
+          client = undefined
+          reconnect()
         })
-        await c.connect()
-        await c.query(`LISTEN "${channel.replace(/"/g, '""')}"`)
+        try {
+          await c.connect()
+          await c.query(`LISTEN "${channel.replace(/"/g, '""')}"`)
+        } catch (err) {
+          c.end().catch(() => {})
+          throw err
+        }
         if (stopped) { await c.end(); return }
         client = c
       }

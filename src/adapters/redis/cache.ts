@@ -124,9 +124,39 @@ export function createCache (options: CacheOptions): Cache {
     return removed
   }
 
+  // Tags whose invalidation failed because the store was down. The change they describe is already
+  // committed (the caller must not fail for it), so they are retried before every read, and while
+  // one stays pending reads bypass the cache: a store that comes back with its data (a stall, a
+  // network cut) then never serves what the change made stale.
+  const unsent = new Set<string>()
+  const flushUnsent = async (): Promise<boolean> => {
+    for (const tag of [...unsent]) {
+      try {
+        await invalidateTagKeys(tag)
+        unsent.delete(tag)
+      } catch (error) {
+        down(error, 'pending invalidation')
+        return false
+      }
+    }
+    local.clear()
+    logger?.warn({ module: 'cache' }, 'cache invalidations that failed during the store outage went through late')
+    return true
+  }
+  const invalidateOrRemember = async (tag: string): Promise<string[]> => {
+    try {
+      return await invalidateTagKeys(tag)
+    } catch (error) {
+      down(error, 'invalidation')
+      unsent.add(tag)
+      return []
+    }
+  }
+
   const cache: Cache = {
     key: (...segments) => kv.keys.key('c', ...segments),
     async get<T> (key: string): Promise<CacheRead<T>> {
+      if (unsent.size > 0 && !await flushUnsent()) return { hit: false }
       try {
         const near = await localHit(key)
         if (near !== undefined) return { hit: true, value: near.value as T }
@@ -157,7 +187,7 @@ export function createCache (options: CacheOptions): Cache {
           down(error, 'version read')
         }
         const value = await loader()
-        if (versions !== undefined) await write(key, value, o, versions)
+        if (versions !== undefined && unsent.size === 0) await write(key, value, o, versions)
         return value
       })()
       flights.set(key, flight)
@@ -167,7 +197,7 @@ export function createCache (options: CacheOptions): Cache {
         flights.delete(key)
       }
     },
-    invalidateTag: async (tag) => (await invalidateTagKeys(tag)).length,
+    invalidateTag: async (tag) => (await invalidateOrRemember(tag)).length,
     async invalidateKey (key) {
       const visited = new Set<string>([key])
       const queue = [key]
@@ -180,7 +210,7 @@ export function createCache (options: CacheOptions): Cache {
         const next = queue.shift()!
         await kv.del([next])
         removed.push(next)
-        for (const dependent of await invalidateTagKeys(depTag(next))) {
+        for (const dependent of await invalidateOrRemember(depTag(next))) {
           if (!visited.has(dependent)) {
             visited.add(dependent)
             queue.push(dependent)
