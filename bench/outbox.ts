@@ -6,7 +6,7 @@
 //   old:     one row a claim, one at a time, at most 50 a run, 1 s tick, no NOTIFY
 // Printed per mode (median round by lag p99): deliveries/s, lag p50/p99 (commit to the emulator
 // receiving the message), and the worker's SQL statements and commits per delivered row.
-// Usage: npm run bench -- outbox [--rate 100 --seconds 10 --rounds 3 --users 1000]
+// Usage: npm run bench -- outbox [--rate 100 --seconds 10 --rounds 3 --users 1000 --drain 60 --concurrency 8]
 import { loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
 import pg from 'pg'
@@ -29,6 +29,8 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     users: { type: 'string', default: '1000' },
     drain: { type: 'string', default: '60' },
+    /** lanes of the batched mode (ordering keys delivered at once) */
+    concurrency: { type: 'string', default: '8' },
     pg: { type: 'string', default: process.env.TEST_DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/postgres' }
   }
 })
@@ -74,7 +76,7 @@ function jobsFor (mode: Mode, database: Database) {
     outboxIntervalMs: 1000,
     expiryIntervalMs: 3_600_000,
     ...(mode === 'batched'
-      ? { outboxWakeups: (onWake: () => void) => database.listen(OUTBOX_CHANNEL, onWake) }
+      ? { outboxWakeups: (onWake: () => void) => database.listen(OUTBOX_CHANNEL, onWake), outboxWorker: { concurrency: Number(values.concurrency) } }
       : { outboxWorker: { batch: 1, concurrency: 1, maxPerRun: 50 } })
   })
 }
