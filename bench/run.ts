@@ -14,13 +14,13 @@ import { openDatabase, IN_MEMORY } from '../src/adapters/postgres/database.js'
 import { createMemoryKv } from '../src/adapters/redis/memory-kv.js'
 import { systemClock } from '../src/domain/shared/clock.js'
 
-// `npm run bench -- <name>`: webhook, ratelimit, analytics, broadcast, payme, or (default) healthz
+// `npm run bench -- <name>`: webhook, ratelimit, analytics, broadcast, payme, outbox, or (default) healthz
 const named = process.argv[2] !== undefined && !process.argv[2].startsWith('-') ? process.argv.splice(2, 1)[0] : undefined
-if (named === 'webhook' || named === 'ratelimit' || named === 'analytics' || named === 'broadcast' || named === 'payme') {
+if (named === 'webhook' || named === 'ratelimit' || named === 'analytics' || named === 'broadcast' || named === 'payme' || named === 'outbox') {
   await import(`./${named}.js`)
   process.exit(0)
 }
-if (named !== undefined && named !== 'healthz') throw new Error(`unknown benchmark ${named}: webhook, ratelimit, analytics, broadcast, payme or healthz`)
+if (named !== undefined && named !== 'healthz') throw new Error(`unknown benchmark ${named}: webhook, ratelimit, analytics, broadcast, payme, outbox or healthz`)
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '20' } } })
 const duration = Number(values.seconds)

@@ -430,9 +430,14 @@ function withAuditFlush (jobs: BackgroundJobs, audit: { close(): Promise<void> }
 /** The periodic jobs and, when a bot runs, the broadcast worker: started and stopped together. */
 function withBroadcastWorker (jobs: BackgroundJobs, worker: BroadcastWorker | undefined): BackgroundJobs {
   if (worker === undefined) return jobs
+  // stop() is idempotent: the server stops the jobs before closing the pool, and app.ts again on close
+  let stopping: Promise<unknown> | undefined
   return {
     start () { jobs.start(); worker.start() },
-    async stop () { await Promise.all([jobs.stop(), worker.stop()]) }
+    async stop () {
+      stopping ??= Promise.all([jobs.stop(), worker.stop()])
+      await stopping
+    }
   }
 }
 

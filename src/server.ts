@@ -25,7 +25,9 @@ export async function startServer (config: Config, options: StartOptions = {}): 
   let app: App
   try {
     app = await buildApp(deps)
-    app.addHook('onClose', async () => { await deps.close() })
+    // the jobs stop (rows in flight finish, leases are freed) before the pool closes: Fastify may run
+    // this hook before app.ts's own, and a worker must not write to an ended pool (decision 0046)
+    app.addHook('onClose', async () => { await deps.jobs.stop(); await deps.close() })
     if (options.extend !== undefined) await options.extend(app, deps)
     await app.listen({ port: config.server.port, host: config.server.host })
   } catch (error) {

@@ -37,6 +37,12 @@ export interface BackgroundJobsOptions<Tx> {
   notifier?: Notifier
   /** Tells a "database unreachable" error (the outbox worker retries recording a done step then). */
   isDatabaseUnavailable?: (error: unknown) => boolean
+  /**
+   * How the outbox worker claims and runs rows [50 per claim, 8 keys at once, 1000 per run];
+   * `{ batch: 1, concurrency: 1, maxPerRun: 50 }` with no `outboxWakeups` is the behaviour before
+   * decision 0046 (the outbox benchmark's baseline).
+   */
+  outboxWorker?: { batch?: number, concurrency?: number, maxPerRun?: number }
   /** Outbox lease length [OUTBOX_LEASE_MS]; renewed four times per lease while a row runs. */
   outboxLeaseMs?: number
   expiryIntervalMs?: number
@@ -86,7 +92,7 @@ export function createBackgroundJobs<Tx> (options: BackgroundJobsOptions<Tx>): B
 function startLoops<Tx> (options: BackgroundJobsOptions<Tx>): { stop(): Promise<void> } {
   const { queue, shop } = options
   const leases = options.outboxLeaseMs === undefined ? {} : { leaseMs: options.outboxLeaseMs, leaseRenewMs: Math.max(1000, Math.floor(options.outboxLeaseMs / 4)) }
-  const worker = createOutboxWorker({ queue, clock: options.clock, logger: options.logger, notifier: options.notifier ?? createLoggingNotifier(options.logger), handlers: options.handlers, ...leases, ...(options.isDatabaseUnavailable !== undefined ? { isUnavailable: options.isDatabaseUnavailable } : {}) })
+  const worker = createOutboxWorker({ queue, clock: options.clock, logger: options.logger, notifier: options.notifier ?? createLoggingNotifier(options.logger), handlers: options.handlers, ...leases, ...options.outboxWorker, ...(options.isDatabaseUnavailable !== undefined ? { isUnavailable: options.isDatabaseUnavailable } : {}) })
   const running = new Set<Promise<unknown>>()
   let leasesFreed = options.soleInstance !== true
   const stripe = options.stripe

@@ -52,8 +52,10 @@ export interface OutboxWorkerOptions<Tx> {
   handlers: Readonly<Record<string, OutboxHandler<Tx>>>
   /** Rows claimed at once [50]. */
   batch?: number
-  /** Rows (of different chats) delivered at once [8]. */
+  /** Rows (of different ordering keys) delivered at once [8]. */
   concurrency?: number
+  /** Rows one run handles at most before it yields to the next tick or wake-up [`batch` × 20]. */
+  maxPerRun?: number
   /** First retry delay [1000 ms], doubling per attempt up to `maxBackoffMs` [1 h]. */
   baseBackoffMs?: number
   maxBackoffMs?: number
@@ -84,16 +86,11 @@ export interface OutboxWorker {
 }
 
 /**
- * The order rows must keep: one chat's (or, without a chat, one order's) rows run one after
- * another in claim order; anything else runs side by side.
+ * The chain a row belongs to: rows of one ordering key (set by the writer: the customer's chat,
+ * the merchant's chat) run one after another in id order; a row without a key runs by itself.
  */
-export function orderingKey (row: { id: number, topic: string, payload: Record<string, unknown> }): string {
-  const p = row.payload
-  const chat = p.telegramId ?? p.chatId ?? p.customerTelegramId
-  if (typeof chat === 'number' || typeof chat === 'string') return `chat:${chat}`
-  if (row.topic === 'admin.notify') return 'admin'
-  if (typeof p.orderId === 'string' || typeof p.orderId === 'number') return `order:${p.orderId}`
-  return `row:${row.id}`
+export function chainOf (row: { id: number, orderingKey?: string | null }): string {
+  return row.orderingKey ?? `row:${row.id}`
 }
 
 /**
@@ -113,6 +110,7 @@ export function createOutboxWorker<Tx> (options: OutboxWorkerOptions<Tx>): Outbo
   const { queue, clock, logger, handlers } = options
   const batch = options.batch ?? 50
   const concurrency = Math.max(1, options.concurrency ?? 8)
+  const maxPerRun = options.maxPerRun ?? batch * 20
   const base = options.baseBackoffMs ?? 1000
   const max = options.maxBackoffMs ?? 3_600_000
   const leaseMs = options.leaseMs ?? OUTBOX_LEASE_MS
@@ -224,17 +222,18 @@ export function createOutboxWorker<Tx> (options: OutboxWorkerOptions<Tx>): Outbo
   return {
     async runOnce () {
       let count = 0
-      while (!state.stopping && count < batch * 20) {
+      while (!state.stopping && count < maxPerRun) {
         const now = clock.now()
         const lease = `${OUTBOX_INSTANCE}#${++claims}`
         const rows = await queue.claimBatch(now, lease, leaseMs, batch)
         if (rows.length === 0) break
         const leases = keepLeases(lease, rows.map((r) => r.id))
         try {
-          // rows of one chat (or order) in claim order, chats side by side, at most `concurrency` at once
+          // rows of one key in id order (the order they were written), keys side by side, at
+          // most `concurrency` at once
           const chains = new Map<string, ClaimedOutboxRow[]>()
-          for (const row of rows) {
-            const key = orderingKey(row)
+          for (const row of [...rows].sort((a, b) => a.id - b.id)) {
+            const key = chainOf(row)
             const chain = chains.get(key)
             if (chain === undefined) chains.set(key, [row])
             else chain.push(row)

@@ -22,9 +22,13 @@ export interface OutboxRow {
   attempts: number
 }
 
-/** A row claimed by a worker: `lease` is the claim's owner token, passed to every later write. */
+/**
+ * A row claimed by a worker: `lease` is the claim's owner token, passed to every later write;
+ * `orderingKey` (set by the writer) names the rows it must follow, null when none.
+ */
 export interface ClaimedOutboxRow extends OutboxRow {
   lease: string
+  orderingKey?: string | null
 }
 
 /**
@@ -43,7 +47,10 @@ export interface OutboxQueue<Tx> {
    * `now + leaseMs`, committed before it returns; rows being claimed elsewhere are skipped.
    */
   claim(now: number, owner: string, leaseMs: number): Promise<ClaimedOutboxRow | undefined>
-  /** Claims up to `limit` due rows at once for `owner` (one statement), oldest first. */
+  /**
+   * Claims up to `limit` due rows at once for `owner` (one statement), oldest first, skipping a
+   * row while an earlier unfinished row of its ordering key is leased to another worker.
+   */
   claimBatch(now: number, owner: string, leaseMs: number, limit: number): Promise<ClaimedOutboxRow[]>
   /** Moves the lease's expiry to `until`; false when the lease is no longer this holder's. */
   renew(id: number, lease: string, until: number): Promise<boolean>

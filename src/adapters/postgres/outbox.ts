@@ -11,9 +11,10 @@
  * const row = await claimOutbox(db, clock.now(), 'host:42:ab12cd#1', OUTBOX_LEASE_MS)
  * if (row !== undefined && !await completeOutbox(db, row.id, row.lease, clock.now())) console.log('taken over')
  */
-import { and, asc, eq, inArray, isNotNull, isNull, lte, not, like, or, sql } from 'drizzle-orm'
+import { and, asc, eq, gt, inArray, isNotNull, isNull, lt, lte, not, notExists, like, or, sql } from 'drizzle-orm'
+import { alias } from 'drizzle-orm/pg-core'
 import type { Db } from './database.js'
-import { outbox } from './schema.js'
+import { outbox, shopOrder } from './schema.js'
 import type { ClaimedOutboxRow, OutboxQueue, OutboxRow, OutboxTopic } from '../../usecases/ports-outbox.js'
 
 export type { ClaimedOutboxRow, OutboxRow, OutboxTopic }
@@ -22,15 +23,37 @@ export type { ClaimedOutboxRow, OutboxRow, OutboxTopic }
 export const OUTBOX_CHANNEL = 'bozor_outbox'
 
 /**
- * Writes one outbox row; call it inside the transaction of the state change. The same statement
- * notifies {@link OUTBOX_CHANNEL}, delivered when the transaction commits (none if it rolls back),
- * so a listening worker starts at once instead of at its next poll.
+ * The ordering key a row gets when its writer names none (decision 0062): the customer's chat
+ * (`chat:<telegram id>`) from the payload, the merchant's chat (`admin`) for `admin.notify`,
+ * else `{ orderId }` for the statement to look up the order's customer; null when the row
+ * depends on no other.
  */
-export async function enqueueOutbox (db: Db, topic: OutboxTopic, payload: Record<string, unknown>, now: number): Promise<number> {
+export function outboxOrderingKey (topic: string, payload: Record<string, unknown>): string | { orderId: string } | null {
+  const chat = payload.telegramId ?? payload.chatId ?? payload.customerTelegramId
+  if (typeof chat === 'number' || (typeof chat === 'string' && chat !== '')) return `chat:${chat}`
+  if (topic === 'admin.notify') return 'admin'
+  const order = payload.orderId
+  if ((typeof order === 'string' && /^[0-9]{1,18}$/.test(order)) || (typeof order === 'number' && Number.isSafeInteger(order))) return { orderId: String(order) }
+  return null
+}
+
+/**
+ * Writes one outbox row; call it inside the transaction of the state change. Its ordering key
+ * (`options.orderingKey`, else {@link outboxOrderingKey}: an order's row takes its customer's
+ * chat) is stored with it, so rows of one chat are delivered in the order they were written. The
+ * same statement notifies {@link OUTBOX_CHANNEL}, delivered when the transaction commits (none if
+ * it rolls back), so a listening worker starts at once instead of at its next poll.
+ */
+export async function enqueueOutbox (db: Db, topic: OutboxTopic, payload: Record<string, unknown>, now: number, options: { orderingKey?: string | null } = {}): Promise<number> {
+  const derived = options.orderingKey !== undefined ? options.orderingKey : outboxOrderingKey(topic, payload)
+  const key = derived === null || typeof derived === 'string'
+    ? sql`${derived}::text`
+    : sql`(select 'chat:' || customer_telegram_id from ${shopOrder} where ${shopOrder.id} = ${derived.orderId}::bigint)`
+  const at = new Date(now).toISOString()
   const result = await db.execute<{ id: number }>(sql`
     with row as (
-      insert into ${outbox} (topic, payload, available_at, created_at)
-      values (${topic}, ${JSON.stringify(payload)}::jsonb, ${new Date(now).toISOString()}::timestamptz, ${new Date(now).toISOString()}::timestamptz)
+      insert into ${outbox} (topic, payload, available_at, created_at, ordering_key)
+      values (${topic}, ${JSON.stringify(payload)}::jsonb, ${at}::timestamptz, ${at}::timestamptz, ${key})
       returning id
     )
     select row.id, pg_notify(${OUTBOX_CHANNEL}, '') from row`)
@@ -39,18 +62,25 @@ export async function enqueueOutbox (db: Db, topic: OutboxTopic, payload: Record
 
 /**
  * Claims up to `limit` due rows for `owner` until `now + leaseMs` in one statement (its own
- * commit), oldest first; rows other workers are claiming are skipped.
+ * commit), oldest first; rows other workers are claiming are skipped, and so is a row while an
+ * earlier unfinished row of its ordering key is leased to another worker (that worker delivers
+ * the key's rows in order; this one takes the rest once it is done).
  */
 export async function claimOutboxBatch (db: Db, now: number, owner: string, leaseMs: number, limit: number): Promise<ClaimedOutboxRow[]> {
   const at = new Date(now)
+  const prior = alias(outbox, 'prior')
   const due = db.select({ id: outbox.id }).from(outbox)
-    .where(and(isNull(outbox.doneAt), lte(outbox.availableAt, at), or(isNull(outbox.leaseExpiresAt), lte(outbox.leaseExpiresAt, at))))
+    .where(and(
+      isNull(outbox.doneAt), lte(outbox.availableAt, at), or(isNull(outbox.leaseExpiresAt), lte(outbox.leaseExpiresAt, at)),
+      or(isNull(outbox.orderingKey), notExists(db.select({ one: sql`1` }).from(prior).where(and(
+        eq(prior.orderingKey, outbox.orderingKey), lt(prior.id, outbox.id), isNull(prior.doneAt), gt(prior.leaseExpiresAt, at))))))
+    )
     .orderBy(asc(outbox.availableAt), asc(outbox.id))
     .limit(limit)
-    .for('update', { skipLocked: true })
+    .for('update', { of: outbox, skipLocked: true })
   const rows = await db.update(outbox).set({ leaseOwner: owner, leaseExpiresAt: new Date(now + leaseMs) })
     .where(inArray(outbox.id, due))
-    .returning({ id: outbox.id, topic: outbox.topic, payload: outbox.payload, attempts: outbox.attempts, availableAt: outbox.availableAt })
+    .returning({ id: outbox.id, topic: outbox.topic, payload: outbox.payload, attempts: outbox.attempts, availableAt: outbox.availableAt, orderingKey: outbox.orderingKey })
   rows.sort((a, b) => a.availableAt.getTime() - b.availableAt.getTime() || a.id - b.id)
   return rows.map(({ availableAt: _, ...row }) => ({ ...row, lease: owner }))
 }
@@ -78,7 +108,7 @@ export async function releaseOutboxLeases (db: Db, lease: string): Promise<numbe
 export async function claimOutbox (db: Db, now: number, owner: string, leaseMs: number): Promise<ClaimedOutboxRow | undefined> {
   const at = new Date(now)
   return await db.transaction(async (tx) => {
-    const [row] = await tx.select({ id: outbox.id, topic: outbox.topic, payload: outbox.payload, attempts: outbox.attempts })
+    const [row] = await tx.select({ id: outbox.id, topic: outbox.topic, payload: outbox.payload, attempts: outbox.attempts, orderingKey: outbox.orderingKey })
       .from(outbox)
       .where(and(isNull(outbox.doneAt), lte(outbox.availableAt, at), or(isNull(outbox.leaseExpiresAt), lte(outbox.leaseExpiresAt, at))))
       .orderBy(asc(outbox.availableAt), asc(outbox.id))

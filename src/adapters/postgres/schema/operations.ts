@@ -23,10 +23,18 @@ export const outbox = pgTable('outbox', {
   /** Who holds the row's lease: one claim of one worker (`host:pid:random#n`); null when free. */
   leaseOwner: text('lease_owner'),
   /** When the lease lapses unless its holder renews it; another worker may then claim the row. */
-  leaseExpiresAt: timestamptz('lease_expires_at')
+  leaseExpiresAt: timestamptz('lease_expires_at'),
+  /**
+   * Rows of one key are delivered one after another in id order, distinct keys side by side
+   * (`chat:<telegram id>` for a customer's messages, `admin` for the merchant's chat); set by the
+   * writer. Null: the row depends on no other (decision 0062).
+   */
+  orderingKey: text('ordering_key')
 }, (t) => [
   // workers scan only the rows still to do
-  index('outbox_pending_idx').on(t.availableAt, t.id).where(sql`${t.doneAt} is null`)
+  index('outbox_pending_idx').on(t.availableAt, t.id).where(sql`${t.doneAt} is null`),
+  // a claim looks for an earlier unfinished row of the same key
+  index('outbox_key_pending_idx').on(t.orderingKey, t.id).where(sql`${t.doneAt} is null and ${t.orderingKey} is not null`)
 ])
 
 /** Analytics events, named dotted and past tense (`order.placed`, `payment.captured`). */
