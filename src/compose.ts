@@ -9,24 +9,22 @@
  * const deps = await compose(config)
  * const app = await buildApp(deps)
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
-import { existsSync, readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import type { UserFromGetMe } from 'grammy/types'
+import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import type { AppServices } from './app.js'
+import type { BaseDeps } from './compose/base.js'
+import { DASHBOARD_ASSETS_DIR, dashboardLoginLink, tokenVerifierOf, UPLOT_DIR } from './compose/dashboard.js'
+import { forgettingCustomers, publishingWords, telegramOf } from './compose/telegram.js'
 import type { Config } from './config.js'
 import { createLogger, type Logger } from './logger.js'
-import { createMetrics, type Metrics } from './metrics.js'
+import { createMetrics } from './metrics.js'
 import { systemClock, type Clock } from './domain/shared/clock.js'
-import { STRIPE_DEFAULT_MIN_AMOUNTS } from './domain/orders/offered-providers.js'
 import { IN_MEMORY, openDatabase, type Database } from './adapters/postgres/database.js'
 import { createAdminToken, listAdminTokens, revokeAdminToken, verifyAdminToken } from './adapters/postgres/admin-tokens.js'
 import { createDashboardSessionStore } from './adapters/postgres/dashboard-sessions.js'
-import { issueLoginCode, resumeSession, type DashboardLoginDeps, type TokenVerifier } from './usecases/dashboard-login.js'
+import { resumeSession, type DashboardLoginDeps } from './usecases/dashboard-login.js'
 import { createShopWordsStore, loadPayLinkKey } from './adapters/postgres/app-settings.js'
-import { createPostgresBotStore } from './adapters/postgres/bot-store.js'
 import { createPostgresCustomerDirectory } from './adapters/postgres/customer-directory.js'
 import { createCatalogAdminStore } from './adapters/postgres/catalog-admin-store.js'
 import { createOrderAdminStore } from './adapters/postgres/orders-admin-store.js'
@@ -40,21 +38,13 @@ import { createOutboxQueue, OUTBOX_CHANNEL } from './adapters/postgres/outbox.js
 import { createPayLinkStore } from './adapters/postgres/pay-link-store.js'
 import { createProviderAudit } from './adapters/postgres/provider-audit.js'
 import { createAnalyticsStore } from './adapters/postgres/analytics-store.js'
-import { createEventBuffer, type EventBuffer } from './jobs/analytics-buffer.js'
+import { createEventBuffer } from './jobs/analytics-buffer.js'
 import { createActivityLog } from './adapters/redis/activity.js'
 import { createCache } from './adapters/redis/cache.js'
 import type { KvStore } from './adapters/redis/kv-store.js'
 import { createRateLimiter } from './adapters/redis/rate-limiter.js'
 import { createSessionStore } from './adapters/redis/session-storage.js'
-import { createUniques } from './adapters/redis/uniques.js'
 import { createUpdateSteps } from './adapters/redis/update-steps.js'
-import { createLastSeenLog } from './adapters/postgres/last-seen.js'
-import type { CustomerAdminStore } from './usecases/customers-admin.js'
-import type { ShopWordsStore } from './usecases/shop-words.js'
-import { createStripeClient } from './adapters/stripe/stripe-client.js'
-import { createStripeGateway } from './adapters/stripe/stripe-gateway.js'
-import { createClickMerchantApi } from './adapters/click/click-merchant-api.js'
-import { createTelegramRuntime, type TelegramRuntime } from './adapters/telegram/runtime.js'
 import { initialSession, type BotSession } from './adapters/telegram/session.js'
 import { createBackgroundJobs, type BackgroundJobs } from './jobs/background-jobs.js'
 import { createBroadcastWorker, type BroadcastWorker } from './jobs/broadcast-worker.js'
@@ -64,15 +54,9 @@ import { clickOutboxHandlers } from './jobs/click-reversal.js'
 import { createOutboxHandlers } from './jobs/outbox-handlers.js'
 import { starsOutboxHandlers } from './jobs/stars-refund.js'
 import type { TelegramEmulator } from './sandbox/telegram/index.js'
-import { createCatalogReads } from './usecases/catalog-reads.js'
-import { createShopWordsCache } from './usecases/shop-words.js'
-import { createBotPhotos } from './usecases/product-photos.js'
-import { clickRefundProvider, type ClickReversalGateway } from './usecases/click-reversal.js'
-import type { RateLimiter } from './usecases/ports-kv.js'
-import type { StripeGateway } from './usecases/ports-stripe.js'
-import type { StripeDeps } from './usecases/stripe-payments.js'
-import { payProvidersOf, refundProvidersOf, viewOptionsOf } from './compose/providers.js'
-import { clickLedgerOf, clickRefundLedgerOf, paymeLedgerOf, refundStoreOf, starsLedgerOf, starsRefundStoreOf, stripeLedgerOf } from './compose/payments.js'
+import { clickRefundProvider } from './usecases/click-reversal.js'
+import { clickApiOf, payProvidersOf, refundProvidersOf, stripeDepsOf, viewOptionsOf } from './compose/providers.js'
+import { clickLedgerOf, clickRefundLedgerOf, paymeLedgerOf, refundStoreOf, starsRefundStoreOf } from './compose/payments.js'
 import { sandboxAdminToken, sandboxBanner, seedSandboxCatalog, startSandboxEmulators, type SandboxEmulators } from './compose/sandbox.js'
 import { createSandboxRoutes } from './sandbox/http/sandbox-routes.js'
 import type { OffsetClock } from './sandbox/offset-clock.js'
@@ -85,39 +69,12 @@ import { controlServicesOf, runControlRequest } from './compose/control.js'
 import { CONTROL_SOCKET_FILE, createControlSocket, type ControlSocket } from './compose/control-socket.js'
 import { createSandboxRowStore } from './adapters/postgres/sandbox-rows.js'
 import { countSandboxRows, totalOf } from './usecases/sandbox-rows.js'
-import type { PayLinks } from './usecases/ports.js'
 
 /** Bozor's version: package.json's, one level above `src/` and `dist/`. */
-export const BOZOR_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version
+export type { BaseDeps }
+export { dashboardLoginLink }
 
-/** What the services are built over: configuration, storage, and what a test may replace. */
-export interface BaseDeps {
-  config: Config
-  logger: Logger
-  metrics: Metrics
-  clock: Clock
-  database: Database
-  kv: KvStore
-  /** Replaces the limiter built over `kv` with the configured policies. */
-  rateLimiter?: RateLimiter
-  /** The pay-link signing key kept in the database (compose loads it); a random one when absent (tests). */
-  payLinkKey?: Uint8Array
-  /** Replaces the Stripe gateway over the official SDK (when Stripe is configured). */
-  stripeGateway?: StripeGateway
-  /**
-   * Where the bot talks to: the sandbox's emulator, or a test's. When absent the bot runs only
-   * with BOT_TOKEN set, against TELEGRAM_API_ROOT.
-   */
-  telegram?: { token: string, apiRoot: string, botInfo?: UserFromGetMe, onFatal?: (error: Error) => void, /** one message a second per chat, unless a test raises the rate */ chatGapMs?: number }
-  /** Sandbox mode: the customers, orders and analytics events made carry `sandbox = true` (compose sets it). */
-  sandboxRows?: boolean
-  /** How often returning customers' last-seen times are written [1000 ms]; tests set it long so only stop() writes them. */
-  /** How long the bot's analytics events wait in memory before a batch is written [1 s] (tests that count statements set it long). */
-  analyticsFlushMs?: number
-  lastSeenFlushMs?: number
-  /** How long queued provider audit rows wait before a batch is written [1 s] (tests that count statements set it long). */
-  auditFlushMs?: number
-}
+export const BOZOR_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version
 
 /** The services, plus the storage they were built over. */
 export interface Services extends Omit<AppServices, 'sandbox'> {
@@ -439,118 +396,4 @@ function withBroadcastWorker (jobs: BackgroundJobs, worker: BroadcastWorker | un
       await stopping
     }
   }
-}
-
-/** src/dashboard (the page modules, served as they are); from dist/ the package's src/dashboard. */
-const DASHBOARD_ASSETS_DIR = ((): string => {
-  const beside = fileURLToPath(new URL('./dashboard/', import.meta.url))
-  return existsSync(beside) ? beside : fileURLToPath(new URL('../src/dashboard/', import.meta.url))
-})()
-/** uPlot's dist folder in node_modules (a runtime dependency: the dashboard's charts). */
-const UPLOT_DIR = dirname(createRequire(import.meta.url).resolve('uplot'))
-
-/** A pasted dashboard token: ADMIN_TOKEN (compared in constant time over digests) or a live token. */
-function tokenVerifierOf (adminToken: string | undefined, verify: (token: string) => Promise<{ id: string, scope: 'read' | 'write' } | undefined>): TokenVerifier {
-  const digest = (text: string): Buffer => createHash('sha256').update(text).digest()
-  return async (token) => {
-    if (adminToken !== undefined && timingSafeEqual(digest(token), digest(adminToken))) return { tokenId: 'env', scope: 'write' }
-    const found = await verify(token)
-    return found === undefined ? undefined : { tokenId: found.id, scope: found.scope }
-  }
-}
-
-/** A one-time dashboard login link (DESIGN.md: 15 minutes, the scope of whoever asked). */
-export async function dashboardLoginLink (login: DashboardLoginDeps, publicUrl: string, input: { scope: 'read' | 'write', issuedBy: string, tokenId?: string }): Promise<string> {
-  const { code } = await issueLoginCode(login, input)
-  return `${publicUrl.replace(/\/+$/, '')}/login?code=${code}`
-}
-
-/** The bot over the configured (or injected) Bot API, or undefined when there is none. */
-function telegramOf (base: BaseDeps, shared: { rateLimiter: RateLimiter, cache: ReturnType<typeof createCache>, activity: ReturnType<typeof createActivityLog>, stripe: StripeDeps | undefined, payLinks: PayLinks, analytics: EventBuffer, steps: ReturnType<typeof createUpdateSteps> }): TelegramRuntime | undefined {
-  const { config, database, kv, clock } = base
-  const target = base.telegram ?? (config.bot.token !== undefined ? { token: config.bot.token, apiRoot: config.bot.apiRoot } : undefined)
-  if (target === undefined) return undefined
-  const marks = { sandbox: base.sandboxRows === true }
-  const botStore = createPostgresBotStore(database.db, marks)
-  return createTelegramRuntime({
-    ...target,
-    settings: {
-      defaultLanguage: config.bot.defaultLanguage,
-      ...(config.bot.adminChatId !== undefined ? { adminChatId: config.bot.adminChatId } : {}),
-      orderTtlS: config.orders.ttlS,
-      digitalGoodsStarsOnly: config.bot.digitalGoodsStarsOnly,
-      adminIds: config.bot.adminIds,
-      publicUrl: config.server.publicUrl,
-      mode: config.bot.mode,
-      ...(config.bot.webhookSecret !== undefined ? { webhookSecret: config.bot.webhookSecret } : {})
-    },
-    logger: base.logger,
-    clock,
-    kv,
-    ...(config.bot.adminIds.length > 0
-      ? { dashboardLink: async (telegramId: number) => await dashboardLoginLink({ store: createDashboardSessionStore(database.db), clock }, config.server.publicUrl, { scope: 'write', issuedBy: `bot:${telegramId}` }) }
-      : {}),
-    sessions: createSessionStore<BotSession>({ kv, ttlMs: config.bot.sessionTtlS * 1000, initial: initialSession }),
-    isDatabaseUnavailable,
-    payUrl: shared.payLinks.url,
-    limiter: shared.rateLimiter,
-    store: botStore,
-    catalog: createCatalogReads({ store: botStore, cache: shared.cache }),
-    shopWords: createShopWordsCache(createShopWordsStore(database.db)),
-    photos: createBotPhotos(createPhotoStore(database.db)),
-    activity: shared.activity,
-    uniques: createUniques({ kv, clock }),
-    shop: createPostgresShop(database.db, marks),
-    stars: starsLedgerOf(database.db),
-    offer: viewOptionsOf(config, shared.payLinks, shared.stripe).offer,
-    analytics: shared.analytics,
-    steps: shared.steps,
-    lastSeen: createLastSeenLog(database.db, {
-      ...(base.lastSeenFlushMs !== undefined ? { intervalMs: base.lastSeenFlushMs } : {}),
-      onMissing: (ids) => { for (const id of ids) shared.steps.forgetCustomer(id).catch(() => {}) },
-      onError: (err) => base.logger.warn({ module: 'bot', err }, 'last-seen times not written')
-    }),
-    metrics: base.metrics
-  })
-}
-
-/** The merchant's block, unblock and forget change what the bot caches of a customer: each drops the cached record. */
-function forgettingCustomers (store: CustomerAdminStore, steps: ReturnType<typeof createUpdateSteps>): CustomerAdminStore {
-  const forget = async <T>(telegramId: number, result: T): Promise<T> => {
-    await steps.forgetCustomer(telegramId).catch(() => {})
-    return result
-  }
-  return {
-    ...store,
-    setBlocked: async (telegramId, blocked, now) => await forget(telegramId, await store.setBlocked(telegramId, blocked, now)),
-    forget: async (telegramId, anonymousId, now) => await forget(telegramId, await store.forget(telegramId, anonymousId, now))
-  }
-}
-
-/** A change of the shop's words is published to the store, so every instance's next update sees it without SQL. */
-function publishingWords (store: ShopWordsStore, steps: ReturnType<typeof createUpdateSteps>): ShopWordsStore {
-  return {
-    ...store,
-    write: async (change) => {
-      const written = await store.write(change)
-      await steps.publishWordsVersion(written.version).catch(() => {})
-      return written
-    }
-  }
-}
-
-/** Stripe's use-case deps over the configured SDK client (or the injected gateway). */
-function stripeDepsOf (base: BaseDeps, payLinks: PayLinks): StripeDeps | undefined {
-  const { config, clock } = base
-  if (config.stripe === undefined) return undefined
-  const logger = base.logger.child({ module: 'stripe' })
-  const gateway = base.stripeGateway ?? createStripeGateway({ stripe: createStripeClient(config.stripe), clock, logger, minAmounts: { ...STRIPE_DEFAULT_MIN_AMOUNTS, ...config.stripeMinAmounts } })
-  return { ledger: stripeLedgerOf(base.database.db), gateway, clock, payUrl: (orderId) => payLinks.url(orderId, 'stripe'), logger }
-}
-
-/** Click's Merchant API (reversals) when CLICK_MERCHANT_USER_ID is set. */
-function clickApiOf (config: Config, clock: Clock): ClickReversalGateway | undefined {
-  const click = config.click
-  if (click?.merchantUserId === undefined) return undefined
-  return createClickMerchantApi({ apiBase: click.apiBase, serviceId: click.serviceId, merchantUserId: click.merchantUserId, secretKey: click.secretKey, clock })
 }

@@ -3,6 +3,14 @@
  * offered, their pay-link checkouts, and how each refunds. Only `compose.ts` uses this.
  */
 import type { Config } from '../config.js'
+import type { BaseDeps } from './base.js'
+import { stripeLedgerOf } from './payments.js'
+import { createClickMerchantApi } from '../adapters/click/click-merchant-api.js'
+import { createStripeClient } from '../adapters/stripe/stripe-client.js'
+import { createStripeGateway } from '../adapters/stripe/stripe-gateway.js'
+import type { Clock } from '../domain/shared/clock.js'
+import { STRIPE_DEFAULT_MIN_AMOUNTS } from '../domain/orders/offered-providers.js'
+import type { ClickReversalGateway } from '../usecases/click-reversal.js'
 import { buildClickCheckoutUrl } from '../adapters/click/click-checkout-url.js'
 import { buildPaymeCheckoutUrl } from '../adapters/payme/payme-checkout-url.js'
 import { isWithinStripeBounds } from '../domain/orders/offered-providers.js'
@@ -74,4 +82,20 @@ export function refundProvidersOf (providers: { stripe?: StripeDeps, click?: Ref
     stars: providers.stars ?? 'unsupported',
     ...(providers.stripe !== undefined ? { stripe: stripeRefundProvider(providers.stripe) } : {})
   }
+}
+
+/** Stripe's use-case deps over the configured SDK client (or the injected gateway). */
+export function stripeDepsOf (base: BaseDeps, payLinks: PayLinks): StripeDeps | undefined {
+  const { config, clock } = base
+  if (config.stripe === undefined) return undefined
+  const logger = base.logger.child({ module: 'stripe' })
+  const gateway = base.stripeGateway ?? createStripeGateway({ stripe: createStripeClient(config.stripe), clock, logger, minAmounts: { ...STRIPE_DEFAULT_MIN_AMOUNTS, ...config.stripeMinAmounts } })
+  return { ledger: stripeLedgerOf(base.database.db), gateway, clock, payUrl: (orderId) => payLinks.url(orderId, 'stripe'), logger }
+}
+
+/** Click's Merchant API (reversals) when CLICK_MERCHANT_USER_ID is set. */
+export function clickApiOf (config: Config, clock: Clock): ClickReversalGateway | undefined {
+  const click = config.click
+  if (click?.merchantUserId === undefined) return undefined
+  return createClickMerchantApi({ apiBase: click.apiBase, serviceId: click.serviceId, merchantUserId: click.merchantUserId, secretKey: click.secretKey, clock })
 }

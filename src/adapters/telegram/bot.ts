@@ -13,7 +13,7 @@
  * await shopBot.bot.handleUpdate(update)
  */
 import { autoRetry } from '@grammyjs/auto-retry'
-import { Bot, BotError, Composer, GrammyError, HttpError, lazySession, type Transformer } from 'grammy'
+import { Bot, BotError, Composer, GrammyError, lazySession, type Transformer } from 'grammy'
 import type { UserFromGetMe } from 'grammy/types'
 import { LANGUAGES } from '../../domain/shared/language.js'
 import { KvUnavailableError, SessionConflictError, type CachedCustomer, type SessionStore, type UpdateBeginResult, type UpdateEndRequest } from '../../usecases/ports-kv.js'
@@ -27,6 +27,7 @@ import { startFeature } from './features/start.js'
 import { dashboardFeature } from './features/dashboard.js'
 import { newsFeature } from './features/news.js'
 import { chatPacing } from './chat-pacing.js'
+import { classifyErrors, networkRetry } from './api-transformers.js'
 import { adminChatFeature, supportFeature } from './features/support.js'
 import { checkSession, initialSession, type BotSession } from './session.js'
 import { languageFromCode, plain, t, type TextKey } from './texts.js'
@@ -106,43 +107,6 @@ function limitedChatOf (update: Update): number | undefined {
   const from = update.message?.from ?? update.callback_query?.from
   if (from === undefined || chat?.type !== 'private') return undefined
   return from.id
-}
-
-/** Retries network failures a bounded number of times with backoff (auto-retry leaves them unbounded). */
-function networkRetry (attempts: number, backoffMs: number): Transformer {
-  return async (prev, method, payload, signal) => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await prev(method, payload, signal)
-      } catch (err) {
-        if (!(err instanceof HttpError) || attempt >= attempts || signal?.aborted === true) throw err
-        await new Promise((resolve) => setTimeout(resolve, backoffMs * 2 ** (attempt - 1)))
-      }
-    }
-  }
-}
-
-/** Marks blocked customers (403), treats "message is not modified" as success, logs refused calls by method. */
-function classifyErrors (services: BotServices): Transformer {
-  return async (prev, method, payload, signal) => {
-    const result = await prev(method, payload, signal)
-    if (result.ok) return result
-    const chatId = (payload as { chat_id?: unknown } | undefined)?.chat_id
-    if (result.error_code === 400 && /message is not modified/i.test(result.description) && method.startsWith('edit')) {
-      return { ok: true, result: true as never }
-    }
-    const log = { module: 'bot', method, chatId, errorCode: result.error_code, description: result.description }
-    if (result.error_code === 403 && typeof chatId === 'number' && chatId > 0 && /blocked by the user|user is deactivated|can't initiate conversation/i.test(result.description)) {
-      services.logger.info(log, 'customer blocked the bot; marked and skipped by broadcasts')
-      // not awaited: the reply path does not wait on a database write for a best-effort mark
-      services.store.markBlocked(chatId, services.clock.now()).catch((err: unknown) => services.logger.warn({ module: 'bot', err }, 'could not mark the customer blocked'))
-    } else if (result.error_code === 400 && /query is too old|query ID is invalid/i.test(result.description)) {
-      services.logger.debug(log, 'callback query answered too late')
-    } else if (result.error_code !== 429) {
-      services.logger.warn(log, 'Bot API refused the call')
-    }
-    return result
-  }
 }
 
 /** The error boundary: database outages propagate (redeliver); anything else gets an answer. */
