@@ -86,6 +86,16 @@ export async function createTestDb (t: TestDbContext): Promise<Database> {
     registerLast(t, () => database.close())
     return database
   }
+  return (await createPostgresTestDb(t)).database
+}
+
+/**
+ * A migrated PostgreSQL database of this test's own on TEST_DATABASE_URL's server, whatever the
+ * leg (the services leg's databases, and the reliability leg's, which always run on the real
+ * services): cloned from the migrated template, closed and (when the test passed) dropped in
+ * `t.after`. `url` is for servers the test spawns.
+ */
+export async function createPostgresTestDb (t: TestDbContext, options: { poolMax?: number } = {}): Promise<{ database: Database, url: string }> {
   const name = uniqueName()
   let fromTemplate = true
   await withAdminClient(async (client) => {
@@ -98,10 +108,11 @@ export async function createTestDb (t: TestDbContext): Promise<Database> {
       fromTemplate = false
     }
   })
-  const database = await openDatabase({ databaseUrl: databaseUrlFor(name), dataDir: IN_MEMORY, poolMax: 5 })
+  const url = databaseUrlFor(name)
+  const database = await openDatabase({ databaseUrl: url, dataDir: IN_MEMORY, poolMax: options.poolMax ?? 5 })
   registerCleanup(t, name, () => database.close())
   if (!fromTemplate) await database.migrate()
-  return database
+  return { database, url }
 }
 
 function uniqueName (): string {

@@ -1,54 +1,18 @@
 /**
  * The reliability leg's storage (test/reliability/): always the real services, whatever leg
- * helper db.ts thinks it is in. A PostgreSQL database cloned from the migrated template (the
- * reliability leg prepares it like the services leg), dropped when the test passed and kept
- * (name printed) when it failed; a Redis store under a prefix of its own; and a snapshot of the
- * row counts the fuzz and duplicate tests compare before and after.
+ * helper db.ts thinks it is in: a PostgreSQL database cloned from the migrated template (db.ts
+ * createPostgresTestDb, as on the services leg), a Redis store under a prefix of its own, and a
+ * snapshot of the row counts the fuzz and duplicate tests compare before and after.
  */
-import { randomBytes } from 'node:crypto'
 import type { TestContext } from 'node:test'
 import { sql } from 'drizzle-orm'
-import { IN_MEMORY, openDatabase, type Database } from '../../src/adapters/postgres/database.js'
+import type { Database } from '../../src/adapters/postgres/database.js'
 import type { KvStore } from '../../src/adapters/redis/kv-store.js'
-import { databaseUrlFor, templateDatabase, withAdminClient } from './db.js'
+import { createPostgresTestDb } from './db.js'
 import { createTestKvFor } from './kv.js'
 
-export interface ServicesDb {
-  database: Database
-  /** postgres://… of this database, for spawned servers. */
-  url: string
-}
-
-/** A migrated PostgreSQL database of this test's own on TEST_DATABASE_URL's server. */
-export async function createServicesDb (t: TestContext, options: { poolMax?: number } = {}): Promise<ServicesDb> {
-  const name = `bozor_r_${randomBytes(6).toString('hex')}`
-  let migrated = true
-  await withAdminClient(async (client) => {
-    try {
-      await client.query(`CREATE DATABASE ${name} TEMPLATE ${templateDatabase()}`)
-    } catch (err) {
-      // run without scripts/run-tests.ts (no template): migrate an empty database instead
-      if ((err as { code?: string }).code !== '3D000') throw err
-      await client.query(`CREATE DATABASE ${name}`)
-      migrated = false
-    }
-  })
-  const url = databaseUrlFor(name)
-  const database = await openDatabase({ databaseUrl: url, dataDir: IN_MEMORY, poolMax: options.poolMax ?? 5 })
-  if (!migrated) await database.migrate()
-  // registered while the after hooks run, so it runs after the app's close (see db.ts registerLast)
-  t.after(() => {
-    t.after(async () => {
-      await database.close()
-      if ((t as { passed?: boolean }).passed === false) {
-        process.stderr.write(`test failed: kept its database ${name} (${url})\n`)
-        return
-      }
-      await withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))
-    })
-  })
-  return { database, url }
-}
+/** A migrated PostgreSQL database of this test's own (db.ts; the same as the services leg's). */
+export const createServicesDb = createPostgresTestDb
 
 /** A Redis store (TEST_REDIS_URL) under a fresh prefix, cleaned and closed when the test ends. */
 export function createServicesKv (t: TestContext): KvStore {
