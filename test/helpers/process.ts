@@ -3,7 +3,9 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import type { TestContext } from 'node:test'
 
-export { freePort } from './kv.js'
+import { freePort } from './kv.js'
+
+export { freePort }
 
 /** The checkout (BOZOR_ROOT when scripts/run-tests.ts runs the tests compiled, from another tree). */
 export const ROOT = process.env.BOZOR_ROOT ?? join(import.meta.dirname, '..', '..')
@@ -73,4 +75,43 @@ export function spawnBozor (t: TestContext, script: string, args: string[], opti
     })
   }
   return { child, stdout, stderr, exited, waitForLog }
+}
+
+/** A `bozor start` child on its own loopback port, listening. */
+export interface Server extends Spawned {
+  url: string
+}
+
+/**
+ * Starts `bozor start` on a free loopback port against a Telegram emulator (polling unless `env`
+ * says otherwise, logs at `info`), adds `env` over that, and resolves once it listens. A child
+ * that dies by itself (not killed by a signal) leaves its last words in the test's report.
+ * `waitMs` bounds a hung start, not the machine's speed.
+ */
+export async function startServer (
+  t: TestContext,
+  options: { telegram: { token: string, url?: string }, env?: Record<string, string>, waitMs?: number }
+): Promise<Server> {
+  const port = await freePort()
+  const url = `http://127.0.0.1:${port}`
+  const spawned = spawnBozor(t, 'src/cli.ts', ['start'], {
+    env: {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PUBLIC_URL: url,
+      LOG_LEVEL: 'info',
+      BOT_TOKEN: options.telegram.token,
+      TELEGRAM_API_ROOT: options.telegram.url!,
+      TELEGRAM_MODE: 'polling',
+      ...options.env
+    }
+  })
+  spawned.exited.then((code) => {
+    if (spawned.child.signalCode !== null || code === 0) return
+    const tail = [...spawned.stdout.slice(-15), spawned.stderr.join('').slice(-3000)].join('\n')
+    t.diagnostic(`Bozor (pid ${spawned.child.pid}) exited with ${code} by itself:\n${tail}`)
+    console.error(`Bozor (pid ${spawned.child.pid}) exited with ${code} by itself:\n${tail}`)
+  }).catch(() => {})
+  await spawned.waitForLog('Bozor is listening', options.waitMs ?? 120_000)
+  return { ...spawned, url }
 }

@@ -18,7 +18,7 @@ import { paymeAuthHeader } from '../../src/adapters/payme/payme-auth.js'
 import { createStripeEmulator, signPayload, type StripeEmulator } from '../../src/sandbox/stripe/index.js'
 import { createTelegramEmulator, type TelegramEmulator, type TelegramTestUser } from '../../src/sandbox/telegram/index.js'
 import { CLICK_FORM_HEADERS, clickForm } from './click.js'
-import { freePort, spawnBozor, type Spawned } from './process.js'
+import { startServer, type Server } from './process.js'
 import { eventually } from './wait.js'
 
 export const PAYME_KEY = 'Rel1ab1lity#Payme&Key!2026'
@@ -31,9 +31,7 @@ export const STRIPE_WEBHOOK_SECRET = 'whsec_reliability_suite'
 export const WAIT_MS = 120_000
 
 /** One running Bozor child. */
-export interface Bozor extends Spawned {
-  url: string
-}
+export type Bozor = Server
 
 /** A raw HTTP answer. */
 export interface Answer {
@@ -83,19 +81,12 @@ export async function startShop (t: TestContext, storage: { databaseUrl: string,
     telegram,
     stripe,
     async spawn (env = {}) {
-      const port = await freePort()
-      const url = `http://127.0.0.1:${port}`
-      const spawned = spawnBozor(t, 'src/cli.ts', ['start'], {
+      return await startServer(t, {
+        telegram,
+        waitMs: WAIT_MS,
         env: {
-          PORT: String(port),
-          HOST: '127.0.0.1',
-          PUBLIC_URL: url,
-          LOG_LEVEL: 'info',
           DATABASE_URL: storage.databaseUrl,
           REDIS_URL: storage.redisUrl,
-          BOT_TOKEN: telegram.token,
-          TELEGRAM_API_ROOT: telegram.url!,
-          TELEGRAM_MODE: 'polling',
           ADMIN_TOKEN,
           PAYME_MERCHANT_ID,
           PAYME_KEY,
@@ -110,15 +101,6 @@ export async function startShop (t: TestContext, storage: { databaseUrl: string,
           ...env
         }
       })
-      // a child that dies on its own (not killed by the test) leaves its last words in the report
-      spawned.exited.then((code) => {
-        if (spawned.child.signalCode !== null || code === 0) return
-        const tail = [...spawned.stdout.slice(-15), spawned.stderr.join('').slice(-3000)].join('\n')
-        t.diagnostic(`Bozor (pid ${spawned.child.pid}) exited with ${code} by itself:\n${tail}`)
-        console.error(`Bozor (pid ${spawned.child.pid}) exited with ${code} by itself:\n${tail}`)
-      }).catch(() => {})
-      await spawned.waitForLog('Bozor is listening', WAIT_MS)
-      return { ...spawned, url }
     },
     async admin (bozor, method, path, body) {
       const res = await fetch(`${bozor.url}/api/v1${path}`, {

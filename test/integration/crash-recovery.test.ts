@@ -20,7 +20,7 @@ import { createRedisKv } from '../../src/adapters/redis/redis-kv.js'
 import { createTelegramEmulator, type SentCall, type TelegramEmulator, type TelegramTestUser } from '../../src/sandbox/telegram/index.js'
 import { createEmptyPostgresDb, seedDataDir, testLeg } from '../helpers/db.js'
 import { testRedisUrl, uniqueKvPrefix } from '../helpers/kv.js'
-import { freePort, spawnBozor, type Spawned } from '../helpers/process.js'
+import { startServer, type Server } from '../helpers/process.js'
 import { eventually } from '../helpers/wait.js'
 
 const PAYME_KEY = 'Cr4sh#Rec0very&Key!2026'
@@ -74,20 +74,13 @@ async function legStorage (t: TestContext): Promise<Storage> {
   }
 }
 
-interface Child extends Spawned { url: string }
+type Child = Server
 
 async function startChild (t: TestContext, emulator: TelegramEmulator, storage: Storage): Promise<Child> {
-  const port = await freePort()
-  const url = `http://127.0.0.1:${port}`
-  const spawned = spawnBozor(t, 'src/cli.ts', ['start'], {
+  return await startServer(t, {
+    telegram: emulator,
+    waitMs: WAIT_MS,
     env: {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      PUBLIC_URL: url,
-      LOG_LEVEL: 'info',
-      BOT_TOKEN: emulator.token,
-      TELEGRAM_API_ROOT: emulator.url!,
-      TELEGRAM_MODE: 'polling',
       ADMIN_TOKEN,
       PAYME_MERCHANT_ID: '5e730e8e0b852a417aa49ceb',
       PAYME_KEY,
@@ -96,8 +89,6 @@ async function startChild (t: TestContext, emulator: TelegramEmulator, storage: 
       ...storage.env
     }
   })
-  await spawned.waitForLog('Bozor is listening', WAIT_MS)
-  return { ...spawned, url }
 }
 
 async function killHard (child: Child): Promise<void> {

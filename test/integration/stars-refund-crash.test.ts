@@ -21,7 +21,7 @@ import { createRedisKv } from '../../src/adapters/redis/redis-kv.js'
 import { createTelegramEmulator, type TelegramEmulator } from '../../src/sandbox/telegram/index.js'
 import { createEmptyPostgresDb, testLeg } from '../helpers/db.js'
 import { testRedisUrl, uniqueKvPrefix } from '../helpers/kv.js'
-import { freePort, spawnBozor, type Spawned } from '../helpers/process.js'
+import { startServer, type Server } from '../helpers/process.js'
 import { eventually } from '../helpers/wait.js'
 
 const ADMIN_TOKEN = 'stars-crash-admin-token-0123456789'
@@ -67,16 +67,10 @@ async function legStorage (t: TestContext): Promise<Storage> {
   }
 }
 
-interface Child extends Spawned { url: string }
+type Child = Server
 
 async function startChild (t: TestContext, emulator: TelegramEmulator, storage: Storage): Promise<Child> {
-  const port = await freePort()
-  const url = `http://127.0.0.1:${port}`
-  const spawned = spawnBozor(t, 'src/cli.ts', ['start'], {
-    env: { PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: url, LOG_LEVEL: 'info', BOT_TOKEN: emulator.token, TELEGRAM_API_ROOT: emulator.url!, TELEGRAM_MODE: 'polling', ADMIN_TOKEN, OUTBOX_LEASE_S: '5', ...storage.env }
-  })
-  await spawned.waitForLog('Bozor is listening', WAIT_MS)
-  return { ...spawned, url }
+  return await startServer(t, { telegram: emulator, waitMs: WAIT_MS, env: { ADMIN_TOKEN, OUTBOX_LEASE_S: '5', ...storage.env } })
 }
 
 async function admin (child: Child, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {

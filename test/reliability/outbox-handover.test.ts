@@ -19,7 +19,7 @@ import { createOutboxWorker, type WorkerLogger } from '../../src/jobs/outbox-wor
 import { createTelegramEmulator } from '../../src/sandbox/telegram/index.js'
 import { createEmptyPostgresDb } from '../helpers/db.js'
 import { testRedisUrl, uniqueKvPrefix } from '../helpers/kv.js'
-import { freePort, spawnBozor } from '../helpers/process.js'
+import { startServer } from '../helpers/process.js'
 import { eventually } from '../helpers/wait.js'
 
 const quiet: WorkerLogger = { info () {}, warn () {}, error () {} }
@@ -42,16 +42,10 @@ test('a server stopped mid-drain hands its claimed rows to another worker at onc
     const kv = createRedisKv({ url: redisUrl, cluster: false, prefix })
     try { await kv.deleteByPattern(kv.keys.everything()) } finally { await kv.close() }
   })
-  const port = await freePort()
-  const child = spawnBozor(t, 'src/cli.ts', ['start'], {
+  const child = await startServer(t, {
+    telegram: emulator,
+    waitMs: WAIT_MS,
     env: {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      PUBLIC_URL: `http://127.0.0.1:${port}`,
-      LOG_LEVEL: 'info',
-      BOT_TOKEN: emulator.token,
-      TELEGRAM_API_ROOT: emulator.url!,
-      TELEGRAM_MODE: 'polling',
       ADMIN_TOKEN: 'outbox-handover-admin-token-0123456789',
       // a minute: rows left to lease expiry would not be delivered within this test's bound
       OUTBOX_LEASE_S: '60',
@@ -60,7 +54,6 @@ test('a server stopped mid-drain hands its claimed rows to another worker at onc
       KV_PREFIX: prefix
     }
   })
-  await child.waitForLog('Bozor is listening', WAIT_MS)
 
   const database = await openDatabase({ databaseUrl, dataDir: IN_MEMORY, poolMax: 2 })
   t.after(() => database.close())

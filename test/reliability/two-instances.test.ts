@@ -11,7 +11,7 @@ import { paymeAuthHeader } from '../../src/adapters/payme/payme-auth.js'
 import { createRedisKv } from '../../src/adapters/redis/redis-kv.js'
 import { createTelegramEmulator, type TelegramEmulator, type TgUpdate } from '../../src/sandbox/telegram/index.js'
 import { uniqueKvPrefix } from '../helpers/kv.js'
-import { freePort, spawnBozor, type Spawned } from '../helpers/process.js'
+import { startServer, type Server } from '../helpers/process.js'
 import { createServicesDb } from '../helpers/reliability-services.js'
 import { seedProduct } from '../helpers/catalog.js'
 import { nextMatching } from '../helpers/bot.js'
@@ -25,7 +25,7 @@ const SECRET = 'two-instances-webhook-secret'
 /** Failed admin authentications allowed per address, for both instances together. */
 const AUTH_LIMIT = 5
 
-interface Instance extends Spawned { name: string, url: string }
+interface Instance extends Server { name: string }
 
 interface Pair {
   emulator: TelegramEmulator
@@ -53,19 +53,13 @@ before(async () => {
     try { await kv.deleteByPattern(kv.keys.everything()) } finally { await kv.close() }
   })
   const start = async (name: string): Promise<Instance> => {
-    const port = await freePort()
-    const url = `http://127.0.0.1:${port}`
-    const spawned = spawnBozor(ctx, 'src/cli.ts', ['start'], {
+    const spawned = await startServer(ctx, {
+      telegram: emulator,
+      waitMs: WAIT_MS,
       env: {
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        PUBLIC_URL: url,
-        LOG_LEVEL: 'info',
         DATABASE_URL: databaseUrl,
         REDIS_URL: redisUrl,
         KV_PREFIX: prefix,
-        BOT_TOKEN: emulator.token,
-        TELEGRAM_API_ROOT: emulator.url!,
         TELEGRAM_MODE: 'webhook',
         TELEGRAM_WEBHOOK_SECRET: SECRET,
         ADMIN_TOKEN: ADMIN,
@@ -79,9 +73,8 @@ before(async () => {
         })
       }
     })
-    await spawned.waitForLog('Bozor is listening', WAIT_MS)
     await spawned.waitForLog('webhook registered', WAIT_MS)
-    return { ...spawned, name, url }
+    return { ...spawned, name }
   }
   const instances = await Promise.all([start('A'), start('B')]) as [Instance, Instance]
   // Each registered its own webhook; the test delivers the updates itself, to A and B in turn.
