@@ -146,11 +146,19 @@ function registerLast (t: TestDbContext, fn: () => Promise<void>): void {
 // PGlite's initdb and the migrations (together ~4 s a process on a two-core machine). The dump is
 // made once per migrations/ content and PGlite version and shared by every test process through
 // the tmp dir (see pgliteSeed); `createTestDb` reads it once per process.
+//
+// A test database is small, so its PGlite starts with 4 MB of shared buffers instead of 128 MB
+// and three connection slots instead of 100 (one backend runs in single-user mode): PostgreSQL
+// zeroes and sets up its shared memory at every start, which was most of an open's CPU. With
+// the seed's 1 MB WAL segments (see pgliteSeed) an open costs about a quarter of what it did
+// (measured in one process, 2026-12-07: ~1.6-2.0 s of CPU before, ~0.5 s after).
 let seedBlob: Promise<Blob> | undefined
+
+export const TEST_PGLITE_START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=4MB', '-c', 'max_connections=3']
 
 async function openMemoryDb (): Promise<Database> {
   seedBlob ??= pgliteSeed().then((seed) => new Blob([readFileSync(seed.dump)]))
-  const client = new PGlite({ loadDataDir: await seedBlob })
+  const client = new PGlite({ loadDataDir: await seedBlob, startParams: TEST_PGLITE_START_PARAMS })
   return await fromPglite(client, { schema, migrationsFolder: findMigrationsFolder() })
 }
 
@@ -185,11 +193,18 @@ function pgliteVersion (): string {
 
 /** Where the seed of the current migrations and PGlite version lives (BOZOR_TEST_TMP, else the tmp dir). */
 export function pgliteSeedPath (): string {
-  const key = createHash('sha256').update(migrationsHash()).update(pgliteVersion()).digest('hex').slice(0, 16)
+  const key = createHash('sha256').update(migrationsHash()).update(pgliteVersion()).update(SEED_FORMAT).digest('hex').slice(0, 16)
   return join(process.env.BOZOR_TEST_TMP ?? tmpdir(), `bozor-test-pglite-${key}`)
 }
 
 let seedReady: Promise<PgliteSeed> | undefined
+
+/**
+ * How the seed is made, part of its path's key. WAL segments of 1 MB instead of 16: the dump
+ * every embedded test database is loaded from holds the current segment, and a 16 MB segment
+ * was 40 % of the 42 MB tar each open read and wrote into PGlite's memory file system.
+ */
+const SEED_FORMAT = 'wal-segsize=1'
 
 /**
  * The migrated PGlite seed of this checkout, built when missing. scripts/run-tests.ts builds it
@@ -204,7 +219,7 @@ export function pgliteSeed (): Promise<PgliteSeed> {
     if (existsSync(seed.dump)) return seed
     const build = mkdtempSync(`${path}.build-`)
     try {
-      const client = new PGlite(join(build, 'pglite'))
+      const client = new PGlite(join(build, 'pglite'), { initDbStartParams: ['--wal-segsize=1'] })
       const database = await fromPglite(client, { schema, migrationsFolder: findMigrationsFolder() })
       await database.migrate()
       const dump = await client.dumpDataDir('none')
