@@ -11,8 +11,9 @@
  */
 import { sql, type SQL } from 'drizzle-orm'
 import { addDays, dayIn, daysBetween, stepBitOf, type BotEvent } from '../../domain/analytics/events.js'
-import type { AnalyticsStore, FailureRow, ProductRow, SourceRow, TimeseriesMetric } from '../../usecases/analytics.js'
+import type { AnalyticsStore, FailureRow, SourceRow, TimeseriesMetric } from '../../usecases/analytics.js'
 import type { Db } from './database.js'
+import { createAnalyticsLedger } from './analytics-ledger.js'
 import { analyticsCustomerDay, analyticsEvent } from './schema.js'
 
 export interface AnalyticsStoreOptions {
@@ -66,10 +67,14 @@ export function yearMasks (range: { from: string, to: string }): Array<{ year: n
 
 export function createAnalyticsStore (db: Db, options: AnalyticsStoreOptions): AnalyticsStore & {
   appendBatch(entries: readonly Entry[]): Promise<void>
-  /** Rolls up finished days and removes raw events past retention; resolves with what it did. */
-  maintain(now: number): Promise<{ rolled: number, pruned: number }>
+  /**
+   * Rolls up finished days and removes raw events past retention; resolves with what it did
+   * (`rolled` days of events, `ledgerRolled` days of the ledger's sums, `pruned` raw events).
+   */
+  maintain(now: number): Promise<{ rolled: number, ledgerRolled: number, pruned: number }>
 } {
   const tz = options.timezone
+  const ledger = createAnalyticsLedger(db, options)
   const live = (column: SQL): SQL => options.includeSandbox ? sql`true` : sql`${column} = false`
   const start = (day: string): SQL => sql`(${day}::date::timestamp at time zone ${tz})`
   const end = (day: string): SQL => sql`((${day}::date + 1)::timestamp at time zone ${tz})`
@@ -135,12 +140,7 @@ export function createAnalyticsStore (db: Db, options: AnalyticsStoreOptions): A
       })
     },
 
-    async revenue (range) {
-      const found = await rows(sql`
-        select o.currency, sum(o.total_amount)::float8 as gross, sum(o.refunded_amount)::float8 as refunded, count(*)::int as orders
-        from shop_order o where ${paidIn(range.from, range.to)} group by o.currency order by o.currency`)
-      return found.map((r) => ({ currency: String(r.currency), gross: num(r.gross), refunded: num(r.refunded), orders: num(r.orders) }))
-    },
+    revenue: ledger.revenue,
 
     async customers (range) {
       const [fresh] = await rows(sql`
@@ -153,12 +153,8 @@ export function createAnalyticsStore (db: Db, options: AnalyticsStoreOptions): A
       let query: SQL
       switch (metric) {
         case 'revenue':
-          query = sql`select ${localDay(sql`o.paid_at`)} as date, o.currency, sum(o.total_amount - o.refunded_amount)::float8 as value
-            from shop_order o where ${paidIn(range.from, range.to)} group by 1, 2`
-          break
         case 'orders':
-          query = sql`select ${localDay(sql`o.paid_at`)} as date, count(*)::int as value from shop_order o where ${paidIn(range.from, range.to)} group by 1`
-          break
+          return await ledger.daily(metric, range)
         case 'new_customers':
           query = sql`select ${localDay(sql`c.first_seen_at`)} as date, count(*)::int as value from customer c
             where c.first_seen_at >= ${start(range.from)} and c.first_seen_at < ${end(range.to)} and ${live(sql`c.sandbox`)} group by 1`
@@ -211,15 +207,7 @@ export function createAnalyticsStore (db: Db, options: AnalyticsStoreOptions): A
 
     activeCustomers,
 
-    async products (range, limit): Promise<ProductRow[]> {
-      const found = await rows(sql`
-        select i.product_id, i.currency, sum(i.quantity)::int as units, sum(i.quantity::bigint * i.unit_amount)::float8 as revenue,
-               coalesce(min(p.title->>'en'), min(i.title->>'en'), i.product_id) as title
-        from order_item i join shop_order o on o.id = i.order_id left join product p on p.id = i.product_id
-        where ${paidIn(range.from, range.to)} and o.state <> 'refunded'
-        group by i.product_id, i.currency order by units desc, revenue desc, i.product_id limit ${limit}`)
-      return found.map((r) => ({ productId: String(r.product_id), title: String(r.title), units: num(r.units), revenue: { amount: num(r.revenue), currency: String(r.currency) } }))
-    },
+    products: ledger.products,
 
     async sources (range, limit): Promise<SourceRow[]> {
       const [people, money] = await Promise.all([
@@ -298,6 +286,12 @@ export function createAnalyticsStore (db: Db, options: AnalyticsStoreOptions): A
         rolled++
         day = addDays(d, 1)
       }
+      // the ledger's sums of finished days (decision 0063), from the first day an order was paid
+      let ledgerRolled = 0
+      for (let next = await ledger.nextDay(); next !== undefined && next < today && ledgerRolled < ROLL_DAYS_PER_RUN; next = addDays(next, 1)) {
+        await ledger.rollDay(next)
+        ledgerRolled++
+      }
       // raw events past retention go, but only from days already rolled up
       const retention = options.retentionDays ?? 400
       let pruned = 0
@@ -311,7 +305,7 @@ export function createAnalyticsStore (db: Db, options: AnalyticsStoreOptions): A
         pruned += gone.length
         if (gone.length < PRUNE_BATCH) break
       }
-      return { rolled, pruned }
+      return { rolled, ledgerRolled, pruned }
     }
   }
 }

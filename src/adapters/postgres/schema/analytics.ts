@@ -80,3 +80,50 @@ export const analyticsDayActive = pgTable('analytics_day_active', {
 }, (t) => [
   primaryKey({ name: 'analytics_day_active_pkey', columns: [t.day, t.sandbox] })
 ])
+
+/**
+ * The finished days (in `TIMEZONE`) whose ledger sums `analytics_sales_day` and
+ * `analytics_product_day` hold (decision 0063), with the day's bounds as instants: the triggers on
+ * `shop_order` and `order_item` find the day of a `paid_at` without knowing TIMEZONE.
+ */
+export const analyticsLedgerDay = pgTable('analytics_ledger_day', {
+  day: date('day', { mode: 'string' }).primaryKey(),
+  startsAt: timestamptz('starts_at').notNull(),
+  endsAt: timestamptz('ends_at').notNull()
+}, (t) => [
+  index('analytics_ledger_day_starts_idx').on(t.startsAt)
+])
+
+/**
+ * Per rolled day, sandbox mark and currency: the orders paid that day, their totals and what of
+ * them is refunded so far (decision 0031). Kept exact by row triggers on `shop_order` (a refund
+ * made any later day updates its sale's day, in the ledger's transaction).
+ */
+export const analyticsSalesDay = pgTable('analytics_sales_day', {
+  day: date('day', { mode: 'string' }).notNull(),
+  sandbox: boolean('sandbox').notNull(),
+  currency: text('currency').notNull(),
+  orders: integer('orders').notNull(),
+  gross: bigint('gross', { mode: 'number' }).notNull(),
+  refunded: bigint('refunded', { mode: 'number' }).notNull()
+}, (t) => [
+  primaryKey({ name: 'analytics_sales_day_pkey', columns: [t.day, t.sandbox, t.currency] })
+])
+
+/**
+ * Per rolled day, sandbox mark, product and currency: the items of the orders paid that day and
+ * not fully refunded (`lines` item rows, `units`, `revenue` = quantity × unit price), kept by the
+ * same triggers and by one on `order_item`. `title` is the least English item title seen.
+ */
+export const analyticsProductDay = pgTable('analytics_product_day', {
+  day: date('day', { mode: 'string' }).notNull(),
+  sandbox: boolean('sandbox').notNull(),
+  productId: text('product_id').notNull(),
+  currency: text('currency').notNull(),
+  lines: integer('lines').notNull(),
+  units: bigint('units', { mode: 'number' }).notNull(),
+  revenue: bigint('revenue', { mode: 'number' }).notNull(),
+  title: text('title')
+}, (t) => [
+  primaryKey({ name: 'analytics_product_day_pkey', columns: [t.day, t.sandbox, t.productId, t.currency] })
+])
