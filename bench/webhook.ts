@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import Fastify from 'fastify'
 import pg from 'pg'
-import { Bot, session, webhookCallback, type Context, type SessionFlavor } from 'grammy'
+import { Bot, session, webhookCallback, type Context, type Middleware, type SessionFlavor } from 'grammy'
 import { Redis } from 'ioredis'
 import { RedisAdapter } from '@grammyjs/storage-redis'
 import { buildApp } from '../src/app.js'
@@ -19,6 +19,7 @@ import { createMetrics } from '../src/metrics.js'
 import { openDatabase } from '../src/adapters/postgres/database.js'
 import { createRedisKv } from '../src/adapters/redis/redis-kv.js'
 import { systemClock } from '../src/domain/shared/clock.js'
+import type { BotContext } from '../src/adapters/telegram/context.js'
 
 const { values } = parseArgs({
   options: {
@@ -26,6 +27,9 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '64' },
     users: { type: 'string', default: '10000' },
+    // the lost-writes phase: this many chats, each sent this many updates at once
+    'race-chats': { type: 'string', default: '100' },
+    'race-updates': { type: 'string', default: '10' },
     // `--only bozor` skips the baseline's rounds (for `node --cpu-prof`: a profile of Bozor's side)
     only: { type: 'string' },
     pg: { type: 'string', default: process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
@@ -36,6 +40,10 @@ const seconds = Number(values.seconds)
 const rounds = Number(values.rounds)
 const connections = Number(values.connections)
 const users = Number(values.users)
+const raceChats = Number(values['race-chats'])
+const raceUpdates = Number(values['race-updates'])
+// chats of the lost-writes phase (apart from the measured users): both bots count their updates in the session
+const RACE_BASE = 900_000_000
 const SECRET = 'bench-secret-123'
 const TOKEN = '123456:bench-token'
 
@@ -60,9 +68,9 @@ const dbUrl = new URL(values.pg)
 dbUrl.pathname = `/${dbName}`
 
 let nextId = 1
-function body (): string {
+function body (chat?: number): string {
   const id = nextId++
-  const user = 700_000_000 + (id % users)
+  const user = chat ?? 700_000_000 + (id % users)
   const text = id % 2 === 0 ? '/start' : 'hello'
   return JSON.stringify({
     update_id: id,
@@ -93,7 +101,8 @@ async function round (url: string): Promise<{ rps: number, p99: number, errors: 
 const baselineRedis = new Redis(values.redis, { keyPrefix: `bench${process.pid}:` })
 type BaseContext = Context & SessionFlavor<{ n: number }>
 const baseBot = new Bot<BaseContext>(TOKEN, { client: { apiRoot }, botInfo: { id: 123456, is_bot: true, first_name: 'Bench', username: 'bench_bot', can_join_groups: false, can_read_all_group_messages: false, supports_inline_queries: false, can_connect_to_business: false, has_main_web_app: false } as never })
-baseBot.use(session({ initial: () => ({ n: 0 }), storage: new RedisAdapter<{ n: number }>({ instance: baselineRedis }) }))
+const baselineSessions = new RedisAdapter<{ n: number }>({ instance: baselineRedis })
+baseBot.use(session({ initial: () => ({ n: 0 }), storage: baselineSessions }))
 baseBot.command('start', async (ctx) => { ctx.session.n++; await ctx.reply('Welcome') })
 baseBot.on('message', async (ctx) => { ctx.session.n++; await ctx.reply('I did not understand') })
 const baseline = Fastify({ logger: false })
@@ -107,7 +116,15 @@ const logger = createLogger({ level: 'warn' })
 const database = await openDatabase({ databaseUrl: dbUrl.toString(), dataDir: '/tmp', logger })
 await database.migrate()
 const kv = createRedisKv({ url: values.redis, prefix: `bench${process.pid}b`, commandTimeoutMs: 2000 })
-const app = await buildApp(composeServices({ config, logger, metrics: createMetrics(), database, kv, clock: systemClock, telegram: { token: TOKEN, apiRoot } }))
+// in the race chats only, Bozor counts its updates in the session as the baseline does (the measured path is unchanged)
+const counting: Middleware<BotContext> = async (ctx, next) => {
+  if ((ctx.chat?.id ?? 0) >= RACE_BASE) {
+    const s = await ctx.session as { n?: number }
+    s.n = (s.n ?? 0) + 1
+  }
+  await next()
+}
+const app = await buildApp(composeServices({ config, logger, metrics: createMetrics(), database, kv, clock: systemClock, telegram: { token: TOKEN, apiRoot, extraFeature: counting } }))
 await app.listen({ port: 0, host: '127.0.0.1' })
 const bozorUrl = `http://127.0.0.1:${(app.server.address() as { port: number }).port}/telegram/webhook`
 
@@ -130,6 +147,26 @@ for (let r = 0; r < rounds; r++) {
   cost.statements += database.stats.statements - db0.statements
   cost.commits += database.stats.commits + database.stats.autocommits - db0.commits - db0.autocommits
 }
+// lost session writes: every race chat gets `raceUpdates` updates at once, each adding one to the
+// chat's session counter; what the counters miss of raceChats × raceUpdates was overwritten
+async function race (url: string, read: (chat: number) => Promise<number>): Promise<{ sent: number, counted: number, failed: number }> {
+  let failed = 0
+  const posts: Array<Promise<void>> = []
+  for (let c = 0; c < raceChats; c++) {
+    for (let u = 0; u < raceUpdates; u++) {
+      posts.push(fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': SECRET }, body: body(RACE_BASE + c) })
+        .then(async (res) => { await res.arrayBuffer(); if (!res.ok) failed++ }, () => { failed++ }))
+    }
+  }
+  await Promise.all(posts)
+  let counted = 0
+  for (let c = 0; c < raceChats; c++) counted += await read(RACE_BASE + c)
+  return { sent: raceChats * raceUpdates, counted, failed }
+}
+const lost: Record<string, Awaited<ReturnType<typeof race>>> = {}
+if (values.only !== 'bozor') lost['grammY + storage-redis'] = await race(baselineUrl, async (chat) => (await baselineSessions.read(String(chat)))?.n ?? 0)
+lost.bozor = await race(bozorUrl, async (chat) => (await kv.getVersioned<{ n?: number }>(kv.keys.taggedKey('sess', [String(chat)]))).data?.n ?? 0)
+
 const median = (list: Array<Awaited<ReturnType<typeof round>>>) => [...list].sort((a, b) => a.rps - b.rps)[Math.floor(list.length / 2)]!
 const z = median(results.bozor)
 const b = results.baseline.length > 0 ? median(results.baseline) : { rps: Number.NaN, p99: Number.NaN, errors: 0, count: 0 }
@@ -137,6 +174,9 @@ for (const [name, r] of [['grammY + storage-redis', b], ['bozor', z]] as const) 
   console.log(`${name.padEnd(24)} ${r.rps.toFixed(0).padStart(7)} updates/s  p99 ${r.p99} ms  errors ${r.errors}`)
 }
 console.log(`ratio bozor/baseline: ${(z.rps / b.rps).toFixed(2)}  (${rounds} rounds of ${seconds} s, ${connections} connections, ${users} users; median round)`)
+for (const [name, r] of Object.entries(lost)) {
+  console.log(`lost session writes, ${name}: ${r.sent - r.counted} of ${r.sent} (${raceChats} chats × ${raceUpdates} updates at once; ${r.failed} requests failed)`)
+}
 const per = (n: number) => (n / Math.max(1, cost.updates)).toFixed(2)
 console.log(`bozor cost per update: ${per(cost.roundTrips)} Redis round trips, ${per(cost.commands)} commands, ${per(cost.statements)} SQL statements, ${per(cost.commits)} commits (background writes included)`)
 

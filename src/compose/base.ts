@@ -2,7 +2,9 @@
  * What the composition root builds the services over (part of the composition root; `compose.ts`
  * re-exports it for tests that compose their own storage).
  */
+import type { Middleware } from 'grammy'
 import type { UserFromGetMe } from 'grammy/types'
+import type { BotContext } from '../adapters/telegram/context.js'
 import type { Config } from '../config.js'
 import type { Logger } from '../logger.js'
 import type { Metrics } from '../metrics.js'
@@ -30,7 +32,7 @@ export interface BaseDeps {
    * Where the bot talks to: the sandbox's emulator, or a test's. When absent the bot runs only
    * with BOT_TOKEN set, against TELEGRAM_API_ROOT.
    */
-  telegram?: { token: string, apiRoot: string, botInfo?: UserFromGetMe, onFatal?: (error: Error) => void, /** one message a second per chat, unless a test raises the rate */ chatGapMs?: number }
+  telegram?: { token: string, apiRoot: string, botInfo?: UserFromGetMe, onFatal?: (error: Error) => void, /** one message a second per chat, unless a test raises the rate */ chatGapMs?: number, /** middleware after the session, before the shop's features (benchmarks count session writes with it) */ extraFeature?: Middleware<BotContext> }
   /** Sandbox mode: the customers, orders and analytics events made carry `sandbox = true` (compose sets it). */
   sandboxRows?: boolean
   /** How long the bot's analytics events wait in memory before a batch is written [1 s] (tests that count statements set it long). */

@@ -52,6 +52,11 @@ test('the event buffer writes batches, drops and counts beyond its bound, and wr
   await buffer.flush()
   const again = await database.db.select().from(analyticsCustomerDay).orderBy(asc(analyticsCustomerDay.customerTelegramId))
   assert.deepEqual(again.map((d) => [d.customerTelegramId, d.steps]), [[7, 7], [8, 8]])
+  // an order id past 2^53, quotes and nesting in the properties, the event's own time: written as recorded
+  buffer.record({ name: 'checkout.started', customerTelegramId: 7, at: now + 20, orderId: '9007199254740993', properties: { productId: 'it\'s "x"', nested: { a: [1, 2] } } })
+  await buffer.flush()
+  const last = (await database.db.select().from(analyticsEvent).orderBy(asc(analyticsEvent.id))).at(-1)!
+  assert.deepEqual([last.name, last.orderId, last.at.getTime(), last.properties], ['checkout.started', '9007199254740993', now + 20, { productId: 'it\'s "x"', nested: { a: [1, 2] } }])
   assert.deepEqual(warnings, [])
 })
 

@@ -55,6 +55,8 @@ export function createRedisConnection (options: RedisConnectionOptions): RedisCo
     connectTimeout: Math.max(timeoutMs, 1000),
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
+    // commands of concurrent updates issued in one tick go out in one socket write (decision 0067)
+    enableAutoPipelining: true,
     retryStrategy: retryDelay
   }
   let client: RedisClient

@@ -13,7 +13,7 @@
  * await shopBot.bot.handleUpdate(update)
  */
 import { autoRetry } from '@grammyjs/auto-retry'
-import { Bot, BotError, Composer, GrammyError, lazySession, type Transformer } from 'grammy'
+import { Bot, BotError, Composer, GrammyError, lazySession, type Middleware, type Transformer } from 'grammy'
 import type { UserFromGetMe } from 'grammy/types'
 import { LANGUAGES } from '../../domain/shared/language.js'
 import { KvUnavailableError, SessionConflictError, type CachedCustomer, type SessionStore, type UpdateBeginResult, type UpdateEndRequest } from '../../usecases/ports-kv.js'
@@ -60,6 +60,8 @@ export interface ShopBotOptions {
    * other API of this process (the broadcasts'). Default: a pacing of this bot's own.
    */
   pacing?: Transformer
+  /** Middleware installed after the session, before the shop's features (benchmarks count session writes with it). */
+  extraFeature?: Middleware<BotContext>
 }
 
 export interface ShopBot {
@@ -326,6 +328,7 @@ export function createShopBot (options: ShopBotOptions): ShopBot {
     const key = ctx.chat?.id !== undefined ? String(ctx.chat.id) : undefined
     if (key !== undefined && resetKeys.delete(key)) await ctx.reply(ctx.t('sessionReset'), { parse_mode: 'HTML' })
   })
+  if (options.extraFeature !== undefined) guarded.use(options.extraFeature)
   guarded.use(startFeature, newsFeature, accountFeature, catalogFeature, ordersFeature, supportFeature, checkoutFeature)
   guarded.on('message', async (ctx) => {
     if (ctx.chat.type !== 'private') return

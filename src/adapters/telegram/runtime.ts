@@ -18,7 +18,7 @@ import type { ShopWordsCache } from '../../usecases/shop-words.js'
 import type { BotPhotos } from '../../usecases/product-photos.js'
 import type { EventRecorder } from '../../usecases/analytics.js'
 import type { CatalogReads } from '../../usecases/catalog-reads.js'
-import { BotTokenRejectedError, createShopBot, type ShopBot } from './bot.js'
+import { BotTokenRejectedError, createShopBot, type ShopBot, type ShopBotOptions } from './bot.js'
 import { createAdminChat } from './admin-chat.js'
 import { createBotNotifier } from './bot-notifier.js'
 import type { BroadcastSender } from '../../usecases/broadcasts/ports.js'
@@ -36,6 +36,8 @@ export interface TelegramRuntimeOptions {
   botInfo?: UserFromGetMe
   /** The smallest gap between two messages to one chat [1 s]. */
   chatGapMs?: number
+  /** Middleware installed after the session, before the shop's features (benchmarks, tests). */
+  extraFeature?: ShopBotOptions['extraFeature']
   settings: TelegramSettings
   /** A one-time dashboard login link for an admin (`/dashboard`). */
   dashboardLink?: (telegramId: number) => Promise<string>
@@ -115,6 +117,7 @@ export function createTelegramRuntime (options: TelegramRuntimeOptions): Telegra
     token: options.token,
     apiRoot: options.apiRoot,
     ...(options.botInfo !== undefined ? { botInfo: options.botInfo } : {}),
+    ...(options.extraFeature !== undefined ? { extraFeature: options.extraFeature } : {}),
     pacing,
     sessions: options.sessions,
     services: {
