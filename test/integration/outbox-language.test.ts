@@ -39,7 +39,10 @@ test('customer notices go out in each customer\'s stored language, the default f
     clock,
     logger: quiet,
     notifier: createBotNotifier({ api: new Api(emulator.token, { apiRoot: emulator.url! }), store: createPostgresBotStore(database.db), defaultLanguage: 'en', logger: quiet }),
-    handlers: createOutboxHandlers(createFulfilmentStore(database.db))
+    handlers: createOutboxHandlers(createFulfilmentStore(database.db)),
+    // no lease renewal within the run (this counts the delivery's statements only)
+    leaseMs: 7_200_000,
+    leaseRenewMs: 3_600_000
   })
   const before = database.stats.statements
   assert.equal(await worker.runOnce(), 4)
