@@ -11,7 +11,7 @@
  * })
  */
 import { isOrderId } from '../../domain/shared/ids.js'
-import { eq, sql } from 'drizzle-orm'
+import { eq, sql, type SQL } from 'drizzle-orm'
 import { transition } from '../../domain/orders/order-state.js'
 import type { Actor, Order, OrderFlag, OrderItem, OrderState } from '../../domain/orders/order.js'
 import { money } from '../../domain/shared/money.js'
@@ -43,6 +43,19 @@ export async function lockOrNull (tx: Db, orderId: string | null | undefined): P
  */
 export async function lockOrder (tx: Db, orderId: string): Promise<Order | undefined> {
   if (!/^\d{1,18}$/.test(orderId)) return undefined
+  return await lockOrderWhere(tx, sql`o.id = ${orderId}::bigint`)
+}
+
+/**
+ * The order of a provider's payment (`provider`, `providerId`) locked FOR UPDATE with its
+ * items, in one statement: the lookup of the payment's order and the lock of that order
+ * (decision 0070). Undefined when no such payment exists.
+ */
+export async function lockOrderOfPayment (tx: Db, provider: string, providerId: string): Promise<Order | undefined> {
+  return await lockOrderWhere(tx, sql`o.id = (select p.order_id from payment_transaction p where p.provider = ${provider} and p.provider_transaction_id = ${providerId})`)
+}
+
+async function lockOrderWhere (tx: Db, where: SQL): Promise<Order | undefined> {
   const result = await tx.execute<LockedOrderRow>(sql`
     select o.id::text as id, o.customer_telegram_id::float8 as customer, o.state, o.currency,
       o.total_amount::float8 as total, o.refunded_amount::float8 as refunded, o.flags,
@@ -52,7 +65,7 @@ export async function lockOrder (tx: Db, orderId: string): Promise<Order | undef
       coalesce((select json_agg(json_build_object('productId', i.product_id, 'quantity', i.quantity,
         'unitAmount', i.unit_amount, 'currency', i.currency, 'kind', p.kind, 'refundable', p.refundable) order by i.product_id)
         from order_item i join product p on p.id = i.product_id where i.order_id = o.id), '[]') as items
-    from shop_order o where o.id = ${orderId}::bigint
+    from shop_order o where ${where}
     for update of o`)
   const row = result.rows[0]
   if (row === undefined) return undefined
