@@ -22,6 +22,11 @@ export interface HandlerContext<Tx> {
   now: number
   payload: Record<string, unknown>
   /**
+   * The language of the customer the payload names, when the claim read it (null: none stored,
+   * the notifier's default); absent: look it up.
+   */
+  customerLanguage?: Language | null
+  /**
    * Runs `work` unless step `name` is already done, outside any transaction; then, in one short
    * transaction, records the step done (only while this worker still holds the row's lease) and
    * runs `commit` — both are committed before the next step starts, or neither. When another
@@ -41,10 +46,16 @@ interface PaidPayload {
   items: Array<{ productId: string, quantity: number, kind: 'digital' | 'physical' }>
 }
 
+/** The customer's language as the claim read it, else looked up; null: none stored. */
+async function languageOf<Tx> (store: FulfilmentStore<Tx>, ctx: HandlerContext<Tx>, telegramId: number): Promise<Language | null> {
+  if (ctx.customerLanguage !== undefined) return ctx.customerLanguage
+  return await store.customerLanguage(telegramId) ?? null
+}
+
 async function orderPaid<Tx> (store: FulfilmentStore<Tx>, ctx: HandlerContext<Tx>): Promise<void> {
   const p = ctx.payload as unknown as PaidPayload
-  // read before the sends, so the notifier need not look it up
-  const language: Language | undefined = await store.customerLanguage(p.telegramId)
+  // read with the claim or before the sends, so the notifier need not look it up
+  const language = await languageOf(store, ctx, p.telegramId)
   const needsShipping = p.items.some((i) => i.kind === 'physical')
   await ctx.step('confirm', () => ctx.notifier.sendToCustomer(p.telegramId, { kind: 'order.paid', orderId: p.orderId, total: p.total, needsShipping }, language))
   const digital = p.items.filter((i) => i.kind === 'digital')
@@ -53,7 +64,7 @@ async function orderPaid<Tx> (store: FulfilmentStore<Tx>, ctx: HandlerContext<Tx
       const rows = await store.productPayloads(digital.map((i) => i.productId))
       await ctx.notifier.sendDigitalGoods(p.telegramId, {
         orderId: p.orderId,
-        ...(language !== undefined ? { language } : {}),
+        ...(language !== null ? { language } : {}),
         items: rows.map((r) => ({ productId: r.id, title: r.title, payload: r.payload ?? '' }))
       })
     }, async (tx) => {
@@ -87,7 +98,7 @@ function customerMessageOf (p: { kind?: string, orderId?: string, amount?: Money
 async function customerNotify<Tx> (store: FulfilmentStore<Tx>, ctx: HandlerContext<Tx>): Promise<void> {
   const p = ctx.payload as { kind?: string, orderId?: string, telegramId?: number, amount?: Money, reason?: string, text?: string, note?: unknown }
   if (typeof p.telegramId !== 'number') return
-  await ctx.notifier.sendToCustomer(p.telegramId, customerMessageOf(p), await store.customerLanguage(p.telegramId))
+  await ctx.notifier.sendToCustomer(p.telegramId, customerMessageOf(p), await languageOf(store, ctx, p.telegramId))
 }
 
 /**

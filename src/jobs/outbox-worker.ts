@@ -184,6 +184,7 @@ export function createOutboxWorker<Tx> (options: OutboxWorkerOptions<Tx>): Outbo
         notifier: options.notifier,
         now,
         payload,
+        ...(row.customerLanguage !== undefined ? { customerLanguage: row.customerLanguage } : {}),
         async step (name, work, commit) {
           if (done.includes(name)) return
           // never start another network call for a row that is someone else's now

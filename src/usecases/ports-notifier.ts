@@ -40,8 +40,11 @@ export type CustomerMessage =
  * await notifier.sendToCustomer(42, { kind: 'order.paid', orderId: '1042', total: money(1500, 'XTR'), needsShipping: false })
  */
 export interface Notifier {
-  /** `language`: the customer's, when the caller knows it (otherwise the notifier looks it up). */
-  sendToCustomer(telegramId: number, message: CustomerMessage, language?: Language): Promise<void>
+  /**
+   * `language`: the customer's, when the caller knows it; null when the caller looked and none
+   * is stored (the notifier's default); otherwise the notifier looks it up.
+   */
+  sendToCustomer(telegramId: number, message: CustomerMessage, language?: Language | null): Promise<void>
   sendDigitalGoods(telegramId: number, goods: DigitalGoods): Promise<void>
   /** Tells ADMIN_CHAT_ID (a no-op when none is configured). */
   notifyAdmin(text: string): Promise<void>

@@ -24,11 +24,15 @@ export interface OutboxRow {
 
 /**
  * A row claimed by a worker: `lease` is the claim's owner token, passed to every later write;
- * `orderingKey` (set by the writer) names the rows it must follow, null when none.
+ * `orderingKey` (set by the writer) names the rows it must follow, null when none;
+ * `customerLanguage`, when the claim read it, the stored language of the customer the payload
+ * names (`telegramId`): null for none of ours (the notifier's default applies), absent when not
+ * read (the handler looks it up).
  */
 export interface ClaimedOutboxRow extends OutboxRow {
   lease: string
   orderingKey?: string | null
+  customerLanguage?: Language | null
 }
 
 /**

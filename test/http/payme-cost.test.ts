@@ -43,8 +43,8 @@ test('Payme calls: the cost of each in statements and commits', async (t) => {
   assert.equal((await auditRows(database.db)).length, 2, 'only the state changes wrote their audit rows so far')
   // statements per call, pinned against regressions
   assert.ok(check.statements <= 4, `CheckPerformTransaction: ${check.statements} statements`)
-  assert.ok(create.statements <= 12, `CreateTransaction: ${create.statements} statements`)
-  assert.ok(perform.statements <= 12, `PerformTransaction: ${perform.statements} statements`)
+  assert.ok(create.statements <= 5, `CreateTransaction: ${create.statements} statements`)
+  assert.ok(perform.statements <= 9, `PerformTransaction: ${perform.statements} statements`)
   // the queue: the two read-only calls' rows written in one batch, one statement
   const before = database.stats.statements
   await flushAudit()

@@ -11,8 +11,8 @@
  * const row = await claimOutbox(db, clock.now(), 'host:42:ab12cd#1', OUTBOX_LEASE_MS)
  * if (row !== undefined && !await completeOutbox(db, row.id, row.lease, clock.now())) console.log('taken over')
  */
-import { and, asc, eq, gt, inArray, isNotNull, isNull, lt, lte, not, notExists, like, or, sql } from 'drizzle-orm'
-import { alias } from 'drizzle-orm/pg-core'
+import { and, asc, eq, isNotNull, isNull, lte, not, like, or, sql } from 'drizzle-orm'
+import { languageOr } from '../../domain/shared/language.js'
 import type { Db } from './database.js'
 import { outbox, shopOrder } from './schema.js'
 import type { ClaimedOutboxRow, OutboxQueue, OutboxRow, OutboxTopic } from '../../usecases/ports-outbox.js'
@@ -64,25 +64,41 @@ export async function enqueueOutbox (db: Db, topic: OutboxTopic, payload: Record
  * Claims up to `limit` due rows for `owner` until `now + leaseMs` in one statement (its own
  * commit), oldest first; rows other workers are claiming are skipped, and so is a row while an
  * earlier unfinished row of its ordering key is leased to another worker (that worker delivers
- * the key's rows in order; this one takes the rest once it is done).
+ * the key's rows in order; this one takes the rest once it is done). The same statement reads
+ * the language of the customer each row's payload names (`telegramId`), so the handlers need not
+ * look it up per row (decision 0069). Hand-written SQL: its text is built once.
  */
 export async function claimOutboxBatch (db: Db, now: number, owner: string, leaseMs: number, limit: number): Promise<ClaimedOutboxRow[]> {
-  const at = new Date(now)
-  const prior = alias(outbox, 'prior')
-  const due = db.select({ id: outbox.id }).from(outbox)
-    .where(and(
-      isNull(outbox.doneAt), lte(outbox.availableAt, at), or(isNull(outbox.leaseExpiresAt), lte(outbox.leaseExpiresAt, at)),
-      or(isNull(outbox.orderingKey), notExists(db.select({ one: sql`1` }).from(prior).where(and(
-        eq(prior.orderingKey, outbox.orderingKey), lt(prior.id, outbox.id), isNull(prior.doneAt), gt(prior.leaseExpiresAt, at))))))
-    )
-    .orderBy(asc(outbox.availableAt), asc(outbox.id))
-    .limit(limit)
-    .for('update', { of: outbox, skipLocked: true })
-  const rows = await db.update(outbox).set({ leaseOwner: owner, leaseExpiresAt: new Date(now + leaseMs) })
-    .where(inArray(outbox.id, due))
-    .returning({ id: outbox.id, topic: outbox.topic, payload: outbox.payload, attempts: outbox.attempts, availableAt: outbox.availableAt, orderingKey: outbox.orderingKey })
-  rows.sort((a, b) => a.availableAt.getTime() - b.availableAt.getTime() || a.id - b.id)
-  return rows.map(({ availableAt: _, ...row }) => ({ ...row, lease: owner }))
+  const at = new Date(now).toISOString()
+  const until = new Date(now + leaseMs).toISOString()
+  const result = await db.execute<{ id: number | string, topic: string, payload: Record<string, unknown>, attempts: number, ordering_key: string | null, language: string | null }>(sql`
+    with claimed as (
+      update outbox set lease_owner = ${owner}, lease_expires_at = ${until}::timestamptz
+      where id in (
+        select o.id from outbox o
+        where o.done_at is null and o.available_at <= ${at}::timestamptz
+          and (o.lease_expires_at is null or o.lease_expires_at <= ${at}::timestamptz)
+          and (o.ordering_key is null or not exists (
+            select 1 from outbox prior where prior.ordering_key = o.ordering_key and prior.id < o.id
+              and prior.done_at is null and prior.lease_expires_at > ${at}::timestamptz))
+        order by o.available_at, o.id
+        limit ${limit}
+        for update of o skip locked)
+      returning id, topic, payload, attempts, available_at, ordering_key)
+    select claimed.id, claimed.topic, claimed.payload, claimed.attempts, claimed.ordering_key, c.language
+    from claimed
+    left join customer c on c.telegram_id = case when claimed.payload->>'telegramId' ~ '^[0-9]{1,18}$' then (claimed.payload->>'telegramId')::bigint end
+    order by claimed.available_at, claimed.id`)
+  return result.rows.map((r) => ({
+    id: Number(r.id),
+    topic: r.topic,
+    payload: typeof r.payload === 'string' ? JSON.parse(r.payload) as Record<string, unknown> : r.payload,
+    attempts: Number(r.attempts),
+    orderingKey: r.ordering_key,
+    lease: owner,
+    // looked up for a payload naming a customer: theirs, or null (none stored: the default)
+    ...(typeof r.payload === 'object' && r.payload !== null && typeof r.payload.telegramId === 'number' ? { customerLanguage: languageOr(r.language, undefined) ?? null } : {})
+  }))
 }
 
 /** Renews every unfinished row `lease` holds until `until`; answers the ids still held. */

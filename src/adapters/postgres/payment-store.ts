@@ -18,7 +18,7 @@ import type {
 } from '../../usecases/payments/ports.js'
 import type { Db } from './database.js'
 import { loadHoldCandidates } from './hold-candidates.js'
-import { insertHistory, lockOrNull, writeState } from './order-ledger.js'
+import { insertHistory, lockOrNull, lockOrderOfPayment, writeState } from './order-ledger.js'
 import { readOrder } from './orders-rows.js'
 import { moveStock } from './orders-stock.js'
 import { enqueueOutbox } from './outbox.js'
@@ -137,6 +137,7 @@ function toFiscalItem (r: Awaited<ReturnType<typeof fiscalQuery>>[number]): Fisc
 export function paymentTx (db: Db): PaymentTx {
   return {
     lockOrder: async (orderId) => await lockOrNull(db, orderId),
+    lockOrderOfPayment: async (provider, providerId) => (await lockOrderOfPayment(db, provider, providerId)) ?? null,
     readOrder: async (orderId) => /^\d{1,18}$/.test(orderId) ? (await readOrder(db, orderId)) ?? null : null,
 
     async paidBy (orderId) {

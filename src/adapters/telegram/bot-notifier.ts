@@ -53,7 +53,8 @@ export function createBotNotifier (options: BotNotifierOptions): Notifier {
 
   return {
     async sendToCustomer (telegramId, message: CustomerMessage, known) {
-      const language = known ?? await languageOf(telegramId)
+      // null: the caller looked and the customer has no stored language
+      const language = known === null ? options.defaultLanguage : known ?? await languageOf(telegramId)
       let text: string
       switch (message.kind) {
         case 'order.paid':

@@ -112,11 +112,14 @@ export function createPaymeLedger ({ store, isUniqueViolation }: PaymeLedgerDeps
     return paymeOutcome(plan, toPaymeRecord(inserted))
   }
 
-  /** Locks the order of `paymeId`'s transaction, then the transaction row. */
+  /**
+   * Locks the order of `paymeId`'s transaction (found and locked by one statement), then the
+   * transaction row.
+   */
   async function lockBoth (tx: PaymentTx, paymeId: string): Promise<{ row: PaymentRecord | undefined, order: Order | null }> {
-    const peek = await tx.payment(PAYME, paymeId)
-    if (peek === undefined) return { row: undefined, order: null }
-    const order = await tx.lockOrder(peek.orderId)
+    const order = await tx.lockOrderOfPayment(PAYME, paymeId)
+    // a payment always has its order (foreign key): no order, no such payment
+    if (order === null) return { row: undefined, order: null }
     return { row: await tx.payment(PAYME, paymeId, true), order }
   }
 

@@ -113,6 +113,8 @@ export interface OrderWrite {
 export interface PaymentTx {
   /** The order locked FOR UPDATE, or null for a missing, malformed or unknown id. */
   lockOrder(orderId: string | null | undefined): Promise<Order | null>
+  /** The order of `provider`'s payment `providerId` locked FOR UPDATE (one statement), or null when no such payment exists. */
+  lockOrderOfPayment(provider: string, providerId: string): Promise<Order | null>
   /** The order as it is, without a lock. */
   readOrder(orderId: string): Promise<Order | null>
   /** `shop_order.provider`: who paid it. */
