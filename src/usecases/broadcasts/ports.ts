@@ -84,6 +84,12 @@ export interface BroadcastStore {
    * Answers the state found (undefined: no such broadcast) and whether it changed.
    */
   transition (id: string, next: (current: BroadcastState, started: boolean) => BroadcastState | undefined, now: number): Promise<{ found?: BroadcastState, changed: boolean }>
+  /**
+   * Under the broadcast's row lock: its `uncertain` recipients become `pending` again (sent anew;
+   * the merchant chose so, decision 0065) when the broadcast is `sending`, `paused` or `done`; a
+   * `done` one is `sending` again when any was. Answers the state found and how many were taken.
+   */
+  resendUncertain (id: string, now: number): Promise<{ found?: BroadcastState, resent: number }>
   /** A product's first image (URL or file_id); null when it has none, undefined when no such product. */
   productImage (productId: string): Promise<string | null | undefined>
   /** The customer's language, when known. */
