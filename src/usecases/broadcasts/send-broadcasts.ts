@@ -13,6 +13,13 @@ import type { BroadcastPacer, BroadcastSender, BroadcastStore, ClaimedRecipient,
 /** Copies whose intent is written ahead of their slot: a crash leaves at most these, and the copies in flight, `uncertain`. */
 export const INTENT_AHEAD = 2
 
+/**
+ * A copy that went out late by at most this many send intervals (the event loop was busy) does not
+ * move the rest of its batch: the next copies catch up, never closer than half an interval to each
+ * other. Later than that is a stall, and the rest of the batch moves with it (decision 0065).
+ */
+export const CATCH_UP_SLOTS = 4
+
 /** Sends of one recipient that ended in a network failure (or a 5xx) before it counts as failed; 429s do not count. */
 export const MAX_BROADCAST_ATTEMPTS = 5
 
@@ -157,14 +164,16 @@ async function dispatchBatch (deps: SendBroadcastsDeps, pace: DispatchPace, reco
     if (shouldStop()) break
     for (let j = i + 1; j <= i + INTENT_AHEAD; j++) intentOf(j)
     if (await intentOf(i) !== true) { stopped.add(recipient.broadcastId); continue }
-    // the booked slot, and never past Telegram's count (the answer window); a copy sent late (the
-    // event loop was busy) moves the rest of the batch with it: copies of one worker never go out
-    // closer than the interval, so a stall never turns into a burst of requests
+    // the booked slot, and never past Telegram's count (the answer window). A copy a little late
+    // (the event loop was busy) lets the next ones catch up, never closer than half an interval:
+    // slots are not lost to a loaded machine. A stall (later than CATCH_UP_SLOTS intervals) moves
+    // the rest of the batch with it, so it never turns into a burst of requests
     const due = booked + firstMs + i * deps.pacer.intervalMs + shiftMs
-    const wait = Math.max(due - deps.now(), await pace.window.ready())
+    const wait = Math.max(Math.max(due, pace.lastSent + deps.pacer.intervalMs / 2) - deps.now(), await pace.window.ready())
     if (wait > 0) await deps.sleep(wait)
     const late = deps.now() - due
-    if (late > deps.pacer.intervalMs / 2) shiftMs += late
+    pace.lastSent = deps.now()
+    if (late > CATCH_UP_SLOTS * deps.pacer.intervalMs) shiftMs += late
     sends.push((async () => {
       const result = await pace.window.track(deps.sender.send(recipient.telegramId, recipient.content, recipient.language))
       return await recordResult(deps, recordSent, recipient, result)
@@ -183,8 +192,8 @@ async function dispatchBatch (deps: SendBroadcastsDeps, pace: DispatchPace, reco
   return sends
 }
 
-/** A worker's pace across its batches: Telegram's count of its copies. */
-interface DispatchPace { window: ReturnType<typeof createAnswerWindow> }
+/** A worker's pace across its batches: Telegram's count of its copies, and when its last copy went. */
+interface DispatchPace { window: ReturnType<typeof createAnswerWindow>, lastSent: number }
 
 /**
  * One round: start what is due, then claim and send batches until none is left or `shouldStop`.
@@ -197,7 +206,7 @@ export async function runBroadcastRound (deps: SendBroadcastsDeps, shouldStop: (
   if (result.started > 0) deps.logger?.info({ module: 'broadcasts', started: result.started }, 'broadcast sending started')
   const claim = (): Promise<ClaimedRecipient[]> => deps.store.claim({ owner: deps.owner, now: deps.now(), leaseMs: deps.leaseMs, limit: deps.batchSize })
   const recordSent = createSentRecorder(deps)
-  const pace: DispatchPace = { window: createAnswerWindow(deps.pacer.rate, deps.now) }
+  const pace: DispatchPace = { window: createAnswerWindow(deps.pacer.rate, deps.now), lastSent: -Infinity }
   const outcomes: Array<Promise<boolean>> = []
   const renew = setInterval(() => {
     deps.store.renew(deps.owner, deps.now(), deps.leaseMs).catch(() => {})
