@@ -16,9 +16,16 @@ export const INTENT_AHEAD = 2
 /**
  * A copy that went out late by at most this many send intervals (the event loop was busy) does not
  * move the rest of its batch: the next copies catch up, never closer than half an interval to each
- * other. Later than that is a stall, and the rest of the batch moves with it (decision 0065).
+ * other. Later than that is a stall, and the rest of the batch moves with it (decision 0066).
  */
 export const CATCH_UP_SLOTS = 4
+
+/**
+ * Catching up only while at most this many copies of the worker are unanswered: when answers are
+ * slow (a starved server or Telegram, or a high BROADCAST_RATE) a catch-up would pile requests up
+ * (timeouts, then copies sent again), so the batch moves instead.
+ */
+export const CATCH_UP_IN_FLIGHT = 2
 
 /** Sends of one recipient that ended in a network failure (or a 5xx) before it counts as failed; 429s do not count. */
 export const MAX_BROADCAST_ATTEMPTS = 5
@@ -173,9 +180,10 @@ async function dispatchBatch (deps: SendBroadcastsDeps, pace: DispatchPace, reco
     if (wait > 0) await deps.sleep(wait)
     const late = deps.now() - due
     pace.lastSent = deps.now()
-    if (late > CATCH_UP_SLOTS * deps.pacer.intervalMs) shiftMs += late
+    if (late > deps.pacer.intervalMs / 2 && (late > CATCH_UP_SLOTS * deps.pacer.intervalMs || pace.inFlight > CATCH_UP_IN_FLIGHT)) shiftMs += late
+    pace.inFlight++
     sends.push((async () => {
-      const result = await pace.window.track(deps.sender.send(recipient.telegramId, recipient.content, recipient.language))
+      const result = await pace.window.track(deps.sender.send(recipient.telegramId, recipient.content, recipient.language)).finally(() => { pace.inFlight-- })
       return await recordResult(deps, recordSent, recipient, result)
     })().catch((err: unknown) => {
       // the outcome could not be recorded (database down): the lease lapses and the recipient is
@@ -192,8 +200,8 @@ async function dispatchBatch (deps: SendBroadcastsDeps, pace: DispatchPace, reco
   return sends
 }
 
-/** A worker's pace across its batches: Telegram's count of its copies, and when its last copy went. */
-interface DispatchPace { window: ReturnType<typeof createAnswerWindow>, lastSent: number }
+/** A worker's pace across its batches: Telegram's count of its copies, when its last copy went, how many are unanswered. */
+interface DispatchPace { window: ReturnType<typeof createAnswerWindow>, lastSent: number, inFlight: number }
 
 /**
  * One round: start what is due, then claim and send batches until none is left or `shouldStop`.
@@ -206,7 +214,7 @@ export async function runBroadcastRound (deps: SendBroadcastsDeps, shouldStop: (
   if (result.started > 0) deps.logger?.info({ module: 'broadcasts', started: result.started }, 'broadcast sending started')
   const claim = (): Promise<ClaimedRecipient[]> => deps.store.claim({ owner: deps.owner, now: deps.now(), leaseMs: deps.leaseMs, limit: deps.batchSize })
   const recordSent = createSentRecorder(deps)
-  const pace: DispatchPace = { window: createAnswerWindow(deps.pacer.rate, deps.now), lastSent: -Infinity }
+  const pace: DispatchPace = { window: createAnswerWindow(deps.pacer.rate, deps.now), lastSent: -Infinity, inFlight: 0 }
   const outcomes: Array<Promise<boolean>> = []
   const renew = setInterval(() => {
     deps.store.renew(deps.owner, deps.now(), deps.leaseMs).catch(() => {})
