@@ -209,6 +209,12 @@ export function createBroadcastStore (db: Db, marks: { sandbox: boolean }): Broa
         }))
       })
     },
+    async activeWorkers (now) {
+      const result = await db.execute<{ n: number }>(sql`select count(distinct r.lease_owner)::int as n from broadcast_recipient r
+        join broadcast b on b.id = r.broadcast_id
+        where b.state = 'sending' and r.lease_owner is not null and r.lease_expires_at >= ${iso(now)}::timestamptz`)
+      return Number(result.rows[0]?.n ?? 0)
+    },
     async markSent (recipients, owner, now) {
       if (recipients.length === 0) return new Set()
       const keys = sql.join(recipients.map((r) => sql`(${r.broadcastId}, ${r.telegramId}::bigint)`), sql`, `)

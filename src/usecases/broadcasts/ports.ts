@@ -98,6 +98,8 @@ export interface BroadcastStore {
   startDue (now: number): Promise<number>
   /** Claims up to `limit` pending recipients of sending broadcasts with a lease. */
   claim (input: { owner: string, now: number, leaseMs: number, limit: number }): Promise<ClaimedRecipient[]>
+  /** How many workers hold unexpired leases of sending broadcasts now (each shares Telegram's count, decision 0066). */
+  activeWorkers (now: number): Promise<number>
   /** Records recipients sent, in one transaction (fenced by the lease); answers the `broadcastId/telegramId` keys recorded. */
   markSent (recipients: ReadonlyArray<{ broadcastId: string, telegramId: number }>, owner: string, now: number): Promise<Set<string>>
   /**

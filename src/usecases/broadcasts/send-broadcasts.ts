@@ -112,21 +112,29 @@ async function recordResult (deps: SendBroadcastsDeps, recordSent: (r: ClaimedRe
  * answer, so no second of Telegram's clock ever holds more than `rate` of our copies, whatever
  * the network or a busy CPU does to the spacing (decision 0060).
  */
-export function createAnswerWindow (rate: number, now: () => number): { ready(): Promise<number>, track<T>(sent: Promise<T>): Promise<T> } {
-  const size = Math.max(1, Math.floor(rate))
+export function createAnswerWindow (rate: number, now: () => number): { ready(): Promise<number>, track<T>(sent: Promise<T>): Promise<T>, share(workers: number): void } {
+  const capacity = Math.max(1, Math.floor(rate))
+  let size = capacity
   const answers: Array<Promise<number>> = []
   let index = 0
   return {
     /** Answers how long to wait (ms) before the next copy may start. */
     async ready () {
-      const earlier = answers[index % size]
+      const earlier = index >= size ? answers[(index - size) % capacity] : undefined
       if (earlier === undefined) return 0
       return Math.max(0, await earlier + 1001 - now())
     },
     track (sent) {
-      answers[index % size] = sent.then(() => now(), () => now())
+      answers[index % capacity] = sent.then(() => now(), () => now())
       index++
       return sent
+    },
+    /**
+     * `workers` instances send at once (decision 0066): each keeps to its share of Telegram's
+     * count, so together they never exceed it whatever their clocks and networks do.
+     */
+    share (workers) {
+      size = Math.max(1, Math.floor(capacity / Math.max(1, workers)))
     }
   }
 }
@@ -224,6 +232,7 @@ export async function runBroadcastRound (deps: SendBroadcastsDeps, shouldStop: (
     for (;;) {
       const batch = await next
       if (batch.length === 0 || shouldStop()) break
+      pace.window.share(await deps.store.activeWorkers(deps.now()))
       next = claim()
       next.catch(() => {})
       outcomes.push(...await dispatchBatch(deps, pace, recordSent, batch, shouldStop))
