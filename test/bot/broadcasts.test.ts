@@ -4,8 +4,8 @@
 // is raised (BROADCAST_RATE) so the file stays short; the emulator's global limit with it.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { eq, inArray, isNotNull } from 'drizzle-orm'
-import { analyticsEvent, customer } from '../../src/adapters/postgres/schema.js'
+import { and, eq, inArray, isNotNull, or } from 'drizzle-orm'
+import { analyticsEvent, broadcastRecipient, customer } from '../../src/adapters/postgres/schema.js'
 import type { Database } from '../../src/adapters/postgres/database.js'
 import type { SentCall, TelegramEmulator } from '../../src/sandbox/telegram/index.js'
 import { createTelegramEmulator } from '../../src/sandbox/telegram/index.js'
@@ -181,7 +181,7 @@ test('two instances on one database and one store share a broadcast at its sendA
   assert.deepEqual(emulator.sent({ ok: false }).filter((c) => c.error?.error_code === 429).map((c) => c.chatId), [ids[7]], 'only the 429 asked for')
 })
 
-test('pause and cancel stop the copies within the batch under way, not after it; resume sends the rest once', async (t) => {
+test('pause and cancel stop the copies within the batch under way, not after it; resume sends the rest once; the counts match the chats', async (t) => {
   // 100 a second: a batch is half a second of sends (50 copies); the intent written before each
   // copy sees the pause, so only the copies whose intent was already written still go
   const bot = await startBotApp(t, { env: { ADMIN_TOKEN: TOKEN, RATE_LIMITS: LIMITS, BROADCAST_RATE: '100' }, emulatorOptions: FAST_TELEGRAM, chatGapMs: 1000 })
@@ -189,26 +189,56 @@ test('pause and cancel stop the copies within the batch under way, not after it;
   const text = 'Paused and resumed'
   const created = await api(bot, 'POST', '/api/v1/broadcasts', { text, audience: {} })
   const id = created.body.id as string
-  const stopsWithin = async (action: 'pause' | 'cancel'): Promise<void> => {
-    await eventually('copies going out', async () => copiesByChat(bot.emulator, text).size >= 10 + (action === 'cancel' ? 100 : 0) ? true : undefined, { intervalMs: 5 })
+  const view = async (): Promise<any> => (await api(bot, 'GET', `/api/v1/broadcasts/${id}`)).body
+  const delivered = (): number => copiesByChat(bot.emulator, text).size
+  /** Another broadcast sent to the end by the same workers: rounds that passed the stopped one by. */
+  const otherBroadcastDone = async (language: 'en' | 'ru'): Promise<void> => {
+    const other = await api(bot, 'POST', '/api/v1/broadcasts', { text: `Meanwhile, ${language}`, audience: { language } })
+    const done = await waitDone(bot, other.body.id)
+    assert.equal(done.counts.sent, 150)
+  }
+  const stopsWithin = async (action: 'pause' | 'cancel', atLeast: number): Promise<any> => {
+    await eventually('copies going out', async () => delivered() >= atLeast ? true : undefined, { intervalMs: 5 })
     const answered = await api(bot, 'POST', `/api/v1/broadcasts/${id}/${action}`)
     assert.equal(answered.status, 200)
-    const atAnswer = copiesByChat(bot.emulator, text).size
+    const atAnswer = delivered()
     // every copy Telegram accepted is recorded, and no more go out
     const settled = await eventually('the copies under way recorded', async () => {
-      const { body } = await api(bot, 'GET', `/api/v1/broadcasts/${id}`)
-      return body.counts.sent === copiesByChat(bot.emulator, text).size ? body : undefined
+      const body = await view()
+      return body.counts.sent === delivered() && body.counts.remaining + body.counts.sent === body.counts.total ? body : undefined
     }, { intervalMs: 50 })
-    const after = copiesByChat(bot.emulator, text).size - atAnswer
+    const after = delivered() - atAnswer
     // the intents written ahead, and the copies already on their way at the answer: a few, not the batch
     assert.ok(after <= INTENT_AHEAD + 8, `${after} copies went out after the ${action} was answered (a batch is 50)`)
     assert.equal(settled.state, action === 'pause' ? 'paused' : 'cancelled')
+    assert.deepEqual({ ...settled.counts, sent: 0, remaining: 0 }, { total: 300, sent: 0, failed: 0, blocked: 0, remaining: 0, skipped: 0, uncertain: 0 })
     assert.ok(settled.counts.remaining > 0)
+    // nothing of it stays in a worker's hands: no intent left, and the leases of the batch claimed
+    // ahead are freed once the worker's round sees nothing more to send
+    await eventually('no intent nor lease left', async () => {
+      const held = await bot.database.db.select({ state: broadcastRecipient.state }).from(broadcastRecipient)
+        .where(and(eq(broadcastRecipient.broadcastId, id), or(eq(broadcastRecipient.state, 'sending'), isNotNull(broadcastRecipient.leaseOwner))))
+      return held.length === 0 ? true : undefined
+    }, { intervalMs: 50 })
+    // while it stays stopped the workers send another broadcast to the end and none of this one
+    await otherBroadcastDone(action === 'pause' ? 'ru' : 'en')
+    assert.equal(delivered(), settled.counts.sent, `no copy while ${settled.state as string}`)
+    assert.deepEqual((await view()).counts, settled.counts)
+    return settled
   }
-  await stopsWithin('pause')
-  assert.equal((await api(bot, 'POST', `/api/v1/broadcasts/${id}/resume`)).status, 200)
-  await stopsWithin('cancel')
+  const paused = await stopsWithin('pause', 10)
+  const resumed = await api(bot, 'POST', `/api/v1/broadcasts/${id}/resume`)
+  assert.deepEqual([resumed.status, resumed.body.state], [200, 'sending'])
+  const cancelled = await stopsWithin('cancel', paused.counts.sent + 100)
+  assert.ok(cancelled.counts.sent > paused.counts.sent + 90, 'resume sent more')
+  // a cancelled broadcast never sends again
+  assert.equal((await api(bot, 'POST', `/api/v1/broadcasts/${id}/resume`)).status, 409)
   const copies = copiesByChat(bot.emulator, text)
+  assert.equal(copies.size, cancelled.counts.sent)
   assert.ok(copies.size < ids.length)
   assert.ok([...copies.values()].every((calls) => calls.length === 1), 'one copy each across pause and resume')
+  // the chats that got it are the recipients marked sent, and the rest are left unsent
+  const sentRows = await bot.database.db.select({ id: broadcastRecipient.telegramId }).from(broadcastRecipient)
+    .where(and(eq(broadcastRecipient.broadcastId, id), eq(broadcastRecipient.state, 'sent')))
+  assert.deepEqual(sentRows.map((r) => r.id).sort(), [...copies.keys()].sort())
 })

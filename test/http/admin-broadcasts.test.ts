@@ -1,11 +1,14 @@
 // Issue 16 point 3, the broadcasts routes without a bot: what a merchant sends is checked before
 // anything is stored (Telegram HTML, products, caption length, unknown fields), the audience
 // filters count the right customers, pause/resume/cancel follow the states, lists page newest
-// first, and fast-check bodies never get a 5xx nor leave a broadcast behind when refused.
+// first, fast-check bodies never get a 5xx nor leave a broadcast behind when refused, and the
+// uncertain copies are sent again only when the merchant asks, in a state that allows it.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { customer, orderItem, shopOrder } from '../../src/adapters/postgres/schema.js'
+import { and, eq } from 'drizzle-orm'
+import { adminAudit, broadcast, broadcastRecipient, customer, orderItem, shopOrder } from '../../src/adapters/postgres/schema.js'
+import type { Database } from '../../src/adapters/postgres/database.js'
 import { buildAdminApp, call } from '../helpers/admin.js'
 import { seedProduct } from '../helpers/catalog.js'
 
@@ -138,4 +141,101 @@ test('fuzzing the broadcast routes never gets a 5xx, and a refused body stores n
     const listed = await call(app, 'GET', '/api/v1/broadcasts?limit=200')
     assert.equal(listed.body.items.length, created, 'only accepted bodies are stored')
   }), { seed: 1616, numRuns: 80 })
+})
+
+/**
+ * A broadcast that ran and ended with copies in flight at a crash: what a restarted worker leaves
+ * (decision 0059) — `sent` ones, `uncertain` ones, a `blocked` one — written as the worker writes them.
+ */
+async function crashedBroadcast (database: Database, id: string, state: string, recipients: { sent: number, uncertain: number, blocked: number }, first: number): Promise<void> {
+  const now = Date.now()
+  const total = recipients.sent + recipients.uncertain + recipients.blocked
+  await database.db.update(broadcast).set({ state, startedAt: new Date(now - 60_000), total, ...(state === 'done' ? { finishedAt: new Date(now) } : {}) }).where(eq(broadcast.id, id))
+  const states = [...Array(recipients.sent).fill('sent'), ...Array(recipients.uncertain).fill('uncertain'), ...Array(recipients.blocked).fill('blocked')] as string[]
+  await database.db.insert(broadcastRecipient).values(states.map((s, i) => ({
+    broadcastId: id,
+    telegramId: first + i,
+    state: s,
+    ...(s === 'uncertain' ? { error: 'the worker stopped while this copy was being sent: it may have been delivered' } : {})
+  })))
+}
+
+test('the uncertain copies are sent again when the merchant asks: pending again, a done broadcast sending again, recorded in the audit', async (t) => {
+  const { app, database, read } = await buildAdminApp(t)
+  const make = async (): Promise<string> => (await call(app, 'POST', '/api/v1/broadcasts', { text: 'Resend me', audience: {}, sendAt: '2100-01-01T00:00:00Z' })).body.id
+  const resend = (target: string, headers?: Record<string, string>) => call(app, 'POST', `/api/v1/broadcasts/${target}/resend-uncertain`, undefined, headers)
+
+  // a scheduled broadcast has sent nothing, a cancelled one sends nothing more: 409
+  const scheduled = await make()
+  const refused = await resend(scheduled)
+  assert.deepEqual([refused.status, refused.body.code], [409, 'ERR_BROADCAST_STATE'])
+  assert.match(String(refused.headers['content-type']), /^application\/problem\+json/)
+  await call(app, 'POST', `/api/v1/broadcasts/${scheduled}/cancel`)
+  assert.equal((await resend(scheduled)).status, 409)
+  const nothing = await resend('brd_nothing')
+  assert.deepEqual([nothing.status, nothing.body.code], [404, 'ERR_BROADCAST_NOT_FOUND'])
+  assert.equal((await resend('not-an-id')).status, 400)
+
+  const done = await make()
+  await crashedBroadcast(database, done, 'done', { sent: 7, uncertain: 3, blocked: 1 }, 5_100_001)
+  assert.equal((await resend(done, read)).status, 403, 'a read token may not')
+  const before = (await call(app, 'GET', `/api/v1/broadcasts/${done}`)).body
+  assert.deepEqual([before.state, before.counts], ['done', { total: 11, sent: 7, failed: 0, blocked: 1, remaining: 0, skipped: 0, uncertain: 3 }])
+  const answered = await resend(done)
+  assert.equal(answered.status, 200)
+  assert.equal(answered.body.state, 'sending', 'the workers take the three again')
+  assert.equal(answered.body.finishedAt, undefined)
+  assert.deepEqual(answered.body.counts, { total: 11, sent: 7, failed: 0, blocked: 1, remaining: 3, skipped: 0, uncertain: 0 })
+  const rows = await database.db.select({ id: broadcastRecipient.telegramId, error: broadcastRecipient.error }).from(broadcastRecipient)
+    .where(and(eq(broadcastRecipient.broadcastId, done), eq(broadcastRecipient.state, 'pending')))
+  assert.deepEqual(rows.map((r) => r.id).sort(), [5_100_008, 5_100_009, 5_100_010])
+  assert.ok(rows.every((r) => r.error === null))
+  // asking again with none uncertain left changes nothing (a double click sends nothing twice)
+  const again = await resend(done)
+  assert.deepEqual([again.status, again.body.counts], [200, answered.body.counts])
+  const audit = await database.db.select({ action: adminAudit.action, route: adminAudit.route }).from(adminAudit).where(and(eq(adminAudit.targetType, 'broadcast'), eq(adminAudit.targetId, done))).orderBy(adminAudit.id)
+  assert.deepEqual(audit.map((a) => a.action), ['broadcast.created', 'broadcast.uncertain_resent', 'broadcast.uncertain_resent'], 'the refused read-token call is not recorded')
+  assert.equal(audit[1]!.route, '/api/v1/broadcasts/:id/resend-uncertain')
+
+  // a paused one keeps its state: the copies wait for resume with the others
+  const paused = await make()
+  await crashedBroadcast(database, paused, 'paused', { sent: 2, uncertain: 2, blocked: 0 }, 5_200_001)
+  const kept = await resend(paused)
+  assert.deepEqual([kept.status, kept.body.state, kept.body.counts.remaining, kept.body.counts.uncertain], [200, 'paused', 2, 0])
+  // a done one with nothing uncertain stays done
+  const clean = await make()
+  await crashedBroadcast(database, clean, 'done', { sent: 3, uncertain: 0, blocked: 0 }, 5_300_001)
+  assert.deepEqual([(await resend(clean)).body.state], ['done'])
+})
+
+test('fuzzing resend-uncertain among pause, resume and cancel never gets a 5xx, and the counts always add up', async (t) => {
+  const { app, database } = await buildAdminApp(t)
+  const ids: string[] = []
+  for (let i = 0; i < 4; i++) {
+    const id = (await call(app, 'POST', '/api/v1/broadcasts', { text: `Fuzz ${i}`, audience: {}, sendAt: '2100-01-01T00:00:00Z' })).body.id as string
+    if (i > 0) await crashedBroadcast(database, id, ['done', 'sending', 'paused'][i - 1]!, { sent: 2, uncertain: i, blocked: 1 }, 6_000_001 + i * 100)
+    ids.push(id)
+  }
+  const target = fc.oneof(fc.constantFrom(...ids), fc.constantFrom('brd_unknown', 'x', '%00', 'brd_' + 'a'.repeat(70), '1e3'), fc.string({ maxLength: 12 }).map(encodeURIComponent))
+  const step = fc.record({ target, action: fc.constantFrom('resend-uncertain', 'resend-uncertain', 'pause', 'resume', 'cancel'), body: fc.oneof(fc.constant(undefined), fc.object({ maxDepth: 1, maxKeys: 3 }), fc.string({ maxLength: 10 })) })
+  await fc.assert(fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 6 }), async (steps) => {
+    for (const { target: id, action, body } of steps) {
+      const before = ids.includes(id) ? (await call(app, 'GET', `/api/v1/broadcasts/${id}`)).body : undefined
+      const res = await call(app, 'POST', `/api/v1/broadcasts/${id}/${action}`, body)
+      assert.ok(res.status < 500, `${action} ${id} ${JSON.stringify(body)} → ${res.status} ${res.text}`)
+      if (res.status >= 400) {
+        assert.match(String(res.headers['content-type']), /^application\/problem\+json/)
+        assert.match(res.body.code, /^ERR_[A-Z_]+$/)
+        continue
+      }
+      const { counts, state } = res.body
+      assert.equal(counts.sent + counts.failed + counts.blocked + counts.remaining + counts.skipped + counts.uncertain, counts.total, JSON.stringify(counts))
+      if (action === 'resend-uncertain' && before !== undefined) {
+        assert.equal(counts.uncertain, 0, 'nothing uncertain is left')
+        assert.equal(counts.remaining, before.counts.remaining + before.counts.uncertain, 'each uncertain one is pending again, once')
+        assert.ok(['sending', 'paused', 'done'].includes(state))
+        assert.equal(state === 'done', before.state === 'done' && before.counts.uncertain === 0)
+      }
+    }
+  }), { seed: 1665, numRuns: 40 })
 })

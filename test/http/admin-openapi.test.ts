@@ -18,7 +18,7 @@ const OPERATIONS = [
   'listTokens', 'createToken', 'revokeToken',
   'getSettings', 'updateSettings',
   'getAnalyticsOverview', 'getAnalyticsTimeseries', 'getAnalyticsFunnel', 'getAnalyticsActive', 'getAnalyticsProducts', 'getAnalyticsSources', 'getAnalyticsPaymentFailures',
-  'createBroadcast', 'previewBroadcast', 'listBroadcasts', 'getBroadcast', 'pauseBroadcast', 'resumeBroadcast', 'cancelBroadcast'
+  'createBroadcast', 'previewBroadcast', 'listBroadcasts', 'getBroadcast', 'pauseBroadcast', 'resumeBroadcast', 'cancelBroadcast', 'resendUncertainBroadcast'
 ]
 
 /** Reads that still need a write token (the token list). */

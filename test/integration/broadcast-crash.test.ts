@@ -5,6 +5,7 @@
 // the server to: no chat gets two copies; every recipient is `sent` (exactly one copy in its chat)
 // or `uncertain` (at most one copy); the uncertain ones are only the few copies in flight, and
 // the one the emulator held open at the kill is among them (delivered, as Telegram would, once).
+// Then the merchant sends the uncertain ones again: each gets one more copy, no one else does.
 //
 // The server runs as a child process (`src/cli.ts start`) polling the Telegram emulator that runs
 // in this process, so the emulator sees everything the killed process sent.
@@ -134,4 +135,23 @@ test('SIGKILL mid-broadcast, then a restart: no chat gets two copies; every reci
   const missing = ids.filter((id) => !copies.has(id))
   assert.ok(missing.length <= counts.uncertain - 1, `${missing.length} chats without a copy, ${counts.uncertain as number} uncertain`)
   assert.equal(copies.size, counts.sent + (counts.uncertain - missing.length))
+
+  // the merchant chooses to send the uncertain ones again (decision 0065): each of them gets a copy
+  // now (those whose copy had in fact arrived, the held one among them, get a second: the price
+  // the merchant accepted); the recipients already sent get nothing more
+  const resent = await admin(second, 'POST', `/broadcasts/${created.id as string}/resend-uncertain`)
+  assert.equal(resent.counts.uncertain, 0)
+  assert.equal(resent.counts.sent + resent.counts.remaining, RECIPIENTS)
+  const again = await eventually('broadcast done again', async () => {
+    const view = await admin(second, 'GET', `/broadcasts/${created.id as string}`)
+    return view.state === 'done' ? view : undefined
+  }, { timeoutMs: WAIT_MS, intervalMs: 250 })
+  assert.deepEqual(again.counts, { total: RECIPIENTS, sent: RECIPIENTS, failed: 0, blocked: 0, remaining: 0, skipped: 0, uncertain: 0 })
+  const after = copiesByChat(emulator)
+  assert.ok(ids.every((id) => (after.get(id) ?? 0) >= 1), 'every recipient has the message now')
+  const changed = ids.filter((id) => after.get(id) !== copies.get(id))
+  assert.equal(changed.length, counts.uncertain, 'one more copy for each uncertain recipient, none for the others')
+  assert.ok(changed.every((id) => after.get(id) === (copies.get(id) ?? 0) + 1))
+  assert.ok(changed.includes(held))
+  assert.ok(missing.every((id) => changed.includes(id)))
 })

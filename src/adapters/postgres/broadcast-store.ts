@@ -124,6 +124,19 @@ export function createBroadcastStore (db: Db, marks: { sandbox: boolean }): Broa
         return { found: current, changed: true }
       })
     },
+    async resendUncertain (id, now) {
+      return await db.transaction(async (tx) => {
+        const [row] = await tx.select({ state: broadcast.state }).from(broadcast).where(eq(broadcast.id, id)).for('update')
+        if (row === undefined) return { resent: 0 }
+        const found = row.state as BroadcastState
+        if (found !== 'sending' && found !== 'paused' && found !== 'done') return { found, resent: 0 }
+        const taken = await tx.update(broadcastRecipient)
+          .set({ state: 'pending', availableAt: new Date(now), error: null, leaseOwner: null, leaseExpiresAt: null })
+          .where(and(eq(broadcastRecipient.broadcastId, id), eq(broadcastRecipient.state, 'uncertain'))).returning({ id: broadcastRecipient.telegramId })
+        if (taken.length > 0 && found === 'done') await tx.update(broadcast).set({ state: 'sending', finishedAt: null }).where(eq(broadcast.id, id))
+        return { found, resent: taken.length }
+      })
+    },
     async productImage (productId) {
       const [row] = await db.select({ images: product.images }).from(product).where(eq(product.id, productId))
       if (row === undefined) return undefined
@@ -195,6 +208,12 @@ export function createBroadcastStore (db: Db, marks: { sandbox: boolean }): Broa
           reachable: !unreachable.has(Number(r.telegram_id))
         }))
       })
+    },
+    async activeWorkers (now) {
+      const result = await db.execute<{ n: number }>(sql`select count(distinct r.lease_owner)::int as n from broadcast_recipient r
+        join broadcast b on b.id = r.broadcast_id
+        where b.state = 'sending' and r.lease_owner is not null and r.lease_expires_at >= ${iso(now)}::timestamptz`)
+      return Number(result.rows[0]?.n ?? 0)
     },
     async markSent (recipients, owner, now) {
       if (recipients.length === 0) return new Set()

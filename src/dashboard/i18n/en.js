@@ -226,5 +226,9 @@ export default {
   'broadcast.sent': 'Sent',
   'broadcast.failed': 'Failed',
   'broadcast.blocked': 'Blocked',
-  'broadcast.remaining': 'Remaining'
+  'broadcast.remaining': 'Remaining',
+  'broadcast.skipped': 'Skipped',
+  'broadcast.uncertain': 'Uncertain',
+  'broadcast.uncertainHint': '{n} copies were being sent when the server stopped: they may or may not have arrived. Sending them again may give some of these customers the message twice.',
+  'broadcast.resendUncertain': 'Send the uncertain ones again'
 }

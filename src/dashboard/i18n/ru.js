@@ -222,5 +222,9 @@ export default {
   'broadcast.sent': 'Отправлено',
   'broadcast.failed': 'Ошибки',
   'broadcast.blocked': 'Заблокировали',
-  'broadcast.remaining': 'Осталось'
+  'broadcast.remaining': 'Осталось',
+  'broadcast.skipped': 'Пропущено',
+  'broadcast.uncertain': 'Неизвестно',
+  'broadcast.uncertainHint': '{n} сообщений отправлялись, когда сервер остановился: они могли дойти, а могли и нет. Повторная отправка может прислать кому-то из этих клиентов сообщение дважды.',
+  'broadcast.resendUncertain': 'Отправить неизвестные ещё раз'
 }

@@ -222,5 +222,9 @@ export default {
   'broadcast.sent': 'Yuborildi',
   'broadcast.failed': 'Xato',
   'broadcast.blocked': 'Bloklagan',
-  'broadcast.remaining': 'Qoldi'
+  'broadcast.remaining': 'Qoldi',
+  'broadcast.skipped': 'O‘tkazib yuborildi',
+  'broadcast.uncertain': 'Noma’lum',
+  'broadcast.uncertainHint': 'Server to‘xtaganda {n} ta xabar yuborilayotgan edi: ular yetib borgan yoki bormagan bo‘lishi mumkin. Qayta yuborish bu mijozlarning ba’zilariga xabarni ikki marta yetkazishi mumkin.',
+  'broadcast.resendUncertain': 'Noma’lumlarni qayta yuborish'
 }

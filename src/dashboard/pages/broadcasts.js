@@ -1,5 +1,6 @@
 // Broadcasts: compose (text, photo, button, audience) with the audience count and a test copy,
-// the list, and one broadcast's live progress with pause, resume and cancel. Built on
+// the list, and one broadcast's live progress with pause, resume and cancel, and sending the
+// uncertain copies again (decision 0065). Built on
 // /api/v1/broadcasts (DESIGN.md); when the route is not there the page says so.
 import { api, canWrite, dateTime, field, flash, go, h, link, problemText, t, table } from '../lib.js'
 
@@ -88,15 +89,19 @@ async function renderOne (main, id) {
       await draw()
     }
     const done = b.counts.total === 0 ? 100 : Math.round(((b.counts.total - b.counts.remaining) / b.counts.total) * 100)
+    const resendable = b.counts.uncertain > 0 && ['sending', 'paused', 'done'].includes(b.state)
     const bar = h('progress', { max: 100, value: done }, `${done}%`)
     box.replaceChildren(h('div', { class: 'page-head' }, h('h1', {}, t('broadcast.one')), h('span', { class: `state state-${b.state}`, 'data-state': b.state }, t(`broadcast.${b.state}`))),
       bar,
-      h('dl', { class: 'counts' }, ['total', 'sent', 'failed', 'blocked', 'remaining'].map((k) => [h('dt', {}, t(`broadcast.${k}`)), h('dd', {}, String(b.counts[k]))])),
+      h('dl', { class: 'counts' }, ['total', 'sent', 'failed', 'blocked', 'remaining', 'skipped', 'uncertain'].map((k) => [h('dt', {}, t(`broadcast.${k}`)), h('dd', { 'data-count': k }, String(b.counts[k]))])),
+      // copies in flight when a server stopped (decision 0059): the merchant may send them again
+      resendable ? h('p', { class: 'muted', 'data-uncertain': '' }, t('broadcast.uncertainHint', { n: b.counts.uncertain })) : null,
       canWrite()
         ? h('div', { class: 'buttons' },
           b.state === 'sending' ? h('button', { type: 'button', onclick: () => act('pause') }, t('broadcast.pause')) : null,
           b.state === 'paused' ? h('button', { type: 'button', onclick: () => act('resume') }, t('broadcast.resume')) : null,
-          ['scheduled', 'sending', 'paused'].includes(b.state) ? h('button', { type: 'button', class: 'danger', onclick: () => act('cancel') }, t('broadcast.cancel')) : null)
+          ['scheduled', 'sending', 'paused'].includes(b.state) ? h('button', { type: 'button', class: 'danger', onclick: () => act('cancel') }, t('broadcast.cancel')) : null,
+          resendable ? h('button', { type: 'button', onclick: () => act('resend-uncertain') }, t('broadcast.resendUncertain')) : null)
         : null)
     return ['scheduled', 'sending'].includes(b.state)
   }

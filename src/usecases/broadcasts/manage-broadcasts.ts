@@ -138,3 +138,19 @@ export async function changeBroadcastState (deps: BroadcastDeps, id: string, act
   }
   return await getBroadcast(deps, id)
 }
+
+/**
+ * The merchant's choice to send the `uncertain` copies again (decision 0065): their recipients are
+ * pending again and the broadcast (done, sending or paused) takes them like the others; a paused
+ * one sends them once resumed. Some of these customers may get the message twice: that is what the
+ * merchant accepts by asking. With none uncertain it answers the broadcast as it is; a scheduled
+ * or cancelled broadcast is 409.
+ */
+export async function resendUncertain (deps: BroadcastDeps, id: string): Promise<BroadcastView> {
+  const result = await deps.store.resendUncertain(id, deps.now)
+  if (result.found === undefined) throw notFound(id)
+  if (result.found === 'scheduled' || result.found === 'cancelled') {
+    throw new DomainError('ERR_BROADCAST_STATE', `A ${result.found} broadcast has no copies to send again`, { id, state: result.found })
+  }
+  return await getBroadcast(deps, id)
+}

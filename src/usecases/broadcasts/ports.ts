@@ -84,6 +84,12 @@ export interface BroadcastStore {
    * Answers the state found (undefined: no such broadcast) and whether it changed.
    */
   transition (id: string, next: (current: BroadcastState, started: boolean) => BroadcastState | undefined, now: number): Promise<{ found?: BroadcastState, changed: boolean }>
+  /**
+   * Under the broadcast's row lock: its `uncertain` recipients become `pending` again (sent anew;
+   * the merchant chose so, decision 0065) when the broadcast is `sending`, `paused` or `done`; a
+   * `done` one is `sending` again when any was. Answers the state found and how many were taken.
+   */
+  resendUncertain (id: string, now: number): Promise<{ found?: BroadcastState, resent: number }>
   /** A product's first image (URL or file_id); null when it has none, undefined when no such product. */
   productImage (productId: string): Promise<string | null | undefined>
   /** The customer's language, when known. */
@@ -92,6 +98,8 @@ export interface BroadcastStore {
   startDue (now: number): Promise<number>
   /** Claims up to `limit` pending recipients of sending broadcasts with a lease. */
   claim (input: { owner: string, now: number, leaseMs: number, limit: number }): Promise<ClaimedRecipient[]>
+  /** How many workers hold unexpired leases of sending broadcasts now (each shares Telegram's count, decision 0066). */
+  activeWorkers (now: number): Promise<number>
   /** Records recipients sent, in one transaction (fenced by the lease); answers the `broadcastId/telegramId` keys recorded. */
   markSent (recipients: ReadonlyArray<{ broadcastId: string, telegramId: number }>, owner: string, now: number): Promise<Set<string>>
   /**

@@ -13,6 +13,20 @@ import type { BroadcastPacer, BroadcastSender, BroadcastStore, ClaimedRecipient,
 /** Copies whose intent is written ahead of their slot: a crash leaves at most these, and the copies in flight, `uncertain`. */
 export const INTENT_AHEAD = 2
 
+/**
+ * A copy that went out late by at most this many send intervals (the event loop was busy) does not
+ * move the rest of its batch: the next copies catch up, never closer than half an interval to each
+ * other. Later than that is a stall, and the rest of the batch moves with it (decision 0066).
+ */
+export const CATCH_UP_SLOTS = 4
+
+/**
+ * Catching up only while at most this many copies of the worker are unanswered: when answers are
+ * slow (a starved server or Telegram, or a high BROADCAST_RATE) a catch-up would pile requests up
+ * (timeouts, then copies sent again), so the batch moves instead.
+ */
+export const CATCH_UP_IN_FLIGHT = 2
+
 /** Sends of one recipient that ended in a network failure (or a 5xx) before it counts as failed; 429s do not count. */
 export const MAX_BROADCAST_ATTEMPTS = 5
 
@@ -98,21 +112,29 @@ async function recordResult (deps: SendBroadcastsDeps, recordSent: (r: ClaimedRe
  * answer, so no second of Telegram's clock ever holds more than `rate` of our copies, whatever
  * the network or a busy CPU does to the spacing (decision 0060).
  */
-export function createAnswerWindow (rate: number, now: () => number): { ready(): Promise<number>, track<T>(sent: Promise<T>): Promise<T> } {
-  const size = Math.max(1, Math.floor(rate))
+export function createAnswerWindow (rate: number, now: () => number): { ready(): Promise<number>, track<T>(sent: Promise<T>): Promise<T>, share(workers: number): void } {
+  const capacity = Math.max(1, Math.floor(rate))
+  let size = capacity
   const answers: Array<Promise<number>> = []
   let index = 0
   return {
     /** Answers how long to wait (ms) before the next copy may start. */
     async ready () {
-      const earlier = answers[index % size]
+      const earlier = index >= size ? answers[(index - size) % capacity] : undefined
       if (earlier === undefined) return 0
       return Math.max(0, await earlier + 1001 - now())
     },
     track (sent) {
-      answers[index % size] = sent.then(() => now(), () => now())
+      answers[index % capacity] = sent.then(() => now(), () => now())
       index++
       return sent
+    },
+    /**
+     * `workers` instances send at once (decision 0066): each keeps to its share of Telegram's
+     * count, so together they never exceed it whatever their clocks and networks do.
+     */
+    share (workers) {
+      size = Math.max(1, Math.floor(capacity / Math.max(1, workers)))
     }
   }
 }
@@ -157,16 +179,19 @@ async function dispatchBatch (deps: SendBroadcastsDeps, pace: DispatchPace, reco
     if (shouldStop()) break
     for (let j = i + 1; j <= i + INTENT_AHEAD; j++) intentOf(j)
     if (await intentOf(i) !== true) { stopped.add(recipient.broadcastId); continue }
-    // the booked slot, and never past Telegram's count (the answer window); a copy sent late (the
-    // event loop was busy) moves the rest of the batch with it: copies of one worker never go out
-    // closer than the interval, so a stall never turns into a burst of requests
+    // the booked slot, and never past Telegram's count (the answer window). A copy a little late
+    // (the event loop was busy) lets the next ones catch up, never closer than half an interval:
+    // slots are not lost to a loaded machine. A stall (later than CATCH_UP_SLOTS intervals) moves
+    // the rest of the batch with it, so it never turns into a burst of requests
     const due = booked + firstMs + i * deps.pacer.intervalMs + shiftMs
-    const wait = Math.max(due - deps.now(), await pace.window.ready())
+    const wait = Math.max(Math.max(due, pace.lastSent + deps.pacer.intervalMs / 2) - deps.now(), await pace.window.ready())
     if (wait > 0) await deps.sleep(wait)
     const late = deps.now() - due
-    if (late > deps.pacer.intervalMs / 2) shiftMs += late
+    pace.lastSent = deps.now()
+    if (late > deps.pacer.intervalMs / 2 && (late > CATCH_UP_SLOTS * deps.pacer.intervalMs || pace.inFlight > CATCH_UP_IN_FLIGHT)) shiftMs += late
+    pace.inFlight++
     sends.push((async () => {
-      const result = await pace.window.track(deps.sender.send(recipient.telegramId, recipient.content, recipient.language))
+      const result = await pace.window.track(deps.sender.send(recipient.telegramId, recipient.content, recipient.language)).finally(() => { pace.inFlight-- })
       return await recordResult(deps, recordSent, recipient, result)
     })().catch((err: unknown) => {
       // the outcome could not be recorded (database down): the lease lapses and the recipient is
@@ -183,8 +208,8 @@ async function dispatchBatch (deps: SendBroadcastsDeps, pace: DispatchPace, reco
   return sends
 }
 
-/** A worker's pace across its batches: Telegram's count of its copies. */
-interface DispatchPace { window: ReturnType<typeof createAnswerWindow> }
+/** A worker's pace across its batches: Telegram's count of its copies, when its last copy went, how many are unanswered. */
+interface DispatchPace { window: ReturnType<typeof createAnswerWindow>, lastSent: number, inFlight: number }
 
 /**
  * One round: start what is due, then claim and send batches until none is left or `shouldStop`.
@@ -197,7 +222,7 @@ export async function runBroadcastRound (deps: SendBroadcastsDeps, shouldStop: (
   if (result.started > 0) deps.logger?.info({ module: 'broadcasts', started: result.started }, 'broadcast sending started')
   const claim = (): Promise<ClaimedRecipient[]> => deps.store.claim({ owner: deps.owner, now: deps.now(), leaseMs: deps.leaseMs, limit: deps.batchSize })
   const recordSent = createSentRecorder(deps)
-  const pace: DispatchPace = { window: createAnswerWindow(deps.pacer.rate, deps.now) }
+  const pace: DispatchPace = { window: createAnswerWindow(deps.pacer.rate, deps.now), lastSent: -Infinity, inFlight: 0 }
   const outcomes: Array<Promise<boolean>> = []
   const renew = setInterval(() => {
     deps.store.renew(deps.owner, deps.now(), deps.leaseMs).catch(() => {})
@@ -207,6 +232,7 @@ export async function runBroadcastRound (deps: SendBroadcastsDeps, shouldStop: (
     for (;;) {
       const batch = await next
       if (batch.length === 0 || shouldStop()) break
+      pace.window.share(await deps.store.activeWorkers(deps.now()))
       next = claim()
       next.catch(() => {})
       outcomes.push(...await dispatchBatch(deps, pace, recordSent, batch, shouldStop))

@@ -1,14 +1,15 @@
 /**
  * Broadcasts of the admin API (DESIGN.md "Broadcasts"): `POST /broadcasts` (201), `POST
  * /broadcasts/preview` (the audience's size; one copy to `testTo`), `GET /broadcasts` (newest
- * first), `GET /broadcasts/:id` and `POST /broadcasts/:id/pause | resume | cancel`.
+ * first), `GET /broadcasts/:id`, `POST /broadcasts/:id/pause | resume | cancel` and `POST
+ * /broadcasts/:id/resend-uncertain` (the copies in flight at a crash sent again, decision 0065).
  */
 import type { FastifyInstance } from 'fastify'
 import type { Static } from 'typebox'
 import type { Clock } from '../../../domain/shared/clock.js'
 import type { Language } from '../../../domain/shared/language.js'
 import type { BroadcastSender, BroadcastStore, BroadcastView } from '../../../usecases/broadcasts/ports.js'
-import { changeBroadcastState, createBroadcast, getBroadcast, listBroadcasts, previewBroadcast, type BroadcastRequest } from '../../../usecases/broadcasts/manage-broadcasts.js'
+import { changeBroadcastState, createBroadcast, getBroadcast, listBroadcasts, previewBroadcast, resendUncertain, type BroadcastRequest } from '../../../usecases/broadcasts/manage-broadcasts.js'
 import { ADMIN_PROBLEMS, List, ListQuery } from '../../schemas/admin.js'
 import { Broadcast, BroadcastCreateBody, BroadcastParams, BroadcastPreview, BroadcastPreviewBody } from '../../schemas/broadcasts.js'
 
@@ -85,4 +86,9 @@ export async function broadcastRoutes (app: FastifyInstance, options: BroadcastR
       config: { audit: { target: 'broadcast', action: { pause: 'broadcast.paused', resume: 'broadcast.resumed', cancel: 'broadcast.cancelled' }[action] } }
     }, async (request) => renderBroadcast(await changeBroadcastState(deps(), idOf(request.params), action)))
   }
+
+  app.post('/broadcasts/:id/resend-uncertain', {
+    schema: { operationId: 'resendUncertainBroadcast', tags: ['broadcasts'], summary: 'Send the uncertain copies again (in flight when a worker stopped: some may have arrived, so those customers may get it twice)', params: BroadcastParams, response: { 200: Broadcast, ...ADMIN_PROBLEMS } },
+    config: { audit: { target: 'broadcast', action: 'broadcast.uncertain_resent' } }
+  }, async (request) => renderBroadcast(await resendUncertain(deps(), idOf(request.params))))
 }
