@@ -202,7 +202,15 @@ test('pause and cancel stop the copies within the batch under way, not after it;
     const answered = await api(bot, 'POST', `/api/v1/broadcasts/${id}/${action}`)
     assert.equal(answered.status, 200)
     const atAnswer = delivered()
-    // every copy Telegram accepted is recorded, and no more go out
+    // nothing of it stays in a worker's hands: no intent left (an intent written ahead before the
+    // answer still sends its copy), and the leases of the batch claimed ahead are freed once the
+    // worker's round sees nothing more to send
+    await eventually('no intent nor lease left', async () => {
+      const held = await bot.database.db.select({ state: broadcastRecipient.state }).from(broadcastRecipient)
+        .where(and(eq(broadcastRecipient.broadcastId, id), or(eq(broadcastRecipient.state, 'sending'), isNotNull(broadcastRecipient.leaseOwner))))
+      return held.length === 0 ? true : undefined
+    }, { intervalMs: 50 })
+    // then every copy Telegram accepted is recorded, and no more go out
     const settled = await eventually('the copies under way recorded', async () => {
       const body = await view()
       return body.counts.sent === delivered() && body.counts.remaining + body.counts.sent === body.counts.total ? body : undefined
@@ -213,13 +221,6 @@ test('pause and cancel stop the copies within the batch under way, not after it;
     assert.equal(settled.state, action === 'pause' ? 'paused' : 'cancelled')
     assert.deepEqual({ ...settled.counts, sent: 0, remaining: 0 }, { total: 300, sent: 0, failed: 0, blocked: 0, remaining: 0, skipped: 0, uncertain: 0 })
     assert.ok(settled.counts.remaining > 0)
-    // nothing of it stays in a worker's hands: no intent left, and the leases of the batch claimed
-    // ahead are freed once the worker's round sees nothing more to send
-    await eventually('no intent nor lease left', async () => {
-      const held = await bot.database.db.select({ state: broadcastRecipient.state }).from(broadcastRecipient)
-        .where(and(eq(broadcastRecipient.broadcastId, id), or(eq(broadcastRecipient.state, 'sending'), isNotNull(broadcastRecipient.leaseOwner))))
-      return held.length === 0 ? true : undefined
-    }, { intervalMs: 50 })
     // while it stays stopped the workers send another broadcast to the end and none of this one
     await otherBroadcastDone(action === 'pause' ? 'ru' : 'en')
     assert.equal(delivered(), settled.counts.sent, `no copy while ${settled.state as string}`)
