@@ -327,6 +327,8 @@ test('a broadcast is sent from the dashboard and reaches done', { skip, timeout:
   await page.locator('[data-count]', { hasText: /recipients/ }).waitFor()
   await page.getByRole('button', { name: 'Send broadcast' }).click()
   await page.locator('[data-state="done"]').waitFor({ timeout: 60_000 })
+  // the counts, and nothing of an absent part printed as text
+  assert.doesNotMatch(await page.locator('body').innerText(), /\bnull\b|\bundefined\b/)
   const message = await c.reply(/New teapots are in!/)
   const button = buttonsOf(message).find((b) => b.text === 'See the teapot')
   assert.match(String(button?.url), new RegExp(`\\?start=p_${products.items[0]!.id}$`), 'the button opens the product in the bot')

@@ -91,18 +91,19 @@ async function renderOne (main, id) {
     const done = b.counts.total === 0 ? 100 : Math.round(((b.counts.total - b.counts.remaining) / b.counts.total) * 100)
     const resendable = b.counts.uncertain > 0 && ['sending', 'paused', 'done'].includes(b.state)
     const bar = h('progress', { max: 100, value: done }, `${done}%`)
+    // replaceChildren takes nodes and strings: an absent part is '' (a null would print "null")
     box.replaceChildren(h('div', { class: 'page-head' }, h('h1', {}, t('broadcast.one')), h('span', { class: `state state-${b.state}`, 'data-state': b.state }, t(`broadcast.${b.state}`))),
       bar,
       h('dl', { class: 'counts' }, ['total', 'sent', 'failed', 'blocked', 'remaining', 'skipped', 'uncertain'].map((k) => [h('dt', {}, t(`broadcast.${k}`)), h('dd', { 'data-count': k }, String(b.counts[k]))])),
       // copies in flight when a server stopped (decision 0059): the merchant may send them again
-      resendable ? h('p', { class: 'muted', 'data-uncertain': '' }, t('broadcast.uncertainHint', { n: b.counts.uncertain })) : null,
+      resendable ? h('p', { class: 'muted', 'data-uncertain': '' }, t('broadcast.uncertainHint', { n: b.counts.uncertain })) : '',
       canWrite()
         ? h('div', { class: 'buttons' },
           b.state === 'sending' ? h('button', { type: 'button', onclick: () => act('pause') }, t('broadcast.pause')) : null,
           b.state === 'paused' ? h('button', { type: 'button', onclick: () => act('resume') }, t('broadcast.resume')) : null,
           ['scheduled', 'sending', 'paused'].includes(b.state) ? h('button', { type: 'button', class: 'danger', onclick: () => act('cancel') }, t('broadcast.cancel')) : null,
           resendable ? h('button', { type: 'button', onclick: () => act('resend-uncertain') }, t('broadcast.resendUncertain')) : null)
-        : null)
+        : '')
     return ['scheduled', 'sending'].includes(b.state)
   }
   // live progress: read again every two seconds while it runs and this page is shown
