@@ -6,53 +6,16 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { and, eq, inArray, isNotNull, or } from 'drizzle-orm'
 import { analyticsEvent, broadcastRecipient, customer } from '../../src/adapters/postgres/schema.js'
-import type { Database } from '../../src/adapters/postgres/database.js'
-import type { SentCall, TelegramEmulator } from '../../src/sandbox/telegram/index.js'
 import { createTelegramEmulator } from '../../src/sandbox/telegram/index.js'
-import { nextMatching, startBotApp, type BotApp } from '../helpers/bot.js'
+import { nextMatching, startBotApp } from '../helpers/bot.js'
 import { seedProduct } from '../helpers/catalog.js'
 import { createTestDb } from '../helpers/db.js'
 import { createTestKv } from '../helpers/kv.js'
 import { eventually } from '../helpers/wait.js'
+import { api, copiesByChat, LIMITS, seedCustomers, TOKEN, waitDone } from '../helpers/broadcasts.js'
 import { INTENT_AHEAD } from '../../src/usecases/broadcasts/send-broadcasts.js'
 
-const TOKEN = 'test-admin-token-broadcasts-0001'
-const headers = { authorization: `Bearer ${TOKEN}` }
-const LIMITS = JSON.stringify({ 'bot.message': [{ limit: 1000, windowS: 3 }], 'api.token': [{ limit: 100_000, windowS: 60 }] })
 const FAST_TELEGRAM = { limits: { globalPerSecond: 5000 } }
-
-async function api (bot: BotApp, method: string, url: string, payload?: unknown): Promise<{ status: number, body: any }> {
-  const res = await bot.app.inject({ method: method as 'GET', url, headers, ...(payload !== undefined ? { payload: payload as object } : {}) })
-  return { status: res.statusCode, body: res.body === '' ? undefined : res.json() }
-}
-
-/** `count` customers who started the bot (rows as the bot writes them, and emulator users who can be written to). */
-async function seedCustomers (database: Database, emulator: TelegramEmulator, first: number, count: number): Promise<number[]> {
-  const ids = Array.from({ length: count }, (_, i) => first + i)
-  for (const id of ids) emulator.user({ id, firstName: `C${id}`, languageCode: id % 2 === 0 ? 'en' : 'ru', started: true })
-  for (let i = 0; i < ids.length; i += 500) {
-    await database.db.insert(customer).values(ids.slice(i, i + 500).map((id) => ({ telegramId: id, firstName: `C${id}`, language: id % 2 === 0 ? 'en' : 'ru' })))
-  }
-  return ids
-}
-
-/** The broadcast copies each chat received (successful sends of the broadcast's text). */
-function copiesByChat (emulator: TelegramEmulator, text: string): Map<number, SentCall[]> {
-  const byChat = new Map<number, SentCall[]>()
-  for (const call of emulator.sent({ method: 'sendMessage', ok: true })) {
-    if (call.params.text !== text) continue
-    const chat = Number(call.chatId)
-    byChat.set(chat, [...(byChat.get(chat) ?? []), call])
-  }
-  return byChat
-}
-
-async function waitDone (bot: BotApp, id: string, timeoutMs = 90_000): Promise<any> {
-  return await eventually(`broadcast ${id} done`, async () => {
-    const { body } = await api(bot, 'GET', `/api/v1/broadcasts/${id}`)
-    return body.state === 'done' ? body : undefined
-  }, { timeoutMs, intervalMs: 200 })
-}
 
 test('1,000 recipients, 3 blocked the bot, 2 opted out: 995 delivered, 3 marked blocked, no 429, one message a second per chat', async (t) => {
   const bot = await startBotApp(t, { env: { ADMIN_TOKEN: TOKEN, RATE_LIMITS: LIMITS, BROADCAST_RATE: '1000' }, emulatorOptions: FAST_TELEGRAM, chatGapMs: 1000 })
