@@ -13,8 +13,8 @@ import { sql, type SQL } from 'drizzle-orm'
 import { addDays } from '../../domain/analytics/events.js'
 import type { ProductRow, RevenueRow } from '../../usecases/analytics.js'
 import type { Db } from './database.js'
+import { analyticsSql } from './analytics-sql.js'
 
-type Row = Record<string, unknown>
 interface Range { from: string, to: string }
 
 export interface AnalyticsLedgerOptions { timezone: string, includeSandbox: boolean }
@@ -29,13 +29,7 @@ export function createAnalyticsLedger (db: Db, options: AnalyticsLedgerOptions):
   nextDay(): Promise<string | undefined>
 } {
   const tz = options.timezone
-  const live = (column: SQL): SQL => options.includeSandbox ? sql`true` : sql`${column} = false`
-  const start = (day: string): SQL => sql`(${day}::date::timestamp at time zone ${tz})`
-  const end = (day: string): SQL => sql`((${day}::date + 1)::timestamp at time zone ${tz})`
-  const localDay = (column: SQL): SQL => sql`to_char((${column} at time zone ${tz})::date, 'YYYY-MM-DD')`
-  const rows = async (query: SQL): Promise<Row[]> => (await db.execute(query)).rows as Row[]
-  const num = (v: unknown): number => Number(v ?? 0)
-  const paidIn = (from: string, to: string): SQL => sql`o.paid_at >= ${start(from)} and o.paid_at < ${end(to)} and ${live(sql`o.sandbox`)}`
+  const { live, start, end, localDay, rows, num, paidIn } = analyticsSql(db, options)
 
   /** The range's rolled days (one span: days are rolled in order) and the ledger conditions of the others. */
   const split = async (range: Range): Promise<{ rolled?: Range, raw: SQL | undefined }> => {

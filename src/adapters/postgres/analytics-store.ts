@@ -15,6 +15,7 @@ import type { AnalyticsStore, FailureRow, SourceRow, TimeseriesMetric } from '..
 import type { Db } from './database.js'
 import { createAnalyticsLedger } from './analytics-ledger.js'
 import { analyticsEvent } from './schema.js'
+import { analyticsSql } from './analytics-sql.js'
 
 export interface AnalyticsStoreOptions {
   /** TIMEZONE. */
@@ -45,8 +46,6 @@ export async function insertAnalyticsEvent (tx: Db, event: BotEvent, marks: { sa
   })
 }
 
-type Row = Record<string, unknown>
-
 /**
  * The years a range touches, each with its `bit(366)` mask of the range's days (bit n = the
  * year's day n), for `analytics_customer_year` (decision 0059).
@@ -75,13 +74,7 @@ export function createAnalyticsStore (db: Db, options: AnalyticsStoreOptions): A
 } {
   const tz = options.timezone
   const ledger = createAnalyticsLedger(db, options)
-  const live = (column: SQL): SQL => options.includeSandbox ? sql`true` : sql`${column} = false`
-  const start = (day: string): SQL => sql`(${day}::date::timestamp at time zone ${tz})`
-  const end = (day: string): SQL => sql`((${day}::date + 1)::timestamp at time zone ${tz})`
-  const localDay = (column: SQL): SQL => sql`to_char((${column} at time zone ${tz})::date, 'YYYY-MM-DD')`
-  const rows = async (query: SQL): Promise<Row[]> => (await db.execute(query)).rows as Row[]
-  const num = (v: unknown): number => Number(v ?? 0)
-  const paidIn = (from: string, to: string): SQL => sql`o.paid_at >= ${start(from)} and o.paid_at < ${end(to)} and ${live(sql`o.sandbox`)}`
+  const { live, start, end, localDay, rows, num, paidIn } = analyticsSql(db, options)
 
   // exact distinct customers from one row per customer and year (bit sets of days, decision 0059)
   const ZERO = sql`B'0'::bit(366)`
@@ -94,10 +87,27 @@ export function createAnalyticsStore (db: Db, options: AnalyticsStoreOptions): A
   /** One row per customer: sandbox rows count too in sandbox mode, or a range over two years. */
   const onePerCustomer = (range: { from: string, to: string }): boolean => options.includeSandbox || range.from.slice(0, 4) !== range.to.slice(0, 4)
 
+  /**
+   * True when no customer was seen, and no day rolled up, after `range.to`: each customer's last
+   * days (`analytics_customer_last`) then answer "reached in the range" as "last day ≥ from"
+   * (decision 0072). The usual ranges (the last N days) end today.
+   */
+  const endsAtTheLatest = async (range: { from: string, to: string }): Promise<boolean> => {
+    const [latest] = await rows(sql`select to_char(greatest((select max(day) from analytics_customer_day), (select max(day) from analytics_rolled_day)), 'YYYY-MM-DD') as d`)
+    return typeof latest?.d !== 'string' || latest.d <= range.to
+  }
+
   const activeCustomers = async (range: { from: string, to: string }): Promise<number> => {
     if (range.from === range.to) {
       const [r] = await rows(sql`select coalesce(sum(a.customers), 0)::int as n from analytics_day_active a where a.day = ${range.from}::date and ${live(sql`a.sandbox`)}`)
       return num(r?.n)
+    }
+    if (await endsAtTheLatest(range)) {
+      const where = sql`c.active >= ${range.from}::date and ${live(sql`c.sandbox`)}`
+      const query = options.includeSandbox
+        ? sql`select count(distinct c.customer_telegram_id)::int as n from analytics_customer_last c where ${where}`
+        : sql`select count(*)::int as n from analytics_customer_last c where ${where}`
+      return num((await rows(query))[0]?.n)
     }
     const where = sql`${yearsOf(range)} and ${live(sql`y.sandbox`)} and (${customerYears(range, sql`y.active`)})`
     const query = onePerCustomer(range)
@@ -173,8 +183,9 @@ export function createAnalyticsStore (db: Db, options: AnalyticsStoreOptions): A
 
     async funnel (range) {
       // a customer counts at every step up to the furthest one reached in the range (decision 0031),
-      // from one row per customer and year: bits of the days of each step, and of the days they
-      // paid for the days the analytics job rolled up; the ledger's raw rows for the other days
+      // from each customer's last days when the range ends at the latest day (decision 0072), else
+      // from one row per customer and year: bits of the days of each step; the paid step from the
+      // days the analytics job rolled up, and the ledger's raw rows for the other days
       const [mark] = await rows(sql`select to_char(min(day), 'YYYY-MM-DD') as first, to_char(max(day), 'YYYY-MM-DD') as last from analytics_rolled_day`)
       const first = typeof mark?.first === 'string' ? mark.first : undefined
       const last = typeof mark?.last === 'string' ? mark.last : undefined
@@ -188,24 +199,43 @@ export function createAnalyticsStore (db: Db, options: AnalyticsStoreOptions): A
         if (rolled.to < range.to) raw.push(paidIn(addDays(rolled.to, 1), range.to))
       }
       const r = raw.length === 0 ? sql`select null::bigint as id where false` : sql`select distinct o.customer_telegram_id as id from shop_order o where ${sql.join(raw.map((w) => sql`(${w})`), sql` or `)}`
-      const paidBits = rolled === undefined ? sql`false` : customerYears(rolled, sql`y.paid`)
-      const [found] = await rows(sql`
-        with r as (${r}), y as (
+      const paidRaw = sql`y.customer_telegram_id in (select id from r)`
+      const latest = await endsAtTheLatest(range)
+      let levels: SQL
+      if (latest) {
+        // each customer's last days: "reached in the range" is "last day ≥ from" (decision 0072);
+        // the paid day is of rolled days only, all within the range's end, the others are in r
+        const since = (column: string): SQL => sql`${sql.raw(`y.${column}`)} >= ${range.from}::date`
+        levels = sql`
           select y.customer_telegram_id as id,
-                 case when ${paidBits} or y.customer_telegram_id in (select id from r) then 5
+                 case when ${since('paid')} or ${paidRaw} then 5 when ${since('checkout')} then 4 when ${since('product')} then 3
+                      when ${since('catalog')} then 2 when ${since('started')} then 1 else 0 end as level
+          from analytics_customer_last y where ${live(sql`y.sandbox`)} and (${since('active')} or ${since('paid')} or ${paidRaw})`
+      } else {
+        const paidBits = rolled === undefined ? sql`false` : customerYears(rolled, sql`y.paid`)
+        levels = sql`
+          select y.customer_telegram_id as id,
+                 case when ${paidBits} or ${paidRaw} then 5
                       when ${customerYears(range, sql`y.checkout`)} then 4 when ${customerYears(range, sql`y.product`)} then 3
                       when ${customerYears(range, sql`y.catalog`)} then 2 when ${customerYears(range, sql`y.started`)} then 1 else 0 end as level
           from analytics_customer_year y where ${yearsOf(range)} and ${live(sql`y.sandbox`)}
             -- most rows are of customers not seen in the range: one or two tests leave them out
-            and (${customerYears(range, sql`y.active`)} or ${paidBits} or y.customer_telegram_id in (select id from r))
-        ), c as (
-          ${onePerCustomer(range) ? sql`select y.id, max(y.level) as level from y where y.level > 0 group by 1` : sql`select y.id, y.level from y where y.level > 0`}
-        ), l as (
-          select c.level from c
-          union all select 5 from r left join c on c.id = r.id where c.id is null
-        )
-        select count(*)::int as l1, count(*) filter (where level >= 2)::int as l2, count(*) filter (where level >= 3)::int as l3,
-               count(*) filter (where level >= 4)::int as l4, count(*) filter (where level >= 5)::int as l5 from l`)
+            and (${customerYears(range, sql`y.active`)} or ${paidBits} or ${paidRaw})`
+      }
+      // several rows of one customer (both sandbox marks, or two years) count once, at their furthest step
+      const several = options.includeSandbox || (!latest && range.from.slice(0, 4) !== range.to.slice(0, 4))
+      // who paid in the range with no row here (never used the bot in it): at the paid step
+      const table = latest ? sql`analytics_customer_last y` : sql`analytics_customer_year y`
+      const scope = latest ? live(sql`y.sandbox`) : sql`${yearsOf(range)} and ${live(sql`y.sandbox`)}`
+      const [found] = await rows(sql`
+        with r as (${r}), ${several
+          // the levels are worked out before the grouping, which then sorts or hashes two numbers a row
+          ? sql`y as materialized (${levels}), c as (select max(y.level) as level from y where y.level > 0 group by y.id)`
+          : sql`c as (select y.level from (${levels}) y where y.level > 0)`},
+        o as (select count(*)::int as n from r where not exists (select 1 from ${table} where y.customer_telegram_id = r.id and ${scope}))
+        select (select n from o) + count(*)::int as l1, (select n from o) + count(*) filter (where level >= 2)::int as l2,
+               (select n from o) + count(*) filter (where level >= 3)::int as l3, (select n from o) + count(*) filter (where level >= 4)::int as l4,
+               (select n from o) + count(*) filter (where level >= 5)::int as l5 from c`)
       return [num(found?.l1), num(found?.l2), num(found?.l3), num(found?.l4), num(found?.l5)]
     },
 
@@ -285,6 +315,10 @@ export function createAnalyticsStore (db: Db, options: AnalyticsStoreOptions): A
                    set_bit(${ZERO}, ${daysBetween(`${d.slice(0, 4)}-01-01`, d)}, 1)
             from shop_order o where o.paid_at >= ${start(d)} and o.paid_at < ${end(d)} group by 1, 3
             on conflict (year, sandbox, customer_telegram_id) do update set paid = t.paid | excluded.paid`)
+          await tx.execute(sql`
+            insert into analytics_customer_last as t (customer_telegram_id, sandbox, paid)
+            select o.customer_telegram_id, o.sandbox, ${d}::date from shop_order o where o.paid_at >= ${start(d)} and o.paid_at < ${end(d)} group by 1, 2
+            on conflict (sandbox, customer_telegram_id) do update set paid = greatest(t.paid, excluded.paid)`)
           await tx.execute(sql`insert into analytics_rolled_day (day) values (${d}::date) on conflict do nothing`)
         })
         rolled++

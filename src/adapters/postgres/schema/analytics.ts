@@ -72,6 +72,27 @@ export const analyticsCustomerYear = pgTable('analytics_customer_year', {
   primaryKey({ name: 'analytics_customer_year_pkey', columns: [t.year, t.sandbox, t.customerTelegramId] })
 ])
 
+/**
+ * The last day (in `TIMEZONE`) on which a customer was active and reached each funnel step, one
+ * row per customer and sandbox mark (decision 0072): a range that ends on or after the last day
+ * any customer was seen (the usual "last N days") asks of each customer only "last day ≥ from",
+ * with no bit sets and no grouping over years. Kept by statement triggers on
+ * `analytics_customer_day` like `analytics_customer_year` (migration `analytics-last-days`);
+ * `paid` by the analytics job when it rolls a finished day up. A step never reached is null.
+ */
+export const analyticsCustomerLast = pgTable('analytics_customer_last', {
+  customerTelegramId: bigint('customer_telegram_id', { mode: 'number' }).notNull(),
+  sandbox: boolean('sandbox').notNull(),
+  active: date('active', { mode: 'string' }),
+  started: date('started', { mode: 'string' }),
+  catalog: date('catalog', { mode: 'string' }),
+  product: date('product', { mode: 'string' }),
+  checkout: date('checkout', { mode: 'string' }),
+  paid: date('paid', { mode: 'string' })
+}, (t) => [
+  primaryKey({ name: 'analytics_customer_last_pkey', columns: [t.sandbox, t.customerTelegramId] })
+])
+
 /** Customers active per day and sandbox mark (the `active_customers` series), kept by the same triggers. */
 export const analyticsDayActive = pgTable('analytics_day_active', {
   day: date('day', { mode: 'string' }).notNull(),
