@@ -4,6 +4,8 @@
 // is raised (BROADCAST_RATE) so the file stays short; the emulator's global limit with it.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { and, eq, inArray, isNotNull, or } from 'drizzle-orm'
 import { analyticsEvent, broadcastRecipient, customer } from '../../src/adapters/postgres/schema.js'
 import { createTelegramEmulator } from '../../src/sandbox/telegram/index.js'
@@ -13,7 +15,8 @@ import { createTestDb } from '../helpers/db.js'
 import { createTestKv } from '../helpers/kv.js'
 import { eventually } from '../helpers/wait.js'
 import { api, copiesByChat, LIMITS, seedCustomers, TOKEN, waitDone } from '../helpers/broadcasts.js'
-import { INTENT_AHEAD } from '../../src/usecases/broadcasts/send-broadcasts.js'
+import { INTENT_AHEAD, MAX_IN_FLIGHT } from '../../src/usecases/broadcasts/send-broadcasts.js'
+import { broadcastApi, createBroadcastSender } from '../../src/adapters/telegram/broadcast-sender.js'
 
 const FAST_TELEGRAM = { limits: { globalPerSecond: 5000 } }
 
@@ -205,4 +208,55 @@ test('pause and cancel stop the copies within the batch under way, not after it;
   const sentRows = await bot.database.db.select({ id: broadcastRecipient.telegramId }).from(broadcastRecipient)
     .where(and(eq(broadcastRecipient.broadcastId, id), eq(broadcastRecipient.state, 'sent')))
   assert.deepEqual(sentRows.map((r) => r.id).sort(), [...copies.keys()].sort())
+})
+
+test('a copy whose request reached Telegram with no answer is uncertain, never sent again; a request that could not connect is tried again', async (t) => {
+  const bot = await startBotApp(t, { env: { ADMIN_TOKEN: TOKEN, RATE_LIMITS: LIMITS, BROADCAST_RATE: '100' }, emulatorOptions: FAST_TELEGRAM, chatGapMs: 1000 })
+  const ids = await seedCustomers(bot.database, bot.emulator, 7_600_001, 20)
+  // Telegram's side closes the connection of one copy without an answer: it may have been delivered
+  const dropped = bot.emulator.faults.inject({ kind: 'drop', method: 'sendMessage', chatId: ids[4]!, times: Infinity })
+  const text = 'Connection lost on one copy'
+  const created = await api(bot, 'POST', '/api/v1/broadcasts', { text, audience: {} })
+  const done = await waitDone(bot, created.body.id)
+  assert.deepEqual(done.counts, { total: 20, sent: 19, failed: 0, blocked: 0, remaining: 0, skipped: 0, uncertain: 1 })
+  assert.equal(dropped.fired, 1, 'the copy was not sent again')
+  const copies = copiesByChat(bot.emulator, text)
+  assert.deepEqual(ids.filter((id) => copies.get(id)?.length !== 1), [ids[4]])
+  const [row] = await bot.database.db.select().from(broadcastRecipient).where(and(eq(broadcastRecipient.broadcastId, created.body.id), eq(broadcastRecipient.telegramId, ids[4]!)))
+  assert.equal(row!.state, 'uncertain')
+  assert.match(row!.error ?? '', /^network: /)
+
+  // nothing listens: the request never left, so it is safe to send again (and the token stays out of the error)
+  const closed = createServer()
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
+  const port = (closed.address() as AddressInfo).port
+  await new Promise<void>((resolve) => closed.close(() => resolve()))
+  const token = '123456:refused-token-secret'
+  const sender = createBroadcastSender({ api: broadcastApi(token, `http://127.0.0.1:${port}`, (prev, method, payload, signal) => prev(method, payload, signal)), username: () => 'shop_bot' })
+  const result = await sender.send(ids[0]!, { text }, 'en')
+  assert.equal(result.kind, 'retry')
+  assert.match('error' in result ? result.error : '', /ECONNREFUSED/)
+  assert.doesNotMatch(JSON.stringify(result), /refused-token-secret/)
+})
+
+test('a worker keeps at most MAX_IN_FLIGHT copies unanswered: a slow Telegram makes it wait, not pile requests up', async (t) => {
+  const bot = await startBotApp(t, { env: { ADMIN_TOKEN: TOKEN, RATE_LIMITS: LIMITS, BROADCAST_RATE: '1000' }, emulatorOptions: FAST_TELEGRAM, chatGapMs: 1000 })
+  await seedCustomers(bot.database, bot.emulator, 7_700_001, 200)
+  // every copy is answered 500 ms after it arrives: unpaced by answers, 1,000 a second would have all 200 out at once
+  const delayMs = 500
+  bot.emulator.faults.inject({ kind: 'slow', method: 'sendMessage', delayMs, times: Infinity })
+  const text = 'Telegram answers slowly'
+  const created = await api(bot, 'POST', '/api/v1/broadcasts', { text, audience: {} })
+  const done = await waitDone(bot, created.body.id)
+  assert.deepEqual(done.counts, { total: 200, sent: 200, failed: 0, blocked: 0, remaining: 0, skipped: 0, uncertain: 0 })
+  // a call is recorded when it is answered, delayMs or more after it arrived: more than
+  // MAX_IN_FLIGHT answers within less than delayMs were all unanswered at once
+  const answered = bot.emulator.sent({ method: 'sendMessage' }).filter((c) => c.params.text === text).map((c) => c.at).sort((a, b) => a - b)
+  assert.equal(answered.length, 200)
+  let most = 0
+  for (let i = 0, j = 0; i < answered.length; i++) {
+    while (answered[i]! - answered[j]! >= delayMs - 10) j++
+    most = Math.max(most, i - j + 1)
+  }
+  assert.ok(most <= MAX_IN_FLIGHT, `${most} copies unanswered at once`)
 })

@@ -4,8 +4,10 @@
  * for `retry_after` and sends the same recipient again in a booked slot (a retry outside the pace
  * would add unpaced sends just when Telegram asked for fewer). With the merchant's button and the
  * opt-out button in the recipient's language, and sorts Telegram's answer into the outcome the
- * worker records: 403 → blocked, another 4xx → failed, a 429 that outlasted the retries or a
- * network failure → retry later.
+ * worker records: 403 → blocked, another 4xx → failed, a 429 or a 5xx → retry later, a request
+ * that never reached Telegram (refused, no route, no name) → retry later, and one that may have
+ * reached it with no answer (a timeout, a connection reset) → uncertain: it may have been delivered,
+ * and is not sent again unless the merchant asks (decision 0073).
  */
 import { Api, GrammyError, HttpError, InlineKeyboard, type Transformer } from 'grammy'
 import type { Language } from '../../domain/shared/language.js'
@@ -15,6 +17,16 @@ import { plain } from './texts.js'
 
 /** Wait before a send that failed on the network (or a 5xx) is tried again. */
 const RETRY_AFTER_FAILURE_MS = 5000
+
+/** Network errors raised before a request's bytes can have reached Telegram: sending again is safe. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL'])
+
+/** The system error code under grammY's HttpError (node-fetch's), if any. */
+function codeOf (err: HttpError): string | undefined {
+  const cause = err.error as { code?: unknown, errno?: unknown } | undefined
+  const code = cause?.code ?? cause?.errno
+  return typeof code === 'string' ? code : undefined
+}
 
 export interface BroadcastSenderOptions {
   api: Api
@@ -56,7 +68,12 @@ export function createBroadcastSender (options: BroadcastSenderOptions): Broadca
           if (err.error_code >= 400 && err.error_code < 500) return { kind: 'failed', error }
           return { kind: 'retry', afterMs: RETRY_AFTER_FAILURE_MS, error }
         }
-        if (err instanceof HttpError) return { kind: 'retry', afterMs: RETRY_AFTER_FAILURE_MS, error: 'network: ' + err.message.slice(0, 200) }
+        if (err instanceof HttpError) {
+          // grammY's own message (never the URL, which holds the token), and the system code
+          const code = codeOf(err)
+          const error = `network: ${err.message.slice(0, 200)}${code === undefined ? '' : ` ${code}`}`
+          return code !== undefined && NOT_SENT.has(code) ? { kind: 'retry', afterMs: RETRY_AFTER_FAILURE_MS, error } : { kind: 'uncertain', error }
+        }
         throw err
       }
     }

@@ -225,6 +225,6 @@ export default {
   'broadcast.remaining': 'Qoldi',
   'broadcast.skipped': 'O‘tkazib yuborildi',
   'broadcast.uncertain': 'Noma’lum',
-  'broadcast.uncertainHint': 'Server to‘xtaganda {n} ta xabar yuborilayotgan edi: ular yetib borgan yoki bormagan bo‘lishi mumkin. Qayta yuborish bu mijozlarning ba’zilariga xabarni ikki marta yetkazishi mumkin.',
+  'broadcast.uncertainHint': '{n} ta xabarga Telegram javob bermadi (server to‘xtadi yoki yuborish paytida aloqa uzildi): ular yetib borgan yoki bormagan bo‘lishi mumkin. Qayta yuborish bu mijozlarning ba’zilariga xabarni ikki marta yetkazishi mumkin.',
   'broadcast.resendUncertain': 'Noma’lumlarni qayta yuborish'
 }

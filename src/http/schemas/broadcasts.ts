@@ -56,7 +56,7 @@ export const Broadcast = Type.Object({
     blocked: Type.Integer(),
     remaining: Type.Integer(),
     skipped: Type.Integer({ description: 'opted out or blocked after sending started' }),
-    uncertain: Type.Integer({ description: 'a worker stopped while the copy was being sent: it may have been delivered, and is not sent again' })
+    uncertain: Type.Integer({ description: 'Telegram never answered the copy (a worker stopped while it was sent, or the connection was lost or timed out after the request): it may have been delivered, and is not sent again' })
   }),
   createdAt: Time,
   startedAt: Type.Optional(Time),

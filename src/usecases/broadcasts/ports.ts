@@ -71,6 +71,7 @@ export type RecipientOutcome =
   | { kind: 'failed', error: string }
   | { kind: 'skipped' }
   | { kind: 'retry', afterMs: number, error: string }
+  | { kind: 'uncertain', error: string }
 
 export interface BroadcastStore {
   insert (input: { id: string, content: BroadcastContent, audience: Audience, sendAt?: number, now: number }): Promise<void>
@@ -127,6 +128,8 @@ export type SendResult =
   | { kind: 'blocked', error: string }
   | { kind: 'failed', error: string }
   | { kind: 'retry', afterMs: number, error: string }
+  /** The request reached Telegram (or may have), and no answer came: it may have been delivered, so it is not sent again (decision 0073). */
+  | { kind: 'uncertain', error: string }
 
 /** Sends one copy of a broadcast to a chat, with the opt-out button in the chat's language. */
 export interface BroadcastSender {

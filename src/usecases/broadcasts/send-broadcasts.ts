@@ -27,6 +27,13 @@ export const CATCH_UP_SLOTS = 4
  */
 export const CATCH_UP_IN_FLIGHT = 2
 
+/**
+ * Copies of one worker unanswered at once, at most: a starved machine (or Telegram) answering
+ * slowly makes the worker wait instead of piling requests up until they time out, which would
+ * leave their copies `uncertain` (decision 0073). Telegram at 30 a second keeps about ten unanswered.
+ */
+export const MAX_IN_FLIGHT = 64
+
 /** Sends of one recipient that ended in a network failure (or a 5xx) before it counts as failed; 429s do not count. */
 export const MAX_BROADCAST_ATTEMPTS = 5
 
@@ -94,6 +101,7 @@ async function recordResult (deps: SendBroadcastsDeps, recordSent: (r: ClaimedRe
       return await recordSent(recipient)
     case 'blocked':
     case 'failed':
+    case 'uncertain':
       await deps.store.markOutcome(key, deps.owner, result, now)
       return false
     case 'retry': {
@@ -183,6 +191,7 @@ async function dispatchBatch (deps: SendBroadcastsDeps, pace: DispatchPace, reco
     // (the event loop was busy) lets the next ones catch up, never closer than half an interval:
     // slots are not lost to a loaded machine. A stall (later than CATCH_UP_SLOTS intervals) moves
     // the rest of the batch with it, so it never turns into a burst of requests
+    while (pace.inFlight >= MAX_IN_FLIGHT) await new Promise<void>((resolve) => pace.waiting.push(resolve))
     const due = booked + firstMs + i * deps.pacer.intervalMs + shiftMs
     const wait = Math.max(Math.max(due, pace.lastSent + deps.pacer.intervalMs / 2) - deps.now(), await pace.window.ready())
     if (wait > 0) await deps.sleep(wait)
@@ -191,7 +200,7 @@ async function dispatchBatch (deps: SendBroadcastsDeps, pace: DispatchPace, reco
     if (late > deps.pacer.intervalMs / 2 && (late > CATCH_UP_SLOTS * deps.pacer.intervalMs || pace.inFlight > CATCH_UP_IN_FLIGHT)) shiftMs += late
     pace.inFlight++
     sends.push((async () => {
-      const result = await pace.window.track(deps.sender.send(recipient.telegramId, recipient.content, recipient.language)).finally(() => { pace.inFlight-- })
+      const result = await pace.window.track(deps.sender.send(recipient.telegramId, recipient.content, recipient.language)).finally(() => { pace.inFlight--; pace.waiting.shift()?.() })
       return await recordResult(deps, recordSent, recipient, result)
     })().catch((err: unknown) => {
       // the outcome could not be recorded (database down): the lease lapses and the recipient is
@@ -208,8 +217,8 @@ async function dispatchBatch (deps: SendBroadcastsDeps, pace: DispatchPace, reco
   return sends
 }
 
-/** A worker's pace across its batches: Telegram's count of its copies, when its last copy went, how many are unanswered. */
-interface DispatchPace { window: ReturnType<typeof createAnswerWindow>, lastSent: number, inFlight: number }
+/** A worker's pace across its batches: Telegram's count of its copies, when its last copy went, how many are unanswered (and who waits for one). */
+interface DispatchPace { window: ReturnType<typeof createAnswerWindow>, lastSent: number, inFlight: number, waiting: Array<() => void> }
 
 /**
  * One round: start what is due, then claim and send batches until none is left or `shouldStop`.
@@ -222,7 +231,7 @@ export async function runBroadcastRound (deps: SendBroadcastsDeps, shouldStop: (
   if (result.started > 0) deps.logger?.info({ module: 'broadcasts', started: result.started }, 'broadcast sending started')
   const claim = (): Promise<ClaimedRecipient[]> => deps.store.claim({ owner: deps.owner, now: deps.now(), leaseMs: deps.leaseMs, limit: deps.batchSize })
   const recordSent = createSentRecorder(deps)
-  const pace: DispatchPace = { window: createAnswerWindow(deps.pacer.rate, deps.now), lastSent: -Infinity, inFlight: 0 }
+  const pace: DispatchPace = { window: createAnswerWindow(deps.pacer.rate, deps.now), lastSent: -Infinity, inFlight: 0, waiting: [] }
   const outcomes: Array<Promise<boolean>> = []
   const renew = setInterval(() => {
     deps.store.renew(deps.owner, deps.now(), deps.leaseMs).catch(() => {})
