@@ -335,6 +335,41 @@ test('a broadcast is sent from the dashboard and reaches done', { skip, timeout:
   await page.screenshot({ path: join(ARTIFACTS, 'dashboard-broadcast-done.png'), fullPage: true })
 })
 
+test('a broadcast with a copy Telegram never answered shows it uncertain, with the warning and the resend button, on a desktop and at 390 px', { skip, timeout: 120_000 }, async () => {
+  const lost = await shop().customer('Unanswered')
+  await lost.say('/start')
+  await lost.reply(/./)
+  const telegram = shop().sandbox.server.deps.sandbox!.telegram
+  const drop = telegram.faults.inject({ kind: 'drop', method: 'sendMessage', chatId: lost.id, times: 1 })
+  const admin = { authorization: `Bearer ${shop().adminToken}`, 'content-type': 'application/json' }
+  const created = await (await fetch(`${shop().url}/api/v1/broadcasts`, { method: 'POST', headers: admin, body: JSON.stringify({ text: 'Tea tasting on Friday', audience: {} }) })).json() as { id: string }
+  for (const [size, name] of [[DESKTOP, 'desktop'], [PHONE, 'phone']] as const) {
+    const context = await browser.newContext({ viewport: size })
+    const page = await tab(context)
+    await page.goto(`${shop().url}/login`)
+    await page.locator('#token').fill(shop().adminToken)
+    await page.getByRole('button', { name: 'Log in' }).click()
+    await page.waitForURL(`${shop().url}/`)
+    await page.goto(`${shop().url}/dashboard/broadcasts/${created.id}`)
+    await page.locator('[data-state="done"]').waitFor({ timeout: 60_000 })
+    await page.locator('[data-uncertain]', { hasText: /Telegram never answered 1 of the copies/ }).waitFor()
+    await page.getByRole('button', { name: 'Send the uncertain ones again' }).waitFor()
+    assert.doesNotMatch(await page.locator('body').innerText(), /\bnull\b|\bundefined\b/)
+    await noSideScroll(page, `broadcast page (${name})`)
+    await page.screenshot({ path: join(ARTIFACTS, `dashboard-broadcast-uncertain-${name}.png`), fullPage: true })
+    if (name === 'phone') {
+      // the merchant sends it again: the customer gets the copy, and nothing is uncertain any more
+      await page.getByRole('button', { name: 'Send the uncertain ones again' }).click()
+      await page.locator('[data-state="done"]').waitFor({ timeout: 60_000 })
+      await page.locator('[data-uncertain]').waitFor({ state: 'detached' })
+      await lost.reply(/Tea tasting on Friday/)
+      await page.screenshot({ path: join(ARTIFACTS, 'dashboard-broadcast-resent-phone.png'), fullPage: true })
+    }
+    await context.close()
+  }
+  assert.equal(drop.fired, 1)
+})
+
 test('the pages count days in the shop\'s TIMEZONE (UTC here), not in the browser\'s zone', { skip, timeout: 120_000 }, async () => {
   // a browser zone whose date differs from UTC's at this hour: +14 h late in the UTC day, -11 h early in it
   const zone = new Date().getUTCHours() >= 11 ? 'Pacific/Kiritimati' : 'Pacific/Pago_Pago'

@@ -229,6 +229,6 @@ export default {
   'broadcast.remaining': 'Remaining',
   'broadcast.skipped': 'Skipped',
   'broadcast.uncertain': 'Uncertain',
-  'broadcast.uncertainHint': '{n} copies got no answer from Telegram (the server stopped, or the connection was lost while they were sent): they may or may not have arrived. Sending them again may give some of these customers the message twice.',
+  'broadcast.uncertainHint': 'Telegram never answered {n} of the copies (the server stopped, or the connection was lost while they were sent): they may or may not have arrived. Sending them again may give some of these customers the message twice.',
   'broadcast.resendUncertain': 'Send the uncertain ones again'
 }

@@ -86,7 +86,8 @@ async function renderOne (main, id) {
     const act = async (action) => {
       const answer = await api('POST', `/broadcasts/${b.id}/${action}`)
       if (answer.status !== 200) flash(status, problemText(answer), 'error')
-      await draw()
+      // a resume or a resend sets it running again: the live progress starts again with it
+      if (await draw() && !polling) { polling = true; setTimeout(again, 2000) }
     }
     const done = b.counts.total === 0 ? 100 : Math.round(((b.counts.total - b.counts.remaining) / b.counts.total) * 100)
     const resendable = b.counts.uncertain > 0 && ['sending', 'paused', 'done'].includes(b.state)
@@ -107,9 +108,10 @@ async function renderOne (main, id) {
     return ['scheduled', 'sending'].includes(b.state)
   }
   // live progress: read again every two seconds while it runs and this page is shown
+  let polling = true
   const again = async () => {
-    if (!main.isConnected) return
-    if (await draw()) setTimeout(again, 2000)
+    if (main.isConnected && await draw()) setTimeout(again, 2000)
+    else polling = false
   }
   await again()
 }
