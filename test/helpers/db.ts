@@ -2,7 +2,7 @@
 // (test/helpers/prepare-template.ts), dropped when the test passed and kept (name printed) when
 // it failed. Embedded leg: an in-memory PGlite loaded from a migrated seed (pgliteSeed).
 import { createHash, randomBytes } from 'node:crypto'
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -82,11 +82,24 @@ export async function createEmptyPostgresDb (t: TestDbContext): Promise<string> 
  */
 export async function createTestDb (t: TestDbContext): Promise<Database> {
   if (testLeg() === 'embedded') {
-    const database = await openMemoryDb()
-    registerLast(t, () => database.close())
+    const p = probeStart()
+    const { database, release } = await openMemoryDb()
+    probeEnd(p, 'pglite-open')
+    registerLast(t, async () => { const q = probeStart(); await release(t.passed === true); probeEnd(q, 'pglite-close') })
     return database
   }
   return (await createPostgresTestDb(t)).database
+}
+
+function probeGap (ms: number): void {
+  if (process.env.BOZOR_TEST_DB_LOG !== undefined) appendFileSync(process.env.BOZOR_TEST_DB_LOG, `pool-gap\t${ms.toFixed(0)}\t0\t${process.argv[1] ?? ''}\n`)
+}
+function probeStart (): [NodeJS.CpuUsage, number] { return [process.cpuUsage(), performance.now()] }
+function probeEnd ([cpu, wall]: [NodeJS.CpuUsage, number], what: string): void {
+  const file = process.env.BOZOR_TEST_DB_LOG
+  if (file === undefined) return
+  const c = process.cpuUsage(cpu)
+  appendFileSync(file, `${what}\t${((c.user + c.system) / 1000).toFixed(0)}\t${(performance.now() - wall).toFixed(0)}\t${process.argv[1] ?? ''}\n`)
 }
 
 /**
@@ -96,23 +109,76 @@ export async function createTestDb (t: TestDbContext): Promise<Database> {
  * `t.after`. `url` is for servers the test spawns.
  */
 export async function createPostgresTestDb (t: TestDbContext, options: { poolMax?: number } = {}): Promise<{ database: Database, url: string }> {
+  const p = probeStart()
+  let next = spare
+  spare = undefined
+  if (next !== undefined) clearTimeout(next.idle)
+  let fromTemplate: boolean
+  try {
+    fromTemplate = await (next ??= cloneTemplate()).created
+  } catch (err) {
+    if (next === undefined) throw err
+    // a spare made while the template was being rebuilt, say: make this one now
+    next = cloneTemplate()
+    fromTemplate = await next.created
+  }
+  const name = next.name
+  if (fromTemplate) spare = cloneTemplate()
+  const url = databaseUrlFor(name)
+  const database = await openDatabase({ databaseUrl: url, dataDir: IN_MEMORY, poolMax: options.poolMax ?? 5 })
+  probeEnd(p, 'pg-create')
+  registerCleanup(t, name, () => database.close())
+  if (!fromTemplate) await database.migrate()
+  return { database, url }
+}
+
+// The services leg's databases are made one ahead and dropped behind: CREATE DATABASE (about
+// 0.4 s under load) for the next test runs while this one does, and a passed test's DROP DATABASE
+// (about 1.3 s under load, most of it waiting on a checkpoint, little CPU) runs while the next
+// test does. A spare no test has taken SPARE_IDLE_MS after a test ended is dropped, and pending
+// drops keep the process alive until they are done, so a file's databases never outlive it.
+interface Clone { name: string, created: Promise<boolean>, idle?: NodeJS.Timeout }
+
+let spare: Clone | undefined
+const SPARE_IDLE_MS = 500
+
+/** A new database `name`, from the migrated template (`created` true) or, without one, empty (false). */
+function cloneTemplate (): Clone {
   const name = uniqueName()
-  let fromTemplate = true
-  await withAdminClient(async (client) => {
+  const created = withAdminClient(async (client) => {
     try {
       await client.query(`CREATE DATABASE ${name} TEMPLATE ${templateDatabase()}`)
+      return true
     } catch (err) {
       // run without scripts/run-tests.ts (no template): migrate an empty database instead
       if ((err as { code?: string }).code !== '3D000') throw err
       await client.query(`CREATE DATABASE ${name}`)
-      fromTemplate = false
+      return false
     }
   })
-  const url = databaseUrlFor(name)
-  const database = await openDatabase({ databaseUrl: url, dataDir: IN_MEMORY, poolMax: options.poolMax ?? 5 })
-  registerCleanup(t, name, () => database.close())
-  if (!fromTemplate) await database.migrate()
-  return { database, url }
+  created.catch(() => {}) // a spare's failure is seen by whoever takes it
+  return { name, created }
+}
+
+/** Drops the spare when no test asks for one soon after a test ended (the file's last test). */
+function dropIdleSpare (): void {
+  const idle = spare
+  if (idle === undefined) return
+  clearTimeout(idle.idle)
+  idle.idle = setTimeout(() => {
+    if (spare !== idle) return
+    spare = undefined
+    idle.created.then(() => dropLater(idle.name), () => {})
+  }, SPARE_IDLE_MS)
+}
+
+/** DROP DATABASE in the background; an error is printed, not thrown (the run goes on). */
+function dropLater (name: string): void {
+  const p = probeStart()
+  withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))
+    .then(() => probeEnd(p, 'pg-drop'), (err: Error) => {
+      process.stderr.write(`could not drop test database ${name} (${databaseUrlFor(name)}): ${err.message}\n`)
+    })
 }
 
 function uniqueName (): string {
@@ -122,11 +188,12 @@ function uniqueName (): string {
 function registerCleanup (t: TestDbContext, name: string, close: () => Promise<void>): void {
   const cleanUp = async (): Promise<void> => {
     await close()
+    dropIdleSpare()
     if (t.passed === false) {
       process.stderr.write(`test failed: kept its database ${name} (${databaseUrlFor(name)})\n`)
       return
     }
-    await withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))
+    dropLater(name)
   }
   registerLast(t, cleanUp)
 }
@@ -156,10 +223,193 @@ let seedBlob: Promise<Blob> | undefined
 
 export const TEST_PGLITE_START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=4MB', '-c', 'max_connections=3']
 
-async function openMemoryDb (): Promise<Database> {
+/** A PGlite loaded from the migrated seed, waited on (the test's own: not reset to the seed). */
+export async function openSeedPglite (): Promise<PGlite> {
   seedBlob ??= pgliteSeed().then((seed) => new Blob([readFileSync(seed.dump)]))
   const client = new PGlite({ loadDataDir: await seedBlob, startParams: TEST_PGLITE_START_PARAMS })
-  return await fromPglite(client, { schema, migrationsFolder: findMigrationsFolder() })
+  await client.waitReady
+  return client
+}
+
+// Reuse: loading the seed costs an open about 0.5 s of CPU, a reset to the seed's state a few
+// hundredths. A test's PGlite goes back to this process's pool when the test passed and left
+// it as a fresh one would be but for its rows (see resetToSeed); anything else closes it.
+//
+// A PGlite keeps the event loop alive (PostgreSQL's timers), so one left in the pool would keep
+// the test process from ending: an idle one is closed when no test takes it within IDLE_MS. The
+// next test of a file asks for its database a few milliseconds after the last one's hooks ran.
+const idle: Array<{ client: PGlite, timer: NodeJS.Timeout, since: number }> = []
+const POOL_SIZE = 2
+const IDLE_MS = 300
+
+/**
+ * The embedded leg's test database: a pooled PGlite reset to the seed, else a new one loaded from
+ * the seed. `release(reuse)` takes it back: reset and pooled when `reuse` and resetToSeed succeeds,
+ * closed otherwise; either way the test's handle then acts as a closed PGlite.
+ */
+async function openMemoryDb (): Promise<{ database: Database, release: (reuse: boolean) => Promise<void> }> {
+  const pooled = idle.pop()
+  if (pooled !== undefined) {
+    clearTimeout(pooled.timer)
+    probeGap(performance.now() - pooled.since)
+  }
+  let client = pooled?.client
+  if (client === undefined) {
+    const fresh = client = await openSeedPglite()
+    seedState ??= seedStateOf(fresh)
+    await seedState
+  }
+  const lease = leaseOf(client)
+  const database = await fromPglite(lease.client, { schema, migrationsFolder: findMigrationsFolder() })
+  const release = async (reuse: boolean): Promise<void> => {
+    lease.revoke()
+    if (client.closed) return
+    if (reuse && idle.length < POOL_SIZE && await resetToSeed(client)) {
+      const entry = {
+        client,
+        since: performance.now(),
+        timer: setTimeout(() => {
+          idle.splice(idle.indexOf(entry), 1)
+          probeGap(-1)
+          client.close().catch(() => {})
+        }, IDLE_MS)
+      }
+      idle.push(entry)
+      return
+    }
+    await client.close()
+  }
+  return { database, release }
+}
+
+/**
+ * A handle on `client` that `revoke()` turns into a closed PGlite (`closed` true, every call
+ * rejected, `close()` a no-op), so nothing a finished test left running reaches the next test's
+ * database through it. Methods are bound to `client` (PGlite keeps its state in private fields).
+ */
+function leaseOf (client: PGlite): { client: PGlite, revoke: () => void } {
+  let revoked = false
+  const handle = new Proxy(client, {
+    get (target, prop) {
+      const value: unknown = Reflect.get(target, prop, target)
+      if (revoked) {
+        if (prop === 'closed') return true
+        if (prop === 'ready') return false
+        if (prop === 'close') return async () => {}
+        if (typeof value === 'function') return async () => { throw new Error('PGlite is closed') }
+        return value
+      }
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value
+    }
+  })
+  return { client: handle, revoke: () => { revoked = true } }
+}
+
+/** What a PGlite loaded from the seed holds, taken once per process from the first one opened. */
+interface SeedState {
+  /** Size in bytes of every table outside the system schemas (quoted and qualified): 0 but for the tables the seed holds rows in. */
+  sizes: Map<string, number>
+  /** The rows of the tables the seed holds rows in, as json_agg text. */
+  rows: Map<string, string>
+  sequences: Array<{ name: string, lastValue: string, isCalled: boolean }>
+  /** A fingerprint of the catalogs: a test that created, dropped, renamed or altered anything is not reused. */
+  shape: string
+}
+
+let seedState: Promise<SeedState> | undefined
+
+const USER_SCHEMAS = "n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg_toast%' and n.nspname not like 'pg_temp%'"
+const SHAPE = `concat_ws(' ',
+  (select count(*) || '/' || sum(0::bigint + hashtext(relname::text) + relkind::int + relnatts + relnamespace::int + relhasindex::int) from pg_class c join pg_namespace n on n.oid = c.relnamespace where ${USER_SCHEMAS}),
+  (select count(*) || '/' || sum(0::bigint + hashtext(attname::text) + atttypid::int + atttypmod + attnotnull::int + attisdropped::int + atthasdef::int) from pg_attribute),
+  (select count(*) || '/' || sum(0::bigint + hashtext(conname::text) + contype::int) from pg_constraint),
+  (select count(*) || '/' || sum(0::bigint + hashtext(proname::text) + hashtext(prosrc)) from pg_proc),
+  (select count(*) || '/' || sum(0::bigint + hashtext(typname::text)) from pg_type),
+  (select count(*) || '/' || sum(0::bigint + hashtext(tgname::text) + tgenabled::int) from pg_trigger),
+  (select count(*) || '/' || sum(0::bigint + hashtext(enumlabel::text)) from pg_enum),
+  (select count(*) from pg_attrdef), (select count(*) from pg_index), (select count(*) from pg_rewrite), (select count(*) from pg_policy),
+  (select count(*) from pg_namespace where nspname not like 'pg_temp%' and nspname not like 'pg_toast_temp%'),
+  (select count(*) from pg_authid), (select count(*) from pg_db_role_setting), (select count(*) from pg_event_trigger), (select count(*) from pg_extension))`
+
+/** The PostgreSQL module's file system (Emscripten FS), for file sizes without a query. */
+interface ModuleFiles { stat (path: string): { size: number } }
+
+/**
+ * The size of every table outside the system schemas. Reads the files of PGlite's in-memory file
+ * system when it exposes them (pg_relation_size costs about a millisecond a table), else asks.
+ */
+async function tableSizes (client: PGlite): Promise<Map<string, number>> {
+  const files = (client as unknown as { mod?: { FS?: ModuleFiles } }).mod?.FS
+  const { rows } = await client.query<{ name: string, path: string, dir: string, size: number | null }>(`
+    select format('%I.%I', n.nspname, c.relname) as name, pg_relation_filepath(c.oid) as path, current_setting('data_directory') as dir,
+      ${files === undefined ? 'pg_relation_size(c.oid)' : 'null::bigint'}::float8 as size
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where c.relkind in ('r', 'p') and ${USER_SCHEMAS} order by 1`)
+  return new Map(rows.map((row) => [row.name, row.size ?? files!.stat(`${row.dir}/${row.path}`).size]))
+}
+
+async function seedStateOf (client: PGlite): Promise<SeedState> {
+  const sizes = await tableSizes(client)
+  const rows = new Map<string, string>()
+  for (const table of sizes.keys()) {
+    const { rows: [agg] } = await client.query<{ json: string | null }>(`select json_agg(t)::text as json from ${table} t`)
+    if (agg?.json != null) rows.set(table, agg.json)
+  }
+  const names = (await client.query<{ name: string }>(`
+    select format('%I.%I', n.nspname, c.relname) as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where c.relkind = 'S' and ${USER_SCHEMAS} order by 1`)).rows.map((row) => row.name)
+  const sequences: SeedState['sequences'] = []
+  for (const name of names) {
+    const { rows: [seq] } = await client.query<{ last_value: string, is_called: boolean }>(`select last_value::text, is_called from ${name}`)
+    sequences.push({ name, lastValue: seq!.last_value, isCalled: seq!.is_called })
+  }
+  const { rows: [shape] } = await client.query<{ shape: string }>(`select ${SHAPE} as shape`)
+  return { sizes, rows, sequences, shape: shape!.shape }
+}
+
+/**
+ * Puts a test's PGlite back to the state of one just loaded from the seed: every table the test
+ * wrote to (its file grew, or its rows differ from the seed's) truncated, as a fresh table is
+ * empty and has no pages, and the seed's rows put back; every sequence where the seed has it; the
+ * session's settings, prepared statements, temporary tables and advisory locks dropped
+ * (DISCARD ALL). Resolves false, changing nothing, when that would not be enough: a transaction
+ * still open, a channel still listened to (PGlite keeps its listeners on the JS side), or the
+ * catalogs changed (a test's own DDL).
+ */
+export async function resetToSeed (client: PGlite): Promise<boolean> {
+  seedState ??= openSeedPglite().then(async (fresh) => {
+    try { return await seedStateOf(fresh) } finally { await fresh.close() }
+  })
+  const seed = await seedState
+  if (client.closed || client.isInTransaction()) return false
+  const { rows: [listening] } = await client.query<{ n: number }>('select count(*)::int as n from pg_listening_channels()')
+  if (listening!.n > 0) return false
+  // first, as it drops temporary tables (of no concern to the catalogs' fingerprint)
+  await client.exec('DISCARD ALL')
+  const { rows: [shape] } = await client.query<{ shape: string }>(`select ${SHAPE} as shape`)
+  if (shape!.shape !== seed.shape) return false
+  const written: string[] = []
+  for (const [table, size] of await tableSizes(client)) {
+    if (size !== seed.sizes.get(table)) written.push(table)
+  }
+  for (const [table, json] of seed.rows) {
+    if (written.includes(table)) continue
+    const { rows: [agg] } = await client.query<{ json: string | null }>(`select json_agg(t)::text as json from ${table} t`)
+    if (agg?.json !== json) written.push(table)
+  }
+  await client.transaction(async (tx) => {
+    if (written.length > 0) {
+      await tx.exec(`TRUNCATE ${written.join(', ')} CASCADE`)
+      // CASCADE may have emptied a seed table the test did not write to
+      for (const [table, json] of seed.rows) {
+        await tx.query(`insert into ${table} select * from json_populate_recordset(null::${table}, $1::json) where not exists (select from ${table})`, [json])
+      }
+    }
+    if (seed.sequences.length > 0) {
+      await tx.query(`select ${seed.sequences.map((s, i) => `setval('${s.name.replaceAll("'", "''")}', $${i + 1}::bigint, ${s.isCalled})`).join(', ')}`, seed.sequences.map((s) => s.lastValue))
+    }
+  })
+  return true
 }
 
 function listFiles (dir: string): string[] {
