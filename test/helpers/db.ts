@@ -312,22 +312,23 @@ interface SeedState {
   /** The rows of the tables the seed holds rows in, as json_agg text. */
   rows: Map<string, string>
   sequences: Array<{ name: string, lastValue: string, isCalled: boolean }>
-  /** A fingerprint of the catalogs: a test that created, dropped, renamed or altered anything is not reused. */
+  /** A fingerprint of the catalogs (of the user schemas' objects, and counts of the rest): a test that created, dropped, renamed or altered anything is not reused. */
   shape: string
 }
 
 let seedState: Promise<SeedState> | undefined
 
 const USER_SCHEMAS = "n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg_toast%' and n.nspname not like 'pg_temp%'"
+const USER_NAMESPACES = `(select n.oid from pg_namespace n where ${USER_SCHEMAS})`
 const SHAPE = `concat_ws(' ',
-  (select count(*) || '/' || sum(0::bigint + hashtext(relname::text) + relkind::int + relnatts + relnamespace::int + relhasindex::int) from pg_class c join pg_namespace n on n.oid = c.relnamespace where ${USER_SCHEMAS}),
-  (select count(*) || '/' || sum(0::bigint + hashtext(attname::text) + atttypid::int + atttypmod + attnotnull::int + attisdropped::int + atthasdef::int) from pg_attribute),
-  (select count(*) || '/' || sum(0::bigint + hashtext(conname::text) + contype::int) from pg_constraint),
-  (select count(*) || '/' || sum(0::bigint + hashtext(proname::text) + hashtext(prosrc)) from pg_proc),
-  (select count(*) || '/' || sum(0::bigint + hashtext(typname::text)) from pg_type),
+  (select count(*) || '/' || sum(0::bigint + hashtext(relname::text) + relkind::int + relnatts + relnamespace::int + relhasindex::int) from pg_class where relnamespace in ${USER_NAMESPACES}),
+  (select count(*) || '/' || sum(0::bigint + hashtext(attname::text) + atttypid::int + atttypmod + attnotnull::int + attisdropped::int + atthasdef::int)
+    from pg_attribute where attrelid in (select oid from pg_class where relnamespace in ${USER_NAMESPACES})),
+  (select count(*) || '/' || sum(0::bigint + hashtext(conname::text) + contype::int) from pg_constraint where connamespace in ${USER_NAMESPACES}),
+  (select count(*) || '/' || sum(0::bigint + hashtext(proname::text) + oid::int) from pg_proc where pronamespace in ${USER_NAMESPACES}),
+  (select count(*) || '/' || sum(0::bigint + hashtext(typname::text)) from pg_type where typnamespace in ${USER_NAMESPACES}),
   (select count(*) || '/' || sum(0::bigint + hashtext(tgname::text) + tgenabled::int) from pg_trigger),
-  (select count(*) || '/' || sum(0::bigint + hashtext(enumlabel::text)) from pg_enum),
-  (select count(*) from pg_attrdef), (select count(*) from pg_index), (select count(*) from pg_rewrite), (select count(*) from pg_policy),
+  (select count(*) from pg_enum), (select count(*) from pg_attrdef), (select count(*) from pg_rewrite), (select count(*) from pg_policy),
   (select count(*) from pg_namespace where nspname not like 'pg_temp%' and nspname not like 'pg_toast_temp%'),
   (select count(*) from pg_authid), (select count(*) from pg_db_role_setting), (select count(*) from pg_event_trigger), (select count(*) from pg_extension))`
 
