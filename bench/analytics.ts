@@ -89,7 +89,7 @@ async function generate (): Promise<void> {
       select n.name, 1 + (s.id * 7919) % $2::int,
              case when n.name = 'payment.failed' then jsonb_build_object('provider', (array['payme', 'click', 'stripe'])[1 + g % 3], 'reason', (array['declined', 'insufficient_funds', 'debit_failed', 'not_completed'])[1 + g % 4])
                   when n.name = 'bot.started' and g % 3 = 0 then jsonb_build_object('source', 'code' || (g % 7)) else '{}'::jsonb end,
-             date_trunc('day', now()) - ((s.id * 104729) % 365) * interval '1 day' + (s.id % 1440) * interval '1 minute' + (g % 5) * interval '2 minutes'
+             now() - ((s.id * 104729) % 365) * interval '1 day' - (s.id % 1440) * interval '1 minute' - (g % 5) * interval '2 minutes'
       from generate_series($3::int + 1, $3::int + $1::int) g,
            lateral (select (g / 5)::bigint as id) s,
            lateral (select (array['bot.started', 'catalog.opened', 'catalog.opened', 'product.viewed', 'product.viewed', 'product.viewed', 'checkout.started', 'order.placed', 'payment.failed', 'order.paid'])[1 + (g * 31) % 10] as name) n`,
@@ -135,7 +135,8 @@ try {
   const services = composeServices({ config, logger: createLogger({ level: 'warn' }), metrics: createMetrics(), database: appDb, kv, clock: systemClock })
   const app = await buildApp(services)
   const today = dayIn(Date.now(), TZ)
-  const ranges = { '30 days': `from=${addDays(today, -29)}&to=${today}`, '365 days': `from=${addDays(today, -364)}&to=${today}` }
+  // the dashboard's ranges end today; one ending yesterday shows the other path of decision 0072
+  const ranges = { '30 days': `from=${addDays(today, -29)}&to=${today}`, '365 days': `from=${addDays(today, -364)}&to=${today}`, '365 days to yesterday': `from=${addDays(today, -365)}&to=${addDays(today, -1)}` }
   const routes = ['overview', 'timeseries?metric=revenue', 'timeseries?metric=active_customers', 'funnel', 'products', 'sources', 'payment-failures']
   console.log('\n| route | range | p50 ms | p95 ms |\n| --- | --- | --- | --- |')
   const ask = async (path: string): Promise<number> => {
