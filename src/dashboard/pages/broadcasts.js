@@ -96,7 +96,7 @@ async function renderOne (main, id) {
     box.replaceChildren(h('div', { class: 'page-head' }, h('h1', {}, t('broadcast.one')), h('span', { class: `state state-${b.state}`, 'data-state': b.state }, t(`broadcast.${b.state}`))),
       bar,
       h('dl', { class: 'counts' }, ['total', 'sent', 'failed', 'blocked', 'remaining', 'skipped', 'uncertain'].map((k) => [h('dt', {}, t(`broadcast.${k}`)), h('dd', { 'data-count': k }, String(b.counts[k]))])),
-      // copies in flight when a server stopped (decision 0059): the merchant may send them again
+      // copies Telegram never answered (a server stopped, a connection lost: decisions 0059, 0073): the merchant may send them again
       resendable ? h('p', { class: 'muted', 'data-uncertain': '' }, t('broadcast.uncertainHint', { n: b.counts.uncertain })) : '',
       canWrite()
         ? h('div', { class: 'buttons' },
