@@ -54,11 +54,16 @@ test('1,000 recipients, 3 blocked the bot, 2 opted out: 995 delivered, 3 marked 
   assert.equal(created.status, 201)
   assert.equal(created.body.state, 'scheduled')
   const done = await waitDone(bot, created.body.id)
-  assert.deepEqual(done.counts, { total: 998, sent: 995, failed: 0, blocked: 3, remaining: 0, skipped: 0, uncertain: 0 })
-  // one `broadcast.sent` analytics event per copy delivered, written with the recipient's row
+  // every reachable customer's copy went out once; on a loaded machine a copy Telegram performed
+  // but whose answer came after the request's timeout is counted uncertain, never sent again
+  // (decision 0073): the copies delivered, counted at Telegram below, are 995 either way
+  const { sent, uncertain, ...rest } = done.counts
+  assert.deepEqual(rest, { total: 998, failed: 0, blocked: 3, remaining: 0, skipped: 0 })
+  assert.equal(sent + uncertain, 995, JSON.stringify(done.counts))
+  // one `broadcast.sent` analytics event per copy recorded sent, written with the recipient's row
   const sentEvents = await bot.database.db.select({ id: analyticsEvent.customerTelegramId, properties: analyticsEvent.properties }).from(analyticsEvent).where(eq(analyticsEvent.name, 'broadcast.sent'))
-  assert.equal(sentEvents.length, 995)
-  assert.equal(new Set(sentEvents.map((e) => e.id)).size, 995)
+  assert.equal(sentEvents.length, sent)
+  assert.equal(new Set(sentEvents.map((e) => e.id)).size, sent)
   assert.ok(sentEvents.every((e) => (e.properties as { broadcastId?: string }).broadcastId === created.body.id))
 
   const marked = await bot.database.db.select({ id: customer.telegramId }).from(customer).where(isNotNull(customer.blockedAt))
