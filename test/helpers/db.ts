@@ -109,76 +109,23 @@ function probeEnd ([cpu, wall]: [NodeJS.CpuUsage, number], what: string): void {
  * `t.after`. `url` is for servers the test spawns.
  */
 export async function createPostgresTestDb (t: TestDbContext, options: { poolMax?: number } = {}): Promise<{ database: Database, url: string }> {
-  const p = probeStart()
-  let next = spare
-  spare = undefined
-  if (next !== undefined) clearTimeout(next.idle)
-  let fromTemplate: boolean
-  try {
-    fromTemplate = await (next ??= cloneTemplate()).created
-  } catch (err) {
-    if (next === undefined) throw err
-    // a spare made while the template was being rebuilt, say: make this one now
-    next = cloneTemplate()
-    fromTemplate = await next.created
-  }
-  const name = next.name
-  if (fromTemplate) spare = cloneTemplate()
-  const url = databaseUrlFor(name)
-  const database = await openDatabase({ databaseUrl: url, dataDir: IN_MEMORY, poolMax: options.poolMax ?? 5 })
-  probeEnd(p, 'pg-create')
-  registerCleanup(t, name, () => database.close())
-  if (!fromTemplate) await database.migrate()
-  return { database, url }
-}
-
-// The services leg's databases are made one ahead and dropped behind: CREATE DATABASE (about
-// 0.4 s under load) for the next test runs while this one does, and a passed test's DROP DATABASE
-// (about 1.3 s under load, most of it waiting on a checkpoint, little CPU) runs while the next
-// test does. A spare no test has taken SPARE_IDLE_MS after a test ended is dropped, and pending
-// drops keep the process alive until they are done, so a file's databases never outlive it.
-interface Clone { name: string, created: Promise<boolean>, idle?: NodeJS.Timeout }
-
-let spare: Clone | undefined
-const SPARE_IDLE_MS = 500
-
-/** A new database `name`, from the migrated template (`created` true) or, without one, empty (false). */
-function cloneTemplate (): Clone {
   const name = uniqueName()
-  const created = withAdminClient(async (client) => {
+  let fromTemplate = true
+  await withAdminClient(async (client) => {
     try {
       await client.query(`CREATE DATABASE ${name} TEMPLATE ${templateDatabase()}`)
-      return true
     } catch (err) {
       // run without scripts/run-tests.ts (no template): migrate an empty database instead
       if ((err as { code?: string }).code !== '3D000') throw err
       await client.query(`CREATE DATABASE ${name}`)
-      return false
+      fromTemplate = false
     }
   })
-  created.catch(() => {}) // a spare's failure is seen by whoever takes it
-  return { name, created }
-}
-
-/** Drops the spare when no test asks for one soon after a test ended (the file's last test). */
-function dropIdleSpare (): void {
-  const idle = spare
-  if (idle === undefined) return
-  clearTimeout(idle.idle)
-  idle.idle = setTimeout(() => {
-    if (spare !== idle) return
-    spare = undefined
-    idle.created.then(() => dropLater(idle.name), () => {})
-  }, SPARE_IDLE_MS)
-}
-
-/** DROP DATABASE in the background; an error is printed, not thrown (the run goes on). */
-function dropLater (name: string): void {
-  const p = probeStart()
-  withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))
-    .then(() => probeEnd(p, 'pg-drop'), (err: Error) => {
-      process.stderr.write(`could not drop test database ${name} (${databaseUrlFor(name)}): ${err.message}\n`)
-    })
+  const url = databaseUrlFor(name)
+  const database = await openDatabase({ databaseUrl: url, dataDir: IN_MEMORY, poolMax: options.poolMax ?? 5 })
+  registerCleanup(t, name, () => database.close())
+  if (!fromTemplate) await database.migrate()
+  return { database, url }
 }
 
 function uniqueName (): string {
@@ -188,12 +135,11 @@ function uniqueName (): string {
 function registerCleanup (t: TestDbContext, name: string, close: () => Promise<void>): void {
   const cleanUp = async (): Promise<void> => {
     await close()
-    dropIdleSpare()
     if (t.passed === false) {
       process.stderr.write(`test failed: kept its database ${name} (${databaseUrlFor(name)})\n`)
       return
     }
-    dropLater(name)
+    await withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))
   }
   registerLast(t, cleanUp)
 }
