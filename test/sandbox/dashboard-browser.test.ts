@@ -44,6 +44,17 @@ async function tab (context: BrowserContext): Promise<Page> {
   return page
 }
 
+/** A new browser context logged in with the admin token on the login page, and its tab. */
+async function loggedInTab (options: Parameters<Browser['newContext']>[0]): Promise<{ context: BrowserContext, page: Page }> {
+  const context = await browser.newContext(options)
+  const page = await tab(context)
+  await page.goto(`${shop().url}/login`)
+  await page.locator('#token').fill(shop().adminToken)
+  await page.getByRole('button', { name: 'Log in' }).click()
+  await page.waitForURL(`${shop().url}/`)
+  return { context, page }
+}
+
 /** The banner's `Dashboard:` link. */
 function bannerLink (): string {
   const banner = shop().sandbox.server.deps.sandbox?.banner ?? ''
@@ -297,12 +308,7 @@ test('logout ends the session: the pages send to /login again', { skip, timeout:
 })
 
 test('the home charts render with data from scripted journeys', { skip, timeout: 120_000 }, async () => {
-  const context = await browser.newContext({ viewport: DESKTOP })
-  const page = await tab(context)
-  await page.goto(`${shop().url}/login`)
-  await page.locator('#token').fill(shop().adminToken)
-  await page.getByRole('button', { name: 'Log in' }).click()
-  await page.waitForURL(`${shop().url}/`)
+  const { page } = await loggedInTab({ viewport: DESKTOP })
   await page.locator('[data-chart="revenue"] canvas').first().waitFor()
   await page.locator('[data-chart="orders"] canvas').first().waitFor()
   await page.screenshot({ path: join(ARTIFACTS, 'dashboard-home-charts.png'), fullPage: true })
@@ -311,12 +317,7 @@ test('the home charts render with data from scripted journeys', { skip, timeout:
 test('a broadcast is sent from the dashboard and reaches done', { skip, timeout: 120_000 }, async () => {
   const c = await shop().customer('Listener')
   await c.say('/start')
-  const context = await browser.newContext({ viewport: DESKTOP })
-  const page = await tab(context)
-  await page.goto(`${shop().url}/login`)
-  await page.locator('#token').fill(shop().adminToken)
-  await page.getByRole('button', { name: 'Log in' }).click()
-  await page.waitForURL(`${shop().url}/`)
+  const { page } = await loggedInTab({ viewport: DESKTOP })
   await page.goto(`${shop().url}/dashboard/broadcasts`)
   await page.locator('#new-broadcast textarea[name="text"]').fill('New teapots are in!')
   // a button that opens a product in the bot: its id in the link field
@@ -344,12 +345,7 @@ test('a broadcast with a copy Telegram never answered shows it uncertain, with t
   const admin = { authorization: `Bearer ${shop().adminToken}`, 'content-type': 'application/json' }
   const created = await (await fetch(`${shop().url}/api/v1/broadcasts`, { method: 'POST', headers: admin, body: JSON.stringify({ text: 'Tea tasting on Friday', audience: {} }) })).json() as { id: string }
   for (const [size, name] of [[DESKTOP, 'desktop'], [PHONE, 'phone']] as const) {
-    const context = await browser.newContext({ viewport: size })
-    const page = await tab(context)
-    await page.goto(`${shop().url}/login`)
-    await page.locator('#token').fill(shop().adminToken)
-    await page.getByRole('button', { name: 'Log in' }).click()
-    await page.waitForURL(`${shop().url}/`)
+    const { context, page } = await loggedInTab({ viewport: size })
     await page.goto(`${shop().url}/dashboard/broadcasts/${created.id}`)
     await page.locator('[data-state="done"]').waitFor({ timeout: 60_000 })
     await page.locator('[data-uncertain]', { hasText: /Telegram never answered 1 of the copies/ }).waitFor()
