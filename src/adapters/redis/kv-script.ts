@@ -1,5 +1,5 @@
-// Atomic scripts that run on both stores: Lua on Redis (registered with defineCommand, EVALSHA
-// with automatic EVAL fallback) and a synchronous JS twin on the memory store (atomic because it
+// Atomic scripts that run on both stores: Lua on Redis (EVALSHA, with an EVAL fallback when the
+// server lacks it; redis-kv.ts) and a synchronous JS twin on the memory store (atomic because it
 // runs in one tick). specs/redis.md §1: a script receives every key it touches in KEYS, and
 // time-dependent scripts read the server clock (`TIME`); the memory twin reads `db.now()`.
 

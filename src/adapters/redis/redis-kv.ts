@@ -1,5 +1,6 @@
 // KvStore over ioredis (REDIS_URL set): single node or Cluster. Multi-key work is split by slot
 // on a Cluster (specs/redis.md §9); pattern clearing SCANs every primary and never uses KEYS (§4).
+import { createHash } from 'node:crypto'
 import { ReplyError, type Cluster, type Redis } from 'ioredis'
 import { compareAndDeleteScript, compareAndSetScript, deleteIfEqualsScript } from './builtin-scripts.js'
 import { decodeJson, decodeVersioned, encodeJson, ttlArg } from './kv-json.js'
@@ -48,7 +49,6 @@ export function createRedisKv (options: RedisKvOptions): KvStore {
   }
   const run = async <T>(op: string, fn: () => Promise<T>): Promise<T> => await send(op, 1, fn)
   const keys = createKeyBuilder(options.prefix ?? 'bozor')
-  const defined = new Set<string>()
 
   const setArgs = (o: SetOptions = {}): string[] => [
     ...(o.ttlMs === undefined ? [] : ['PX', String(ttlArg(o.ttlMs))]),
@@ -59,10 +59,26 @@ export function createRedisKv (options: RedisKvOptions): KvStore {
     const reply = await run(op, () => client.call('SET', key, text, ...args))
     return reply === 'OK'
   }
+  // runScript sends EVALSHA, and EVAL when the server lacks the script (a restart, a failover, a
+  // first run), never a defineCommand command: with auto-pipelining, a custom command first run
+  // while a pipeline made before its definition still gathers commands is missing from that
+  // pipeline, and ioredis then crashes the process (decision 0074). EVALSHA and EVAL are on
+  // every pipeline.
+  const shas = new Map<string, string>()
+  const shaOf = (def: ScriptDefinition<ScriptReply>): string => {
+    let sha = shas.get(def.name)
+    if (sha === undefined) {
+      sha = createHash('sha1').update(def.lua).digest('hex')
+      shas.set(def.name, sha)
+    }
+    return sha
+  }
+  // batch() sends its calls in an explicit pipeline made after this, which holds the defined
+  // commands, and ioredis loads the scripts the server lacks before that pipeline runs.
+  const defined = new Set<string>()
   const define = (def: ScriptDefinition<ScriptReply>): string => {
     const method = `kv_${def.name}`
     if (!defined.has(def.name)) {
-      // defineCommand gives EVALSHA with an automatic EVAL fallback (e.g. after a server restart).
       client.defineCommand(method, { numberOfKeys: def.numberOfKeys, lua: def.lua })
       defined.add(def.name)
     }
@@ -71,9 +87,13 @@ export function createRedisKv (options: RedisKvOptions): KvStore {
   const runScript = async <R extends ScriptReply>(script: ScriptDefinition<R> | string, k: readonly string[], a: ReadonlyArray<string | number> = []): Promise<R> => {
     const def = resolveScript(script)
     const args = scriptArgs(def, k, a)
-    const method = define(def)
-    const call = (client as unknown as Record<string, (...x: string[]) => Promise<unknown>>)[method]!
-    return await run(def.name, () => call.call(client, ...k, ...args)) as R
+    const sha = shaOf(def)
+    try {
+      return await run(def.name, () => client.evalsha(sha, def.numberOfKeys, ...k, ...args)) as R
+    } catch (err) {
+      if (!(err instanceof ReplyError) || !(err as Error).message.startsWith('NOSCRIPT')) throw err
+      return await run(def.name, () => client.eval(def.lua, def.numberOfKeys, ...k, ...args)) as R
+    }
   }
   // UNLINK in ≤ 500-key commands, one slot per command on a Cluster; pipelined on one node.
   const unlink = async (list: readonly string[]): Promise<number> => {
