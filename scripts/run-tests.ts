@@ -12,9 +12,11 @@
 // that folder of the repository (`npm run test:e2e` is `--dir=test/e2e`).
 //
 // Speed: the embedded leg's databases are loaded from one migrated PGlite seed built here first
-// (test/helpers/db.ts pgliteSeed), and within a leg the files that took longest last time
-// (remembered in the tmp dir) start first, so the run does not end waiting on one slow file.
-// BOZOR_TEST_CONCURRENCY sets how many files run at once [CONCURRENCY].
+// (test/helpers/db.ts pgliteSeed), a PostgreSQL leg's are cloned ahead and dropped off the
+// tests' path by a keeper (test/helpers/db-keeper.ts), and within a leg the files that took
+// longest last time (remembered in the tmp dir) start first, so the run does not end waiting on
+// one slow file.
+// BOZOR_TEST_CONCURRENCY sets how many files run at once [cores + 1; 2 on the reliability leg].
 //
 // The test processes load plain JavaScript: src/ and test/ are compiled once per run, with
 // esbuild as tsx does in each process, into a tree of this run in the tmp dir (compileTree). tsx's
@@ -24,11 +26,16 @@
 import { spawn } from 'node:child_process'
 import { cpSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
+import { startDbKeeper, type DbKeeper } from '../test/helpers/db-keeper.js'
 
 const root = join(import.meta.dirname, '..')
-const CONCURRENCY = 2
-const concurrency = Number(process.env.BOZOR_TEST_CONCURRENCY ?? CONCURRENCY)
+// Files at once: one more than the cores on the storage legs (a test process waits on HTTP, its
+// database and its children a good part of the time; decision 0075), two on the reliability leg
+// (restarts and SIGKILLs under timing).
+const concurrencyOf = (leg: string): number => Number(process.env.BOZOR_TEST_CONCURRENCY ?? (leg === 'reliability' ? 2 : availableParallelism() + 1))
+// databases the keeper of a PostgreSQL leg clones ahead of need (test/helpers/db-keeper.ts)
+const DBS_READY = 3
 const durationsFile = join(tmpdir(), 'bozor-test-durations.json')
 
 /** ms per `<leg>:<file>` from earlier runs. */
@@ -130,6 +137,7 @@ async function runLeg (leg: string, files: string[], out: Output, mirror: string
   const summaryFile = join(tmpdir(), `bozor-summary-${process.pid}-${leg}.json`)
   rmSync(summaryFile, { force: true })
   const env: NodeJS.ProcessEnv = { ...process.env, BOZOR_TEST_LEG: leg, BOZOR_SUMMARY_FILE: summaryFile, BOZOR_ROOT: root, BOZOR_TEST_BUILD: mirror ?? '' }
+  let keeper: DbKeeper | undefined
   if (leg === 'services' || leg === 'reliability') {
     env.TEST_DATABASE_URL ??= 'postgres://root@127.0.0.1:5432/postgres'
     env.TEST_REDIS_URL ??= 'redis://127.0.0.1:6379'
@@ -138,6 +146,9 @@ async function runLeg (leg: string, files: string[], out: Output, mirror: string
       out.log(`[${leg}] could not prepare the template database (is PostgreSQL up at ${env.TEST_DATABASE_URL}?)`)
       return { passed: 0, failed: 1, skipped: 0, failures: [`[${leg}] template database setup`] }
     }
+    const { templateDatabase } = await import('../test/helpers/db.js')
+    keeper = startDbKeeper({ adminUrl: env.TEST_DATABASE_URL, template: templateDatabase(), ready: DBS_READY, log: (line) => out.log(line) })
+    env.BOZOR_TEST_DB_KEEPER = keeper.dir
   } else {
     const prep = await run(process.execPath, ['--import', 'tsx', join(root, 'test/helpers/prepare-template.ts'), 'pglite'], env, out)
     if (prep !== 0) return { passed: 0, failed: 1, skipped: 0, failures: [`[${leg}] migrated PGlite seed`] }
@@ -148,8 +159,12 @@ async function runLeg (leg: string, files: string[], out: Output, mirror: string
   const source = (file: string): string => mirror === undefined ? file : join(root, relative(mirror, file)).replace(/\.js$/, '.ts')
   const args = [
     ...(mirror === undefined ? ['--import', 'tsx'] : ['--enable-source-maps']),
+    // PGlite's WebAssembly on V8's baseline compiler only (the runner passes this to each test
+    // process): a test process is too short-lived to earn back TurboFan's tier-up, which cost
+    // about 0.8 s of CPU a process (decision 0075)
+    ...(leg === 'embedded' ? ['--liftoff-only'] : []),
     '--test',
-    `--test-concurrency=${concurrency}`,
+    `--test-concurrency=${concurrencyOf(leg)}`,
     '--test-timeout=300000',
     '--test-reporter=spec', '--test-reporter-destination=stdout',
     '--test-reporter=./scripts/summary-reporter.mjs', '--test-reporter-destination=stdout',
@@ -157,6 +172,7 @@ async function runLeg (leg: string, files: string[], out: Output, mirror: string
   ]
   const started = Date.now()
   const code = await run(process.execPath, args, env, out)
+  await keeper?.stop()
   try {
     const summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as Summary
     rmSync(summaryFile, { force: true })

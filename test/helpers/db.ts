@@ -1,8 +1,9 @@
 // Per-test databases. Services leg: a PostgreSQL database cloned from the migrated template
 // (test/helpers/prepare-template.ts), dropped when the test passed and kept (name printed) when
-// it failed. Embedded leg: an in-memory PGlite loaded from a migrated seed (pgliteSeed).
+// it failed; under run-tests.ts the leg's keeper clones ahead and drops (db-keeper.ts).
+// Embedded leg: an in-memory PGlite loaded from a migrated seed (pgliteSeed).
 import { createHash, randomBytes } from 'node:crypto'
-import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -109,23 +110,50 @@ function probeEnd ([cpu, wall]: [NodeJS.CpuUsage, number], what: string): void {
  * `t.after`. `url` is for servers the test spawns.
  */
 export async function createPostgresTestDb (t: TestDbContext, options: { poolMax?: number } = {}): Promise<{ database: Database, url: string }> {
-  const name = uniqueName()
+  const kept = claimKeptDatabase()
+  const name = kept ?? uniqueName()
   let fromTemplate = true
-  await withAdminClient(async (client) => {
-    try {
-      await client.query(`CREATE DATABASE ${name} TEMPLATE ${templateDatabase()}`)
-    } catch (err) {
-      // run without scripts/run-tests.ts (no template): migrate an empty database instead
-      if ((err as { code?: string }).code !== '3D000') throw err
-      await client.query(`CREATE DATABASE ${name}`)
-      fromTemplate = false
-    }
-  })
+  if (kept === undefined) {
+    await withAdminClient(async (client) => {
+      try {
+        await client.query(`CREATE DATABASE ${name} TEMPLATE ${templateDatabase()}`)
+      } catch (err) {
+        // run without scripts/run-tests.ts (no template): migrate an empty database instead
+        if ((err as { code?: string }).code !== '3D000') throw err
+        await client.query(`CREATE DATABASE ${name}`)
+        fromTemplate = false
+      }
+    })
+  }
   const url = databaseUrlFor(name)
   const database = await openDatabase({ databaseUrl: url, dataDir: IN_MEMORY, poolMax: options.poolMax ?? 5 })
   registerCleanup(t, name, () => database.close())
   if (!fromTemplate) await database.migrate()
   return { database, url }
+}
+
+/**
+ * A database the leg's keeper cloned ahead (test/helpers/db-keeper.ts), taken by deleting its
+ * file in `ready/`; undefined when none is ready or no keeper runs (a file run on its own).
+ */
+function claimKeptDatabase (): string | undefined {
+  const dir = process.env.BOZOR_TEST_DB_KEEPER
+  if (dir === undefined || dir === '') return undefined
+  let names: string[]
+  try {
+    names = readdirSync(join(dir, 'ready'))
+  } catch {
+    return undefined
+  }
+  for (const name of names) {
+    try {
+      unlinkSync(join(dir, 'ready', name))
+      return name
+    } catch {
+      // another test process took it
+    }
+  }
+  return undefined
 }
 
 function uniqueName (): string {
@@ -139,7 +167,9 @@ function registerCleanup (t: TestDbContext, name: string, close: () => Promise<v
       process.stderr.write(`test failed: kept its database ${name} (${databaseUrlFor(name)})\n`)
       return
     }
-    await withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))
+    const keeper = process.env.BOZOR_TEST_DB_KEEPER
+    if (keeper !== undefined && keeper !== '') writeFileSync(join(keeper, 'drop', name), '')
+    else await withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))
   }
   registerLast(t, cleanUp)
 }

@@ -1,0 +1,107 @@
+// The database keeper of a PostgreSQL test leg (services, reliability), run by run-tests.ts beside
+// the leg's test processes: it clones a few databases from the migrated template ahead of need
+// and drops the databases of passed tests, so neither CREATE DATABASE nor DROP DATABASE is on a
+// test's path (decision 0016).
+//
+// It talks to the test processes through a directory (BOZOR_TEST_DB_KEEPER):
+// - `ready/<name>`: a database cloned and not yet taken. A test takes one by deleting its file
+//   (db.ts claimKeptDatabase); of two processes deleting the same file one fails and
+//   looks for another. With none ready, a test clones its own as before.
+// - `drop/<name>`: a passed test is done with the database (its pool is closed).
+// A failed test's database is kept for a look, as before. When the leg ends, the keeper drops
+// what is queued and the clones nobody took, and removes the directory.
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import pg from 'pg'
+
+export interface DbKeeper {
+  /** The directory the test processes get as BOZOR_TEST_DB_KEEPER. */
+  readonly dir: string
+  /** Drops what is queued and the clones nobody took, then removes the directory. */
+  stop (): Promise<void>
+}
+
+export interface DbKeeperOptions {
+  /** The admin connection (TEST_DATABASE_URL). */
+  adminUrl: string
+  /** The migrated template to clone. */
+  template: string
+  /** How many clones to keep ready. */
+  ready: number
+  log (line: string): void
+}
+
+const POLL_MS = 50
+
+export function startDbKeeper (options: DbKeeperOptions): DbKeeper {
+  const dir = mkdtempSync(join(tmpdir(), 'bozor-test-dbs-'))
+  const readyDir = join(dir, 'ready')
+  const dropDir = join(dir, 'drop')
+  mkdirSync(readyDir)
+  mkdirSync(dropDir)
+  const state = { stopping: false }
+  let cloning = true
+
+  const dropQueued = async (client: pg.Client): Promise<number> => {
+    const names = readdirSync(dropDir)
+    for (const name of names) {
+      if (!/^bozor_t_[0-9a-f]{12}$/.test(name)) continue
+      try {
+        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+      } catch (err) {
+        options.log(`[db keeper] could not drop ${name}: ${(err as Error).message}`)
+      }
+      rmSync(join(dropDir, name), { force: true })
+    }
+    return names.length
+  }
+
+  const cloneOne = async (client: pg.Client): Promise<boolean> => {
+    if (!cloning || readdirSync(readyDir).length >= options.ready) return false
+    const name = `bozor_t_${randomBytes(6).toString('hex')}`
+    try {
+      await client.query(`CREATE DATABASE ${name} TEMPLATE ${options.template}`)
+    } catch (err) {
+      // the tests clone their own (and report what is wrong) when none is ready
+      options.log(`[db keeper] stopped cloning: ${(err as Error).message}`)
+      cloning = false
+      return false
+    }
+    writeFileSync(join(readyDir, name), '')
+    return true
+  }
+
+  const loop = (async () => {
+    const client = new pg.Client({ connectionString: options.adminUrl, connectionTimeoutMillis: 5000 })
+    try {
+      await client.connect()
+      while (!state.stopping) {
+        const dropped = await dropQueued(client)
+        const cloned = await cloneOne(client)
+        if (dropped === 0 && !cloned) await sleep(POLL_MS)
+      }
+      await dropQueued(client)
+      // the leg is over: nobody takes a clone now
+      for (const name of readdirSync(readyDir)) {
+        rmSync(join(readyDir, name), { force: true })
+        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+      }
+    } catch (err) {
+      options.log(`[db keeper] ${(err as Error).message}`)
+    } finally {
+      await client.end().catch(() => undefined)
+    }
+  })()
+
+  return {
+    dir,
+    stop: async () => {
+      state.stopping = true
+      await loop
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+}
