@@ -4,6 +4,7 @@
  * registers `PUBLIC_URL/telegram/webhook` with the secret at start. `init()` asks getMe and fails
  * with "BOT_TOKEN was rejected by Telegram" on 401.
  */
+import { Api } from 'grammy'
 import type { UserFromGetMe } from 'grammy/types'
 import type { Notifier } from '../../usecases/ports-notifier.js'
 import type { Logger } from '../../logger.js'
@@ -29,6 +30,9 @@ import { ALLOWED_UPDATES, startPolling, type Polling } from './polling.js'
 import type { BotSession } from './session.js'
 import type { BotSettings } from './context.js'
 import { createUpdateProcessor, dedupeKeyOf, UPDATE_DEDUPE_TTL_MS, type UpdateProcessor } from './update-processor.js'
+
+/** How long a quiet getUpdates waits for an update (Telegram's `timeout`, seconds). */
+const LONG_POLL_S = 30
 
 export interface TelegramRuntimeOptions {
   token: string
@@ -248,7 +252,10 @@ export function createTelegramRuntime (options: TelegramRuntimeOptions): Telegra
           }
           return
         }
-        polling = startPolling({ api: shopBot.bot.api, processor, logger: log, onFatal: fatal })
+        // its own client: Telegram holds a quiet getUpdates for the whole long poll, and the bot's
+        // client gives up on a call after 10 s (decision 0076)
+        const pollApi = new Api(options.token, { apiRoot: options.apiRoot, timeoutSeconds: LONG_POLL_S + 15 })
+        polling = startPolling({ api: pollApi, processor, logger: log, onFatal: fatal, timeoutS: LONG_POLL_S })
         log.info({}, 'polling for updates')
       })()
     },
