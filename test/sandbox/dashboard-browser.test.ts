@@ -333,7 +333,16 @@ test('a broadcast is sent from the dashboard and reaches done', { skip, timeout:
   const message = await c.reply(/New teapots are in!/)
   const button = buttonsOf(message).find((b) => b.text === 'See the teapot')
   assert.match(String(button?.url), new RegExp(`\\?start=p_${products.items[0]!.id}$`), 'the button opens the product in the bot')
+  // the page shows the message it sent, with its button, and when it started and finished
+  assert.equal(await page.locator('[data-message]').innerText(), 'New teapots are in!\nSee the teapot')
+  assert.match(await page.locator('body').innerText(), /Started[\s\S]*Finished/)
   await page.screenshot({ path: join(ARTIFACTS, 'dashboard-broadcast-done.png'), fullPage: true })
+  // and the list names each broadcast by its first words
+  await page.goto(`${shop().url}/dashboard/broadcasts`)
+  await page.locator('[data-snippet]', { hasText: 'New teapots are in!' }).first().waitFor()
+  await page.setViewportSize(PHONE)
+  await noSideScroll(page, 'broadcast list (phone)')
+  await page.screenshot({ path: join(ARTIFACTS, 'dashboard-broadcasts-list-phone.png'), fullPage: true })
 })
 
 test('a broadcast with a copy Telegram never answered shows it uncertain, with the warning and the resend button, on a desktop and at 390 px', { skip, timeout: 120_000 }, async () => {
@@ -350,6 +359,7 @@ test('a broadcast with a copy Telegram never answered shows it uncertain, with t
     await page.locator('[data-state="done"]').waitFor({ timeout: 60_000 })
     await page.locator('[data-uncertain]', { hasText: /Telegram never answered 1 of the copies/ }).waitFor()
     await page.getByRole('button', { name: 'Send the uncertain ones again' }).waitFor()
+    assert.equal(await page.locator('[data-message]').innerText(), 'Tea tasting on Friday')
     assert.doesNotMatch(await page.locator('body').innerText(), /\bnull\b|\bundefined\b/)
     await noSideScroll(page, `broadcast page (${name})`)
     await page.screenshot({ path: join(ARTIFACTS, `dashboard-broadcast-uncertain-${name}.png`), fullPage: true })

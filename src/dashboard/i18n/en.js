@@ -230,5 +230,11 @@ export default {
   'broadcast.skipped': 'Skipped',
   'broadcast.uncertain': 'Uncertain',
   'broadcast.uncertainHint': 'Telegram never answered {n} of the copies (the server stopped, or the connection was lost while they were sent): they may or may not have arrived. Sending them again may give some of these customers the message twice.',
-  'broadcast.resendUncertain': 'Send the uncertain ones again'
+  'broadcast.resendUncertain': 'Send the uncertain ones again',
+  'broadcast.message': 'Message',
+  'broadcast.withPhoto': 'With a photo',
+  'broadcast.created': 'Created',
+  'broadcast.scheduledFor': 'Scheduled for',
+  'broadcast.started': 'Started',
+  'broadcast.finished': 'Finished'
 }

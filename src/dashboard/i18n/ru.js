@@ -226,5 +226,11 @@ export default {
   'broadcast.skipped': 'Пропущено',
   'broadcast.uncertain': 'Неизвестно',
   'broadcast.uncertainHint': 'Без ответа Telegram осталось сообщений: {n} (сервер остановился или связь оборвалась во время отправки). Они могли дойти, а могли и нет. Повторная отправка может прислать кому-то из этих клиентов сообщение дважды.',
-  'broadcast.resendUncertain': 'Отправить неизвестные ещё раз'
+  'broadcast.resendUncertain': 'Отправить неизвестные ещё раз',
+  'broadcast.message': 'Сообщение',
+  'broadcast.withPhoto': 'С фото',
+  'broadcast.created': 'Создана',
+  'broadcast.scheduledFor': 'Запланирована на',
+  'broadcast.started': 'Начата',
+  'broadcast.finished': 'Завершена'
 }

@@ -226,5 +226,11 @@ export default {
   'broadcast.skipped': 'O‘tkazib yuborildi',
   'broadcast.uncertain': 'Noma’lum',
   'broadcast.uncertainHint': '{n} ta xabarga Telegram javob bermadi (server to‘xtadi yoki yuborish paytida aloqa uzildi): ular yetib borgan yoki bormagan bo‘lishi mumkin. Qayta yuborish bu mijozlarning ba’zilariga xabarni ikki marta yetkazishi mumkin.',
-  'broadcast.resendUncertain': 'Noma’lumlarni qayta yuborish'
+  'broadcast.resendUncertain': 'Noma’lumlarni qayta yuborish',
+  'broadcast.message': 'Xabar',
+  'broadcast.withPhoto': 'Rasm bilan',
+  'broadcast.created': 'Yaratilgan',
+  'broadcast.scheduledFor': 'Rejalashtirilgan vaqt',
+  'broadcast.started': 'Boshlangan',
+  'broadcast.finished': 'Tugagan'
 }

@@ -1,6 +1,6 @@
 // Broadcasts: compose (text, photo, button, audience) with the audience count and a test copy,
-// the list, and one broadcast's live progress with pause, resume and cancel, and sending the
-// uncertain copies again (decision 0065). Built on
+// the list, and one broadcast's message, times and live progress with pause, resume and cancel,
+// and sending the uncertain copies again (decision 0065). Built on
 // /api/v1/broadcasts (DESIGN.md); when the route is not there the page says so.
 import { api, canWrite, dateTime, field, flash, go, h, link, problemText, t, table } from '../lib.js'
 
@@ -71,8 +71,24 @@ export async function render (main, rest) {
     count, h('h3', {}, t('broadcast.preview')), preview,
     h('button', { type: 'submit', class: 'primary' }, t('broadcast.send')))
     : null
-  const rows = (list.body?.items ?? []).map((b) => h('tr', {}, h('td', {}, link(`/dashboard/broadcasts/${b.id}`, dateTime(b.createdAt))), h('td', {}, t(`broadcast.${b.state}`)), h('td', { class: 'num' }, `${b.counts.sent}/${b.counts.total}`)))
-  main.replaceChildren(h('h1', {}, t('nav.broadcasts')), status, compose, h('h2', {}, t('broadcast.list')), table([t('orders.placed'), t('orders.state'), t('broadcast.progress')], rows))
+  const rows = (list.body?.items ?? []).map((b) => h('tr', {}, h('td', {}, link(`/dashboard/broadcasts/${b.id}`, dateTime(b.createdAt)), h('div', { class: 'muted', 'data-snippet': '' }, snippet(b.text))), h('td', {}, t(`broadcast.${b.state}`)), h('td', { class: 'num' }, `${b.counts.sent}/${b.counts.total}`)))
+  main.replaceChildren(h('h1', {}, t('nav.broadcasts')), status, compose, h('h2', {}, t('broadcast.list')), table([t('broadcast.one'), t('orders.state'), t('broadcast.progress')], rows))
+}
+
+/** The first words of a message, as text (its tags removed, the rest cut at 60 characters). */
+function snippet (text) {
+  const plain = text.replace(/<[^>]*>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&').replace(/\s+/g, ' ').trim()
+  return plain.length > 60 ? plain.slice(0, 59) + '…' : plain
+}
+
+/** The message as the customer gets it (text as text: the HTML is Telegram's), and when it went. */
+function messageOf (b) {
+  const button = b.button === undefined ? '' : h('div', { class: 'tg-button' }, b.button.text)
+  const photo = b.photo === undefined ? '' : h('div', { class: 'muted' }, t('broadcast.withPhoto'))
+  const times = [['broadcast.created', b.createdAt], ['broadcast.scheduledFor', b.sendAt], ['broadcast.started', b.startedAt], ['broadcast.finished', b.finishedAt]]
+    .filter(([, at]) => at !== undefined)
+  return [h('h2', {}, t('broadcast.message')), h('div', { class: 'bubble', 'data-message': '' }, photo, b.text, button),
+    h('dl', { 'data-times': '' }, times.map(([key, at]) => [h('dt', {}, t(key)), h('dd', {}, dateTime(at))]))]
 }
 
 async function renderOne (main, id) {
@@ -104,7 +120,8 @@ async function renderOne (main, id) {
           b.state === 'paused' ? h('button', { type: 'button', onclick: () => act('resume') }, t('broadcast.resume')) : null,
           ['scheduled', 'sending', 'paused'].includes(b.state) ? h('button', { type: 'button', class: 'danger', onclick: () => act('cancel') }, t('broadcast.cancel')) : null,
           resendable ? h('button', { type: 'button', onclick: () => act('resend-uncertain') }, t('broadcast.resendUncertain')) : null)
-        : '')
+        : '',
+      ...messageOf(b))
     return ['scheduled', 'sending'].includes(b.state)
   }
   // live progress: read again every two seconds while it runs and this page is shown
