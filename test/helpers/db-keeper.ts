@@ -1,15 +1,16 @@
 // The database keeper of a PostgreSQL test leg (services, reliability), run by run-tests.ts beside
 // the leg's test processes: it clones a few databases from the migrated template ahead of need
 // and drops the databases of passed tests, so neither CREATE DATABASE nor DROP DATABASE is on a
-// test's path (decision 0016).
+// test's path (decisions 0016 and 0075).
 //
 // It talks to the test processes through a directory (BOZOR_TEST_DB_KEEPER):
 // - `ready/<name>`: a database cloned and not yet taken. A test takes one by deleting its file
 //   (db.ts claimKeptDatabase); of two processes deleting the same file one fails and
 //   looks for another. With none ready, a test clones its own as before.
 // - `drop/<name>`: a passed test is done with the database (its pool is closed).
-// A failed test's database is kept for a look, as before. When the leg ends, the keeper drops
-// what is queued and the clones nobody took, and removes the directory.
+// A failed test's database is kept for a look, as before. A lost admin connection is opened again.
+// When the leg ends, the keeper drops what is queued and the clones nobody took, and removes the
+// directory.
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
@@ -31,6 +32,8 @@ export interface DbKeeperOptions {
   template: string
   /** How many clones to keep ready. */
   ready: number
+  /** The admin connection's application_name [bozor-test-db-keeper]. */
+  applicationName?: string
   log (line: string): void
 }
 
@@ -52,6 +55,8 @@ export function startDbKeeper (options: DbKeeperOptions): DbKeeper {
       try {
         await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
       } catch (err) {
+        // the connection is gone: keep the name for the next session
+        if (!isServerError(err)) throw err
         options.log(`[db keeper] could not drop ${name}: ${(err as Error).message}`)
       }
       rmSync(join(dropDir, name), { force: true })
@@ -65,6 +70,7 @@ export function startDbKeeper (options: DbKeeperOptions): DbKeeper {
     try {
       await client.query(`CREATE DATABASE ${name} TEMPLATE ${options.template}`)
     } catch (err) {
+      if (!isServerError(err)) throw err
       // the tests clone their own (and report what is wrong) when none is ready
       options.log(`[db keeper] stopped cloning: ${(err as Error).message}`)
       cloning = false
@@ -74,8 +80,10 @@ export function startDbKeeper (options: DbKeeperOptions): DbKeeper {
     return true
   }
 
-  const loop = (async () => {
-    const client = new pg.Client({ connectionString: options.adminUrl, connectionTimeoutMillis: 5000 })
+  // one admin connection at a time; a lost one (a server restart) is opened again
+  const session = async (): Promise<void> => {
+    const client = new pg.Client({ connectionString: options.adminUrl, connectionTimeoutMillis: 5000, application_name: options.applicationName ?? 'bozor-test-db-keeper' })
+    client.on('error', () => {}) // a lost connection shows in the next query
     try {
       await client.connect()
       while (!state.stopping) {
@@ -86,13 +94,25 @@ export function startDbKeeper (options: DbKeeperOptions): DbKeeper {
       await dropQueued(client)
       // the leg is over: nobody takes a clone now
       for (const name of readdirSync(readyDir)) {
-        rmSync(join(readyDir, name), { force: true })
         await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+        rmSync(join(readyDir, name), { force: true })
       }
-    } catch (err) {
-      options.log(`[db keeper] ${(err as Error).message}`)
     } finally {
       await client.end().catch(() => undefined)
+    }
+  }
+  const loop = (async () => {
+    let afterStop = 0
+    for (;;) {
+      try {
+        await session()
+        return
+      } catch (err) {
+        options.log(`[db keeper] ${(err as Error).message}; connecting again in 1 s`)
+        // give up when the leg is over and the server still does not answer
+        if (state.stopping && ++afterStop > 3) return
+        await sleep(1000)
+      }
     }
   })()
 
@@ -104,4 +124,10 @@ export function startDbKeeper (options: DbKeeperOptions): DbKeeper {
       rmSync(dir, { recursive: true, force: true })
     }
   }
+}
+
+/** An error the server answered a statement with, not a lost connection (class 08, 57P0x, none). */
+function isServerError (err: unknown): boolean {
+  const code = (err as { code?: unknown }).code
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !/^(08|57P0)/.test(code)
 }

@@ -41,9 +41,10 @@ function fakeTest (): { after (fn: () => unknown): void, readonly passed: boolea
   }
 }
 
-test('a test takes a clone the keeper made ahead; a passed test\'s database is dropped, a failed one\'s kept; the rest goes with the keeper', { skip }, async (t) => {
+test('a test takes a clone the keeper made ahead; a passed test\'s database is dropped, a failed one\'s kept, also after its connection was lost; the rest goes with the keeper', { skip }, async (t) => {
   const logged: string[] = []
-  const keeper = startDbKeeper({ adminUrl: testDatabaseUrl(), template: templateDatabase(), ready: 2, log: (line) => logged.push(line) })
+  const applicationName = `bozor-keeper-test-${process.pid}`
+  const keeper = startDbKeeper({ adminUrl: testDatabaseUrl(), template: templateDatabase(), ready: 2, applicationName, log: (line) => logged.push(line) })
   const readyDir = join(keeper.dir, 'ready')
   const saved = process.env.BOZOR_TEST_DB_KEEPER
   process.env.BOZOR_TEST_DB_KEEPER = keeper.dir
@@ -77,11 +78,20 @@ test('a test takes a clone the keeper made ahead; a passed test\'s database is d
   await until(async () => (await databasesLike([name])).length === 0, 'the keeper to drop the passed test\'s database')
   await failing.end(false)
   await until(() => readdirSync(readyDir).length === 2, 'the keeper to clone two more')
+  assert.deepEqual(logged, [])
+
+  // its connection lost (a server restart, say): it connects again and goes on dropping
+  await withAdminClient((client) => client.query('select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1', [applicationName]))
+  const third = fakeTest()
+  const name3 = new URL((await createPostgresTestDb(third)).url).pathname.slice(1)
+  await third.end(true)
+  await until(async () => (await databasesLike([name3])).length === 0, 'the keeper to drop after connecting again')
+  assert.match(logged.join('\n'), /connecting again/)
+  await until(() => readdirSync(readyDir).length === 2, 'the keeper to clone two more again')
   const spare = readdirSync(readyDir)
 
   await keeper.stop()
   assert.deepEqual(await databasesLike([kept]), [kept], 'a failed test\'s database is kept for a look')
   assert.deepEqual(await databasesLike(spare), [], 'the clones nobody took are dropped when the keeper stops')
   assert.equal(existsSync(keeper.dir), false)
-  assert.deepEqual(logged, [])
 })
