@@ -5,13 +5,13 @@
 //
 // It talks to the test processes through a directory (BOZOR_TEST_DB_KEEPER):
 // - `ready/<name>`: a database cloned and not yet taken. A test takes one by deleting its file
-//   (db.ts claimKeptDatabase); of two processes deleting the same file one fails and
-//   looks for another. With none ready, a test clones its own as before.
-// - `drop/<name>`: a passed test is done with the database (its pool is closed).
+//   (takeKeptDatabase); of two processes deleting the same file one fails and looks for another.
+//   With none ready, a test clones its own as before.
+// - `drop/<name>`: a passed test is done with the database (its pool is closed; handBack).
 // A failed test's database is kept for a look, as before. A lost admin connection is opened again.
 // When the leg ends, the keeper drops what is queued and the clones nobody took, and removes the
 // directory.
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -38,6 +38,47 @@ export interface DbKeeperOptions {
 }
 
 const POLL_MS = 50
+const NAME = /^bozor_t_[0-9a-f]{12}$/
+
+/** A new test database's name (a test's own, or a clone the keeper makes). */
+export function testDatabaseName (): string {
+  return `bozor_t_${randomBytes(6).toString('hex')}`
+}
+
+/** The keeper's directory of this leg (run-tests.ts), or undefined for a file run on its own. */
+function keeperDir (): string | undefined {
+  const dir = process.env.BOZOR_TEST_DB_KEEPER
+  return dir === undefined || dir === '' ? undefined : dir
+}
+
+/** Takes a database the keeper cloned ahead; undefined when none is ready or no keeper runs. */
+export function takeKeptDatabase (): string | undefined {
+  const dir = keeperDir()
+  if (dir === undefined) return undefined
+  let names: string[]
+  try {
+    names = readdirSync(join(dir, 'ready'))
+  } catch {
+    return undefined
+  }
+  for (const name of names) {
+    try {
+      unlinkSync(join(dir, 'ready', name))
+      return name
+    } catch {
+      // another test process took it
+    }
+  }
+  return undefined
+}
+
+/** Hands a passed test's closed database to the keeper to drop; false when no keeper runs. */
+export function handBack (name: string): boolean {
+  const dir = keeperDir()
+  if (dir === undefined) return false
+  writeFileSync(join(dir, 'drop', name), '')
+  return true
+}
 
 export function startDbKeeper (options: DbKeeperOptions): DbKeeper {
   const dir = mkdtempSync(join(tmpdir(), 'bozor-test-dbs-'))
@@ -51,7 +92,7 @@ export function startDbKeeper (options: DbKeeperOptions): DbKeeper {
   const dropQueued = async (client: pg.Client): Promise<number> => {
     const names = readdirSync(dropDir)
     for (const name of names) {
-      if (!/^bozor_t_[0-9a-f]{12}$/.test(name)) continue
+      if (!NAME.test(name)) continue
       try {
         await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
       } catch (err) {
@@ -66,7 +107,7 @@ export function startDbKeeper (options: DbKeeperOptions): DbKeeper {
 
   const cloneOne = async (client: pg.Client): Promise<boolean> => {
     if (!cloning || readdirSync(readyDir).length >= options.ready) return false
-    const name = `bozor_t_${randomBytes(6).toString('hex')}`
+    const name = testDatabaseName()
     try {
       await client.query(`CREATE DATABASE ${name} TEMPLATE ${options.template}`)
     } catch (err) {
@@ -91,12 +132,9 @@ export function startDbKeeper (options: DbKeeperOptions): DbKeeper {
         const cloned = await cloneOne(client)
         if (dropped === 0 && !cloned) await sleep(POLL_MS)
       }
-      await dropQueued(client)
       // the leg is over: nobody takes a clone now
-      for (const name of readdirSync(readyDir)) {
-        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-        rmSync(join(readyDir, name), { force: true })
-      }
+      for (const name of readdirSync(readyDir)) renameSync(join(readyDir, name), join(dropDir, name))
+      await dropQueued(client)
     } finally {
       await client.end().catch(() => undefined)
     }

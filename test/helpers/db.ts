@@ -2,8 +2,8 @@
 // (test/helpers/prepare-template.ts), dropped when the test passed and kept (name printed) when
 // it failed; under run-tests.ts the leg's keeper clones ahead and drops (db-keeper.ts).
 // Embedded leg: an in-memory PGlite loaded from a migrated seed (pgliteSeed).
-import { createHash, randomBytes } from 'node:crypto'
-import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -12,6 +12,7 @@ import pg from 'pg'
 import { findMigrationsFolder, IN_MEMORY, openDatabase, type Database } from '../../src/adapters/postgres/database.js'
 import { fromPglite } from '../../src/adapters/postgres/pglite.js'
 import * as schema from '../../src/adapters/postgres/schema.js'
+import { handBack, takeKeptDatabase, testDatabaseName } from './db-keeper.js'
 
 let template: string | undefined
 
@@ -66,7 +67,7 @@ export async function withAdminClient<T> (work: (client: pg.Client) => Promise<T
  * Services leg only.
  */
 export async function createEmptyPostgresDb (t: TestDbContext): Promise<string> {
-  const name = uniqueName()
+  const name = testDatabaseName()
   await withAdminClient((client) => client.query(`CREATE DATABASE ${name}`))
   registerCleanup(t, name, async () => {})
   return databaseUrlFor(name)
@@ -110,8 +111,8 @@ function probeEnd ([cpu, wall]: [NodeJS.CpuUsage, number], what: string): void {
  * `t.after`. `url` is for servers the test spawns.
  */
 export async function createPostgresTestDb (t: TestDbContext, options: { poolMax?: number } = {}): Promise<{ database: Database, url: string }> {
-  const kept = claimKeptDatabase()
-  const name = kept ?? uniqueName()
+  const kept = takeKeptDatabase()
+  const name = kept ?? testDatabaseName()
   let fromTemplate = true
   if (kept === undefined) {
     await withAdminClient(async (client) => {
@@ -132,34 +133,6 @@ export async function createPostgresTestDb (t: TestDbContext, options: { poolMax
   return { database, url }
 }
 
-/**
- * A database the leg's keeper cloned ahead (test/helpers/db-keeper.ts), taken by deleting its
- * file in `ready/`; undefined when none is ready or no keeper runs (a file run on its own).
- */
-function claimKeptDatabase (): string | undefined {
-  const dir = process.env.BOZOR_TEST_DB_KEEPER
-  if (dir === undefined || dir === '') return undefined
-  let names: string[]
-  try {
-    names = readdirSync(join(dir, 'ready'))
-  } catch {
-    return undefined
-  }
-  for (const name of names) {
-    try {
-      unlinkSync(join(dir, 'ready', name))
-      return name
-    } catch {
-      // another test process took it
-    }
-  }
-  return undefined
-}
-
-function uniqueName (): string {
-  return `bozor_t_${randomBytes(6).toString('hex')}`
-}
-
 function registerCleanup (t: TestDbContext, name: string, close: () => Promise<void>): void {
   const cleanUp = async (): Promise<void> => {
     await close()
@@ -167,9 +140,7 @@ function registerCleanup (t: TestDbContext, name: string, close: () => Promise<v
       process.stderr.write(`test failed: kept its database ${name} (${databaseUrlFor(name)})\n`)
       return
     }
-    const keeper = process.env.BOZOR_TEST_DB_KEEPER
-    if (keeper !== undefined && keeper !== '') writeFileSync(join(keeper, 'drop', name), '')
-    else await withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))
+    if (!handBack(name)) await withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))
   }
   registerLast(t, cleanUp)
 }
