@@ -3,6 +3,7 @@
 // and sending the uncertain copies again (decision 0065). Built on
 // /api/v1/broadcasts (DESIGN.md); when the route is not there the page says so.
 import { api, canWrite, dateTime, field, flash, go, h, link, problemText, t, table } from '../lib.js'
+/* global DOMParser */
 
 export async function render (main, rest) {
   if (rest[0] !== undefined) return await renderOne(main, rest[0])
@@ -75,19 +76,27 @@ export async function render (main, rest) {
   main.replaceChildren(h('h1', {}, t('nav.broadcasts')), status, compose, h('h2', {}, t('broadcast.list')), table([t('broadcast.one'), t('orders.state'), t('broadcast.progress')], rows))
 }
 
-/** The first words of a message, as text (its tags removed, the rest cut at 60 characters). */
-function snippet (text) {
-  const plain = text.replace(/<[^>]*>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&').replace(/\s+/g, ' ').trim()
+/**
+ * A message's Telegram HTML as the words the customer reads: the browser parses it (tags out,
+ * every entity decoded) in a document of its own, where nothing loads or runs.
+ */
+function plainText (html) {
+  return new DOMParser().parseFromString(html, 'text/html').body.textContent ?? ''
+}
+
+/** The first words of a message, cut at 60 characters. */
+function snippet (html) {
+  const plain = plainText(html).replace(/\s+/g, ' ').trim()
   return plain.length > 60 ? plain.slice(0, 59) + '…' : plain
 }
 
-/** The message as the customer gets it (text as text: the HTML is Telegram's), and when it went. */
+/** The message as the customer reads it (its words; the HTML is Telegram's, never this page's), and when it went. */
 function messageOf (b) {
   const button = b.button === undefined ? '' : h('div', { class: 'tg-button' }, b.button.text)
   const photo = b.photo === undefined ? '' : h('div', { class: 'muted' }, t('broadcast.withPhoto'))
   const times = [['broadcast.created', b.createdAt], ['broadcast.scheduledFor', b.sendAt], ['broadcast.started', b.startedAt], ['broadcast.finished', b.finishedAt]]
     .filter(([, at]) => at !== undefined)
-  return [h('h2', {}, t('broadcast.message')), h('div', { class: 'bubble', 'data-message': '' }, photo, b.text, button),
+  return [h('h2', {}, t('broadcast.message')), h('div', { class: 'bubble', 'data-message': '' }, photo, plainText(b.text), button),
     h('dl', { 'data-times': '' }, times.map(([key, at]) => [h('dt', {}, t(key)), h('dd', {}, dateTime(at))]))]
 }
 
