@@ -2,8 +2,8 @@
 // the list, and one broadcast's message, times and live progress with pause, resume and cancel,
 // and sending the uncertain copies again (decision 0065). Built on
 // /api/v1/broadcasts (DESIGN.md); when the route is not there the page says so.
-import { api, canWrite, dateTime, field, flash, go, h, link, problemText, t, table } from '../lib.js'
 /* global DOMParser */
+import { api, canWrite, dateTime, field, flash, go, h, link, problemText, t, table } from '../lib.js'
 
 export async function render (main, rest) {
   if (rest[0] !== undefined) return await renderOne(main, rest[0])
